@@ -1,0 +1,147 @@
+# numaboot top-level Makefile.
+#
+#   make            build build/numaboot.efi and the host tools
+#   make run        boot it under QEMU+OVMF: NODES, CPUS (per node), MEM (per node, GiB),
+#                   OPTS (kernel options), QEMU_EXTRA (extra QEMU arguments)
+#   make test       every test: unit (ASan+UBSan), short fuzz, tools, QEMU boot tests
+#   make fuzz       longer fuzzing runs (FUZZ_SECONDS per target)
+#   make bench      benchmarks (modes x topologies, bring-up, Linux comparison)
+#   make deps       install what is missing (Debian/Ubuntu; asks apt-get)
+#
+# Subsystems add host programs through fragments: tests/unit/*.mk append to
+# UNIT_TESTS, tests/fuzz/*.mk to FUZZERS, tools/*.mk to HOST_TOOLS, each
+# defining <name>_SRCS.
+
+BUILD   ?= build
+CC      ?= gcc
+HOSTCC  ?= gcc
+NASM    ?= nasm
+PYTHON  ?= /usr/bin/python3
+EFIINC  ?= /usr/include/efi
+EFILIB  ?= /usr/lib
+
+NODES ?= 2
+CPUS  ?= 2
+MEM   ?= 2
+OPTS  ?=
+QEMU_EXTRA ?=
+
+KCFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -ffreestanding -fno-stack-protector \
+	-fno-stack-check -fshort-wchar -mno-red-zone -maccumulate-outgoing-args -fpic \
+	-fno-strict-aliasing -mgeneral-regs-only -fno-omit-frame-pointer \
+	-DGNU_EFI_USE_MS_ABI -Iinclude
+# Only boot/ sees the UEFI headers.
+BOOT_CFLAGS := -I$(EFIINC) -I$(EFIINC)/x86_64
+
+KDIRS  := boot arch/x86_64 acpi mm smp lib kernel
+KSRCS  := $(foreach d,$(KDIRS),$(wildcard $(d)/*.c))
+KASRCS := $(foreach d,$(KDIRS),$(wildcard $(d)/*.S))
+KOBJS  := $(patsubst %.c,$(BUILD)/k/%.o,$(KSRCS)) $(patsubst %.S,$(BUILD)/k/%.o,$(KASRCS))
+NASM_SRCS := $(wildcard arch/x86_64/*.asm)
+NASM_BINS := $(patsubst %.asm,$(BUILD)/%.bin,$(NASM_SRCS))
+
+# Host-side code shared by tools and tests: pure parsers and helpers.
+HOST_LIB_SRCS := lib/printf.c lib/json.c lib/strtou.c
+HOST_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Iinclude -Itests/unit -DNUMABOOT_HOST
+SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+
+UNIT_TESTS :=
+FUZZERS :=
+HOST_TOOLS :=
+-include $(wildcard tests/unit/*.mk) $(wildcard tests/fuzz/*.mk) $(wildcard tools/*.mk)
+
+.PHONY: all kernel tools unit fuzz fuzz-short test run bench deps clean boot-test
+all: kernel tools
+
+kernel: $(BUILD)/numaboot.efi
+
+$(BUILD)/k/boot/%.o: boot/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(KCFLAGS) $(BOOT_CFLAGS) -MMD -c $< -o $@
+
+$(BUILD)/k/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(KCFLAGS) -MMD -c $< -o $@
+
+$(BUILD)/k/%.o: %.S $(NASM_BINS)
+	@mkdir -p $(dir $@)
+	$(CC) $(KCFLAGS) -I$(BUILD)/arch/x86_64 -MMD -c $< -o $@
+
+$(BUILD)/%.bin: %.asm
+	@mkdir -p $(dir $@)
+	$(NASM) -f bin -o $@ $<
+
+$(BUILD)/numaboot.so: $(KOBJS) linker.ld
+	ld -nostdlib -znocombreloc -T linker.ld -shared -Bsymbolic -L$(EFILIB) \
+		$(EFILIB)/crt0-efi-x86_64.o $(KOBJS) -o $@ -lgnuefi
+	@if nm -u $@ | grep -q .; then echo "undefined symbols:"; nm -u $@; rm -f $@; exit 1; fi
+
+$(BUILD)/numaboot.efi: $(BUILD)/numaboot.so
+	objcopy -j .text -j .sdata -j .data -j .dynamic -j .dynsym -j .rel -j .rela \
+		-j .rel.* -j .rela.* -j .reloc --target efi-app-x86_64 --subsystem=10 $< $@
+	@echo "built $@"
+
+# ---- host programs ------------------------------------------------------
+$(BUILD)/unit/%: ; @true
+define unit_rule
+$(BUILD)/unit/$(1): $$($(1)_SRCS) $(HOST_LIB_SRCS) tests/unit/host_console.c $$(wildcard include/*.h)
+	@mkdir -p $$(dir $$@)
+	$(HOSTCC) $(HOST_CFLAGS) $(SAN_FLAGS) $$($(1)_SRCS) $(HOST_LIB_SRCS) tests/unit/host_console.c \
+		$$($(1)_CFLAGS) -o $$@ -lcmocka
+endef
+$(foreach t,$(UNIT_TESTS),$(eval $(call unit_rule,$(t))))
+
+define fuzz_rule
+$(BUILD)/fuzz/$(1): $$($(1)_SRCS) $(HOST_LIB_SRCS) tests/unit/host_console.c $$(wildcard include/*.h)
+	@mkdir -p $$(dir $$@)
+	clang $(filter-out -Werror,$(HOST_CFLAGS)) -DNUMABOOT_FUZZ -fsanitize=fuzzer,address,undefined \
+		$$($(1)_SRCS) $(HOST_LIB_SRCS) tests/unit/host_console.c -o $$@
+endef
+$(foreach t,$(FUZZERS),$(eval $(call fuzz_rule,$(t))))
+
+define tool_rule
+$(BUILD)/$(1): $$($(1)_SRCS) $(HOST_LIB_SRCS) $$(wildcard include/*.h)
+	@mkdir -p $$(dir $$@)
+	$(HOSTCC) $(HOST_CFLAGS) -O2 $$($(1)_SRCS) $(HOST_LIB_SRCS) -o $$@
+endef
+$(foreach t,$(HOST_TOOLS),$(eval $(call tool_rule,$(t))))
+
+tools: $(addprefix $(BUILD)/,$(HOST_TOOLS))
+
+unit: $(addprefix $(BUILD)/unit/,$(UNIT_TESTS))
+	@set -e; for t in $(UNIT_TESTS); do echo "== unit: $$t"; $(BUILD)/unit/$$t; done
+
+FUZZ_SHORT_RUNS ?= 20000
+FUZZ_SECONDS ?= 300
+fuzz-short: $(addprefix $(BUILD)/fuzz/,$(FUZZERS))
+	@set -e; for f in $(FUZZERS); do echo "== fuzz (short): $$f"; mkdir -p $(BUILD)/corpus/$$f; \
+		$(BUILD)/fuzz/$$f -runs=$(FUZZ_SHORT_RUNS) -seed=1 $(BUILD)/corpus/$$f $$(cat tests/fuzz/$$f.seeds 2>/dev/null) \
+		2>&1 | tail -n 2; done
+
+fuzz: $(addprefix $(BUILD)/fuzz/,$(FUZZERS))
+	@set -e; for f in $(FUZZERS); do echo "== fuzz: $$f ($(FUZZ_SECONDS) s)"; mkdir -p $(BUILD)/corpus/$$f; \
+		$(BUILD)/fuzz/$$f -max_total_time=$(FUZZ_SECONDS) $(BUILD)/corpus/$$f $$(cat tests/fuzz/$$f.seeds 2>/dev/null); done
+
+deps:
+	@tools/install-deps.sh
+
+run: deps kernel
+	$(PYTHON) tools/qemu_run.py --nodes $(NODES) --cpus $(CPUS) --mem $(MEM) \
+		--opts "$(OPTS)" -- $(QEMU_EXTRA)
+
+boot-test: kernel tools
+	$(PYTHON) -m pytest -q tests/boot
+
+test: deps
+	$(MAKE) all
+	$(MAKE) unit
+	$(MAKE) fuzz-short
+	$(PYTHON) -m pytest -q -ra tests
+
+bench: deps kernel
+	$(PYTHON) tools/bench.py
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,39 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "host_console.h"
+#include "kprintf.h"
+
+static char captured[1 << 20];
+static size_t captured_len;
+
+void console_write(const char *s, size_t len)
+{
+	static int quiet = -1;
+
+	if (quiet < 0)
+		quiet = getenv("HOST_CONSOLE_QUIET") != NULL;
+	if (!quiet)
+		fwrite(s, 1, len, stderr);
+	if (captured_len + len >= sizeof(captured))
+		captured_len = 0;	/* a test that logs 1 MiB cares about the tail */
+	memcpy(captured + captured_len, s, len);
+	captured_len += len;
+	captured[captured_len] = 0;
+}
+
+const char *host_console_captured(void)
+{
+	return captured;
+}
+
+void host_console_reset(void)
+{
+	captured_len = 0;
+	captured[0] = 0;
+}
+
+int host_console_contains(const char *needle)
+{
+	return strstr(captured, needle) != NULL;
+}
