@@ -1,0 +1,137 @@
+/*
+ * The memory map and ExitBootServices (UEFI 2.10 §7.2 GetMemoryMap, §7.4
+ * ExitBootServices).  Descriptors are walked with the descriptor size the
+ * firmware returns, never sizeof(EFI_MEMORY_DESCRIPTOR): firmware may append
+ * fields.  After a failed ExitBootServices only GetMemoryMap and
+ * ExitBootServices may be called, so every buffer is allocated up front with
+ * slack for the allocations that follow.
+ */
+#include "internal.h"
+
+#define MMAP_SLACK_DESCS	64
+#define EXIT_MAX_ATTEMPTS	8
+#define GIB			(1ULL << 30)
+#define PT_ENTRIES		512ULL
+
+static uint64_t div_round_up(uint64_t a, uint64_t b)
+{
+	return (a + b - 1) / b;
+}
+
+/* Highest physical address any memory map entry reaches. */
+static uint64_t map_top(EFI_SYSTEM_TABLE *st)
+{
+	UINTN size = 0, key, desc_size = 0;
+	UINT32 version;
+	uint64_t top = 0;
+	uint8_t *buf = NULL;
+
+	st->BootServices->GetMemoryMap(&size, NULL, &key, &desc_size, &version);
+	size += MMAP_SLACK_DESCS * desc_size;
+	if (st->BootServices->AllocatePool(EfiLoaderData, size, (void **)&buf) != EFI_SUCCESS)
+		return 4 * GIB;
+	if (st->BootServices->GetMemoryMap(&size, (EFI_MEMORY_DESCRIPTOR *)buf, &key,
+					   &desc_size, &version) == EFI_SUCCESS) {
+		for (UINTN off = 0; off + desc_size <= size; off += desc_size) {
+			EFI_MEMORY_DESCRIPTOR *d = (EFI_MEMORY_DESCRIPTOR *)(buf + off);
+			uint64_t end = d->PhysicalStart + d->NumberOfPages * 4096;
+
+			if (end > top)
+				top = end;
+		}
+	}
+	st->BootServices->FreePool(buf);
+	return top;
+}
+
+/*
+ * Page-table pages for the kernel's identity map of [0, top) at 2 MiB
+ * granularity (the worst case; 1 GiB pages need fewer), for the vmemmap
+ * (64 bytes of struct page per 4 KiB, mapped with 2 MiB pages), and 1 MiB
+ * for descriptor tables and other early structures.
+ */
+uint64_t efi_early_heap_pages(EFI_SYSTEM_TABLE *st)
+{
+	uint64_t top = map_top(st), memmap;
+
+	if (top < 4 * GIB)
+		top = 4 * GIB;	/* LAPIC, IOAPIC, HPET live just below 4 GiB */
+	memmap = top / 64;
+	return 1 + div_round_up(top, GIB) + div_round_up(top, PT_ENTRIES * GIB) +
+	       div_round_up(memmap, GIB) + div_round_up(memmap, PT_ENTRIES * GIB) + 2 + 256;
+}
+
+static void sort_ranges(struct boot_mem_range *r, uint32_t n)
+{
+	for (uint32_t i = 1; i < n; i++) {
+		struct boot_mem_range key = r[i];
+		uint32_t j = i;
+
+		for (; j > 0 && r[j - 1].phys > key.phys; j--)
+			r[j] = r[j - 1];
+		r[j] = key;
+	}
+}
+
+/* Runs after ExitBootServices: plain C over the raw descriptors. */
+static void convert_map(const uint8_t *raw, UINTN size, UINTN desc_size, uint32_t capacity,
+			struct boot_info *bi)
+{
+	uint32_t n = 0;
+
+	for (UINTN off = 0; off + desc_size <= size && n < capacity; off += desc_size) {
+		const EFI_MEMORY_DESCRIPTOR *d = (const EFI_MEMORY_DESCRIPTOR *)(raw + off);
+
+		if (!d->NumberOfPages)
+			continue;
+		bi->mmap[n].phys = d->PhysicalStart;
+		bi->mmap[n].pages = d->NumberOfPages;
+		bi->mmap[n].attr = d->Attribute;
+		bi->mmap[n].type = d->Type;
+		bi->mmap[n].reserved = 0;
+		n++;
+	}
+	bi->mmap_count = n;
+	sort_ranges(bi->mmap, n);
+}
+
+EFI_STATUS efi_exit_boot_services(EFI_HANDLE image, EFI_SYSTEM_TABLE *st, struct boot_info *bi)
+{
+	EFI_BOOT_SERVICES *bs = st->BootServices;
+	UINTN size = 0, key, desc_size = 0, capacity;
+	UINT32 version = 0;
+	uint64_t raw_pages, arr_pages;
+	uint8_t *raw;
+	EFI_STATUS status;
+
+	bs->GetMemoryMap(&size, NULL, &key, &desc_size, &version);
+	if (!desc_size)
+		return EFI_UNSUPPORTED;
+	capacity = size / desc_size + MMAP_SLACK_DESCS;
+	raw_pages = (capacity * desc_size + 4095) / 4096;
+	arr_pages = (capacity * sizeof(struct boot_mem_range) + 4095) / 4096;
+	raw = (uint8_t *)efi_alloc_pages(st, raw_pages, ~0ULL);
+	bi->mmap = (struct boot_mem_range *)efi_alloc_pages(st, arr_pages, ~0ULL);
+	if (!raw || !bi->mmap)
+		return EFI_OUT_OF_RESOURCES;
+
+	efi_puts(st, "numaboot: exiting boot services\n");
+	for (uint32_t attempt = 1; attempt <= EXIT_MAX_ATTEMPTS; attempt++) {
+		size = raw_pages * 4096;
+		status = bs->GetMemoryMap(&size, (EFI_MEMORY_DESCRIPTOR *)raw, &key, &desc_size,
+					  &version);
+		if (status != EFI_SUCCESS)
+			return status;
+		status = bs->ExitBootServices(image, key);
+		bi->exit_attempts = attempt;
+		if (status == EFI_SUCCESS)
+			break;
+		/* EFI_INVALID_PARAMETER: the map changed under us; fetch it again. */
+	}
+	if (status != EFI_SUCCESS)
+		return status;
+	bi->mmap_desc_size = (uint32_t)desc_size;
+	bi->mmap_desc_version = version;
+	convert_map(raw, size, desc_size, (uint32_t)capacity, bi);
+	return EFI_SUCCESS;
+}

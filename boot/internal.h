@@ -1,0 +1,30 @@
+/*
+ * Private to boot/: the UEFI client.  Only boot/ includes <efi.h>.
+ * Everything here runs on the BSP before ExitBootServices, single-threaded,
+ * with boot services available (except efi_exit_boot_services' tail).
+ */
+#ifndef BOOT_INTERNAL_H
+#define BOOT_INTERNAL_H
+
+#include <efi.h>
+#include "boot_info.h"
+
+/* Print an ASCII message on ConOut (boot services only). */
+void efi_puts(EFI_SYSTEM_TABLE *st, const char *msg);
+
+/* Allocate pages of EfiLoaderData below max_addr (inclusive); 0 on failure. */
+uint64_t efi_alloc_pages(EFI_SYSTEM_TABLE *st, uint64_t pages, uint64_t max_addr);
+
+/* Fill bi->cmdline from the config file next to the image, then the load
+ * options (later words override earlier ones in the kernel's parser). */
+void efi_read_cmdline(EFI_HANDLE image, EFI_SYSTEM_TABLE *st, struct boot_info *bi);
+
+/* Size of the identity map and vmemmap page tables the kernel will build,
+ * derived from the current memory map, in pages. */
+uint64_t efi_early_heap_pages(EFI_SYSTEM_TABLE *st);
+
+/* Exit boot services, retrying with a fresh map while the key is stale, and
+ * leave the final map in bi->mmap.  Returns EFI_SUCCESS or the last error. */
+EFI_STATUS efi_exit_boot_services(EFI_HANDLE image, EFI_SYSTEM_TABLE *st, struct boot_info *bi);
+
+#endif

@@ -1,0 +1,54 @@
+/*
+ * Kernel options: whitespace-separated name=value words from numaboot.cfg
+ * on the ESP and the image's load options (later words win).  '#' starts a
+ * comment that runs to the end of the line.  Unknown names and malformed
+ * values are errors, reported by name; the kernel then exits with
+ * EXIT_BAD_OPTION before doing anything else.  docs/options.md lists them.
+ */
+#ifndef NUMABOOT_OPTIONS_H
+#define NUMABOOT_OPTIONS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum meminit_mode {
+	MEMINIT_SERIAL,		/* the boot CPU initializes every node */
+	MEMINIT_HOP,		/* one node at a time, by a CPU of that node */
+	MEMINIT_NODE,		/* one CPU per node, all nodes at once */
+	MEMINIT_PARALLEL,	/* every CPU of each node, via cross-calls (default) */
+	MEMINIT_DEFERRED,	/* a first part synchronously, the rest while allocating */
+	MEMINIT_ALL,		/* every mode in turn on the same memory */
+	MEMINIT_NMODES
+};
+
+enum fault_kind { FAULT_NONE, FAULT_PF, FAULT_UD, FAULT_GP, FAULT_DE };
+enum fault_where { FAULT_ON_BSP, FAULT_ON_AP };
+enum exit_how { EXIT_HOW_AUTO, EXIT_HOW_RESET, EXIT_HOW_HALT };
+
+struct options {
+	uint32_t meminit;		/* enum meminit_mode */
+	uint32_t fault;			/* enum fault_kind: deliberate fault, for tests */
+	uint32_t fault_cpu;		/* enum fault_where */
+	uint64_t ap_timeout_ms;		/* per-AP check-in timeout */
+	uint64_t call_timeout_ms;	/* cross-call completion timeout */
+	uint64_t smp_stress;		/* cross-call stress rounds, 0 = off */
+	uint64_t max_cpus;		/* 0 = all the firmware lists */
+	uint64_t deferred_sync_mb;	/* per node, initialized before the first allocation */
+	uint64_t bw_mb;			/* per-node store-bandwidth sample size, 0 = skip */
+	uint64_t ignore_apic;		/* test hook: pretend this APIC id never answers; ~0 = none */
+	bool json;			/* print the machine-readable lines */
+	bool x2apic;			/* allow x2APIC mode */
+	uint32_t exit_how;		/* enum exit_how */
+};
+
+extern const char *const meminit_mode_names[MEMINIT_NMODES];
+
+void options_defaults(struct options *o);
+/* Parse text into o (on top of what it holds).  Returns the number of
+ * errors, each reported with kprintf naming the word at fault. */
+int options_parse(struct options *o, const char *text, size_t len);
+/* Print "name=value" for every option, space separated, into buf. */
+void options_format(const struct options *o, char *buf, size_t size);
+
+#endif

@@ -1,0 +1,38 @@
+/*
+ * Kernel page tables (arch/x86_64/paging.c): an identity map of all RAM
+ * and MMIO the memory map and framebuffer describe, plus 2 MiB mappings
+ * added later (the vmemmap).  Page-table pages come from the early heap
+ * boot/ reserved below 4 GiB, so the PML4 is reachable from the AP
+ * trampoline's 32-bit CR3 load.
+ */
+#ifndef NUMABOOT_PAGING_H
+#define NUMABOOT_PAGING_H
+
+#include <stdint.h>
+#include "boot_info.h"
+
+#define PAGE_SIZE	4096ULL
+#define PAGE_SHIFT	12
+#define SIZE_2M		(1ULL << 21)
+#define SIZE_1G		(1ULL << 30)
+
+/* Boot CPU, once, before anything allocates: build and switch to the
+ * identity map. */
+void paging_init(const struct boot_info *bi);
+/* Any CPU: a zeroed page from the early heap, or 0 when it is exhausted. */
+uint64_t early_alloc_page(void);
+/* Map [va, va + 2 MiB) to pa (both 2 MiB aligned).  Boot CPU only, during
+ * setup, before other CPUs use the new range (no TLB shootdown).  Returns 0, or -1 when page-table memory ran out or va is already mapped
+ * differently. */
+int paging_map_2m(uint64_t va, uint64_t pa);
+/* Physical address of the PML4 (for the AP trampoline). */
+uint64_t paging_root(void);
+
+struct paging_stats {
+	uint64_t identity_top;		/* [0, top) identity mapped */
+	uint32_t page_size;		/* 1 GiB or 2 MiB, as used for the identity map */
+	uint64_t heap_used, heap_size;	/* early heap bytes */
+};
+void paging_get_stats(struct paging_stats *st);
+
+#endif

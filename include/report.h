@@ -1,0 +1,19 @@
+/*
+ * Boot reports: a human summary and one JSON line per result
+ * (docs/output.md).  Boot CPU only.
+ */
+#ifndef NUMABOOT_REPORT_H
+#define NUMABOOT_REPORT_H
+
+#include "boot_info.h"
+#include "options.h"
+
+/* Shared line buffer for the boot CPU's JSON records. */
+#define REPORT_JSON_MAX	(64 * 1024)
+extern char report_json_buf[REPORT_JSON_MAX];
+
+void report_boot(const struct boot_info *bi, const struct options *o);
+void report_memmap(const struct boot_info *bi);
+const char *memmap_type_name(uint32_t type);
+
+#endif

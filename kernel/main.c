@@ -1,0 +1,106 @@
+/*
+ * kernel_main: the boot CPU's path from boot_info to the report and exit.
+ * Each step names the subsystem that owns it; see docs/architecture.md.
+ */
+#include <stdint.h>
+#include "console.h"
+#include "exit.h"
+#include "json.h"
+#include "kprintf.h"
+#include "options.h"
+#include "paging.h"
+#include "report.h"
+#include "trap.h"
+#include "x86.h"
+
+#define PIC1_DATA	0x21
+#define PIC2_DATA	0xa1
+
+static struct cpu_desc bsp_desc;
+static uint8_t bsp_ist_stack[16384] __attribute__((aligned(16)));
+static struct options opts;
+
+/* The legacy 8259s stay masked: every interrupt we use is a LAPIC one. */
+static void pic_mask_all(void)
+{
+	outb(PIC1_DATA, 0xff);
+	outb(PIC2_DATA, 0xff);
+}
+
+/* fault=...: a deliberate exception, so tests can see the dump and exit code. */
+static void deliberate_fault(uint32_t kind)
+{
+	volatile uint64_t zero = 0;
+
+	switch (kind) {
+	case FAULT_PF:
+		kprintf("fault: touching an unmapped address\n");
+		(void)*(volatile uint64_t *)0xffff800000000000ULL;
+		break;
+	case FAULT_UD:
+		kprintf("fault: executing ud2\n");
+		__asm__ volatile("ud2");
+		break;
+	case FAULT_GP:
+		kprintf("fault: loading a non-canonical address\n");
+		(void)*(volatile uint64_t *)0x8000000000000000ULL;
+		break;
+	case FAULT_DE:
+		kprintf("fault: dividing by zero\n");
+		zero = 1 / zero;
+		break;
+	}
+}
+
+static void emit_result(const char *status, enum exit_code code)
+{
+	struct json j;
+
+	if (!opts.json)
+		return;
+	json_begin(&j, report_json_buf, sizeof(report_json_buf), "result");
+	json_str(&j, "status", status);
+	json_u64(&j, "exit_code", code);
+	json_emit(&j);
+}
+
+static __attribute__((noreturn)) void finish(enum exit_code code)
+{
+	const char *status = code == EXIT_OK ? "ok" : code == EXIT_CHECK_FAIL ? "check_failed" :
+			     code == EXIT_BAD_OPTION ? "bad_option" : "panic";
+
+	kprintf("numaboot: done: %s\n", status);
+	emit_result(status, code);
+	if (opts.exit_how == EXIT_HOW_HALT) {
+		kprintf("numaboot: halted (exit=halt)\n");
+		for (;;)
+			halt();
+	}
+	arch_exit(code);
+}
+
+void kernel_main(const struct boot_info *bi)
+{
+	irq_disable();
+	pic_mask_all();
+	exit_init(bi);
+	idt_init();
+	desc_init_cpu(&bsp_desc, (uint64_t)(bsp_ist_stack + sizeof(bsp_ist_stack)));
+	paging_init(bi);
+	console_init(bi);
+	kprintf("\nnumaboot: kernel_main on the boot CPU\n");
+	if (bi->magic != BOOT_INFO_MAGIC || bi->version != BOOT_INFO_VERSION) {
+		kprintf("numaboot: boot_info magic/version mismatch\n");
+		finish(EXIT_PANIC);
+	}
+	options_defaults(&opts);
+	if (options_parse(&opts, bi->cmdline, bi->cmdline_len)) {
+		kprintf("numaboot: rejecting the command line \"%s\"\n", bi->cmdline);
+		finish(EXIT_BAD_OPTION);
+	}
+	report_boot(bi, &opts);
+	report_memmap(bi);
+	if (opts.fault_cpu == FAULT_ON_BSP)
+		deliberate_fault(opts.fault);
+	finish(EXIT_OK);
+}

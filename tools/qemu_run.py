@@ -1,0 +1,232 @@
+#!/usr/bin/env python3
+"""Boot build/numaboot.efi under QEMU + OVMF with a NUMA topology.
+
+Used by `make run`, the boot tests (import qemu_run) and the benchmarks.
+The ESP is a plain directory handed to QEMU's vvfat driver (no root, no
+loop devices); OVMF's code is used read-only from the system and its
+variable store is copied per run.
+
+Topology: --nodes N --cpus C (per node) --mem G (GiB per node, or a comma
+list per node, 0 = memory-less node); --cpuless 2,3 gives nodes no CPUs;
+--no-numa passes no -numa at all (no SRAT); --dist 0:1=20,... sets SLIT
+distances.  --opts is written to numaboot.cfg next to the image.
+
+Exit status: 0 ok, 1 self-check failed, 2 panic, 3 bad option,
+124 timeout, 125 QEMU or harness error (see docs/output.md).
+"""
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+IMAGE = os.path.join(ROOT, 'build', 'numaboot.efi')
+OVMF_CODE = '/usr/share/OVMF/OVMF_CODE_4M.fd'
+OVMF_VARS = '/usr/share/OVMF/OVMF_VARS_4M.fd'
+QEMU = os.environ.get('QEMU', 'qemu-system-x86_64')
+
+# isa-debug-exit: QEMU status = (code << 1) | 1, codes from include/exit.h
+STATUS = {33: ('ok', 0), 35: ('check_failed', 1), 37: ('panic', 2), 39: ('bad_option', 3)}
+
+
+@dataclass
+class Topology:
+    nodes: int = 2
+    cpus: int = 2                  # per node that has CPUs
+    mem_gib: list = field(default_factory=lambda: [2, 2])  # per node; 0 = memory-less
+    cpuless: tuple = ()            # node ids without CPUs
+    numa: bool = True              # False: no -numa options, no SRAT
+    dist: dict = field(default_factory=dict)  # {(a, b): d}
+    x2apic: bool = False           # intel-iommu with EIM, as x2APIC needs under TCG
+    extra: list = field(default_factory=list)
+
+    def total_mem_mib(self):
+        return int(sum(self.mem_gib) * 1024)
+
+    def cpu_nodes(self):
+        return [n for n in range(self.nodes) if n not in self.cpuless]
+
+    def total_cpus(self):
+        return self.cpus * len(self.cpu_nodes()) if self.numa else self.cpus * self.nodes
+
+
+@dataclass
+class Result:
+    status: str
+    code: int
+    qemu_status: int
+    output: str
+    records: list
+    seconds: float
+    cmdline: list
+
+    def kind(self, kind):
+        return [r for r in self.records if r.get('kind') == kind]
+
+    def one(self, kind):
+        recs = self.kind(kind)
+        if len(recs) != 1:
+            raise AssertionError(f'expected one "{kind}" record, got {len(recs)}:\n{self.output[-4000:]}')
+        return recs[0]
+
+
+def qemu_args(topo, esp, vars_copy):
+    mem_mib = topo.total_mem_mib()
+    args = [QEMU, '-machine', 'q35' + (',kernel-irqchip=off' if topo.x2apic else ''),
+            '-accel', 'tcg,thread=multi', '-cpu', 'max',
+            '-m', f'{mem_mib}M',
+            '-drive', f'if=pflash,format=raw,unit=0,readonly=on,file={OVMF_CODE}',
+            '-drive', f'if=pflash,format=raw,unit=1,file={vars_copy}',
+            '-drive', f'if=virtio,format=raw,file=fat:{esp},readonly=on',
+            '-device', 'isa-debug-exit,iobase=0xf4,iosize=0x04',
+            '-serial', 'stdio', '-display', 'none', '-net', 'none', '-no-reboot',
+            '-monitor', 'none']
+    if topo.x2apic:
+        args += ['-device', 'intel-iommu,intremap=on,eim=on']
+    if not any(a.startswith('-smp') for a in topo.extra):
+        sockets = len(topo.cpu_nodes()) if topo.numa else topo.nodes
+        args += ['-smp', f'{topo.total_cpus()},sockets={sockets},cores={topo.cpus},threads=1']
+    if not topo.numa:
+        args += ['-object', f'memory-backend-ram,id=m0,size={mem_mib}M,reserve=off',
+                 '-machine', 'memory-backend=m0']
+        return args + topo.extra
+    socket = 0
+    for n in range(topo.nodes):
+        gib = topo.mem_gib[n]
+        if gib:
+            args += ['-object', f'memory-backend-ram,id=m{n},size={int(gib * 1024)}M,reserve=off',
+                     '-numa', f'node,nodeid={n},memdev=m{n}']
+        else:
+            args += ['-numa', f'node,nodeid={n}']
+    for n in topo.cpu_nodes():
+        args += ['-numa', f'cpu,node-id={n},socket-id={socket}']
+        socket += 1
+    for (a, b), d in sorted(topo.dist.items()):
+        args += ['-numa', f'dist,src={a},dst={b},val={d}']
+    return args + topo.extra
+
+
+def parse_records(text):
+    records = []
+    for line in text.splitlines():
+        line = line.strip()
+        start = line.find('{"schema":"numaboot/')
+        if start < 0:
+            continue
+        try:
+            records.append(json.loads(line[start:]))
+        except json.JSONDecodeError:
+            records.append({'kind': 'unparsable', 'line': line})
+    return records
+
+
+def run(topo, opts='', timeout=300, echo=False, image=IMAGE):
+    """Boot once; return a Result.  echo=True streams the serial output."""
+    if not os.path.exists(image):
+        raise FileNotFoundError(f'{image} is missing: run make first')
+    with tempfile.TemporaryDirectory(prefix='numaboot-') as tmp:
+        esp = os.path.join(tmp, 'esp')
+        boot = os.path.join(esp, 'EFI', 'BOOT')
+        os.makedirs(boot)
+        shutil.copy(image, os.path.join(boot, 'BOOTX64.EFI'))
+        with open(os.path.join(boot, 'numaboot.cfg'), 'w') as f:
+            f.write('# written by tools/qemu_run.py\n' + opts + '\n')
+        vars_copy = os.path.join(tmp, 'vars.fd')
+        shutil.copy(OVMF_VARS, vars_copy)
+        os.chmod(vars_copy, 0o644)
+        cmd = qemu_args(topo, esp, vars_copy)
+        start = time.monotonic()
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                stdin=subprocess.DEVNULL)
+        chunks = []
+        timed_out = False
+        os.set_blocking(proc.stdout.fileno(), False)
+        while True:
+            data = proc.stdout.read()
+            if data:
+                chunks.append(data)
+                if echo:
+                    sys.stdout.write(data.decode('utf-8', 'replace'))
+                    sys.stdout.flush()
+            if proc.poll() is not None:
+                rest = proc.stdout.read()
+                if rest:
+                    chunks.append(rest)
+                    if echo:
+                        sys.stdout.write(rest.decode('utf-8', 'replace'))
+                break
+            if time.monotonic() - start > timeout:
+                proc.kill()
+                proc.wait()
+                timed_out = True
+                break
+            time.sleep(0.05)
+        seconds = time.monotonic() - start
+    text = b''.join(chunks).decode('utf-8', 'replace').replace('\r', '')
+    if timed_out:
+        status, code = 'timeout', 124
+    else:
+        status, code = STATUS.get(proc.returncode, ('qemu_error', 125))
+    return Result(status, code, proc.returncode, text, parse_records(text), seconds, cmd)
+
+
+def parse_mem(s, nodes):
+    vals = [float(x) for x in s.split(',')]
+    if len(vals) == 1:
+        vals *= nodes
+    if len(vals) != nodes:
+        raise argparse.ArgumentTypeError(f'--mem needs 1 or {nodes} values')
+    return [int(v) if v == int(v) else v for v in vals]
+
+
+def parse_dist(s):
+    dist = {}
+    for item in filter(None, s.split(',')):
+        pair, val = item.split('=')
+        a, b = pair.split(':')
+        dist[(int(a), int(b))] = int(val)
+    return dist
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument('--nodes', type=int, default=2)
+    p.add_argument('--cpus', type=int, default=2, help='CPUs per node')
+    p.add_argument('--mem', default='2', help='GiB per node, or a comma list')
+    p.add_argument('--cpuless', default='', help='comma list of node ids without CPUs')
+    p.add_argument('--no-numa', action='store_true', help='no -numa options (no SRAT)')
+    p.add_argument('--dist', default='', help='SLIT distances, e.g. 0:1=21,1:0=21')
+    p.add_argument('--x2apic', action='store_true')
+    p.add_argument('--opts', default='', help='kernel options (numaboot.cfg)')
+    p.add_argument('--timeout', type=float, default=600)
+    p.add_argument('--json', action='store_true', help='print only the JSON records')
+    p.add_argument('--print-cmd', action='store_true')
+    p.add_argument('extra', nargs='*', help='extra QEMU arguments (after --)')
+    a = p.parse_args()
+    if a.nodes < 1 or a.cpus < 1:
+        p.error('--nodes and --cpus must be at least 1')
+    topo = Topology(nodes=a.nodes, cpus=a.cpus, mem_gib=parse_mem(a.mem, a.nodes),
+                    cpuless=tuple(int(x) for x in filter(None, a.cpuless.split(','))),
+                    numa=not a.no_numa, dist=parse_dist(a.dist), x2apic=a.x2apic,
+                    extra=a.extra)
+    if a.print_cmd:
+        print(' '.join(qemu_args(topo, 'ESP', 'VARS')))
+        return 0
+    print(f'qemu_run: booting {a.nodes} node(s) x {a.cpus} CPU(s) x {a.mem} GiB '
+          f'under TCG (OVMF needs ~5 s to start the image)', file=sys.stderr, flush=True)
+    r = run(topo, a.opts, a.timeout, echo=not a.json)
+    if a.json:
+        for rec in r.records:
+            print(json.dumps(rec))
+    print(f'qemu_run: {r.status} (QEMU status {r.qemu_status}) after {r.seconds:.1f} s',
+          file=sys.stderr)
+    return r.code
+
+
+if __name__ == '__main__':
+    sys.exit(main())
