@@ -12,6 +12,7 @@
 #define EXIT_MAX_ATTEMPTS	8
 #define GIB			(1ULL << 30)
 #define PT_ENTRIES		512ULL
+#define EARLY_HEAP_EXTRA_PAGES	4096ULL
 
 static uint64_t div_round_up(uint64_t a, uint64_t b)
 {
@@ -58,7 +59,8 @@ uint64_t efi_early_heap_pages(EFI_SYSTEM_TABLE *st)
 		top = 4 * GIB;	/* LAPIC, IOAPIC, HPET live just below 4 GiB */
 	memmap = top / 64;
 	return 1 + div_round_up(top, GIB) + div_round_up(top, PT_ENTRIES * GIB) +
-	       div_round_up(memmap, GIB) + div_round_up(memmap, PT_ENTRIES * GIB) + 2 + 256;
+	       div_round_up(memmap, GIB) + div_round_up(memmap, PT_ENTRIES * GIB) + 2 +
+	       EARLY_HEAP_EXTRA_PAGES;
 }
 
 static void sort_ranges(struct boot_mem_range *r, uint32_t n)
