@@ -1,0 +1,238 @@
+/*
+ * Memory-model core: per-node memmap description, the one range
+ * initializer, chunk splicing, the buddy allocator, the verifier and
+ * checksum, and memblock (the early physical allocator).
+ *
+ * Everything here is pure C over plain arrays of [start, end) ranges; it
+ * runs in the kernel and in host tests alike.  No function keeps state
+ * between calls other than in the structures passed to it.
+ * docs/mm.md is the reference for the contracts.
+ */
+#ifndef NUMABOOT_MM_H
+#define NUMABOOT_MM_H
+
+#include <stdint.h>
+#include "boot_info.h"
+#include "page.h"
+#include "spinlock.h"
+
+/* A range of page frames [start_pfn, end_pfn). */
+struct mm_range {
+	uint64_t start_pfn;
+	uint64_t end_pfn;
+};
+
+/* One buddy free list: pfn-linked through struct page next_pfn/prev_pfn. */
+struct mm_free_list {
+	uint64_t head;		/* first block's pfn, PFN_NONE when empty */
+	uint64_t tail;		/* last block's pfn, PFN_NONE when empty */
+	uint64_t nr_free;	/* blocks on the list */
+};
+
+/*
+ * A NUMA node as the memory model sees it.  The caller fills the (C) fields
+ * with memmap_node_init() before any chunk runs; they never change after.
+ * (L) fields are protected by lock.
+ */
+struct mm_node {
+	uint32_t nid;				/* (C) < MM_MAX_NODES */
+	uint64_t start_pfn, end_pfn;		/* (C) span: the pages this node initializes */
+	const struct mm_range *present;		/* (C) RAM ranges, sorted; a section is present
+						 *     when it intersects one of them */
+	uint32_t nr_present;
+	const struct mm_range *usable;		/* (C) pages the buddy allocator gets at init:
+						 *     sorted, disjoint, inside present sections */
+	uint32_t nr_usable;
+	uint64_t ram_usable_pages;		/* (C) usable RAM per the memory map */
+	uint64_t early_reserved_pages;		/* (C) of those, held by memblock */
+	uint8_t *pageblock_mt;			/* (C) 4 bits per 2 MiB pageblock of the
+						 *     section-rounded span, memmap_pageblock_bytes() */
+
+	struct spinlock lock;
+	struct mm_free_list free_area[MM_NR_ZONES][NR_ORDERS];	/* (L) */
+	uint64_t nr_free_pages;			/* (L) pages in all free blocks */
+	uint64_t nr_allocated_pages;		/* (L) pages handed out by buddy_alloc_pages() */
+	uint32_t nr_chunks_spliced;		/* (L) */
+};
+
+/* What one chunk of the range initializer produced: its own free lists, in
+ * pfn order, to be appended to the node's lists by memmap_splice_chunk(). */
+struct memmap_chunk_result {
+	uint64_t start_pfn, end_pfn;
+	struct mm_free_list lists[MM_NR_ZONES][NR_ORDERS];
+	uint64_t tail_prev[MM_NR_ZONES][NR_ORDERS];	/* internal: prev of the unwritten tail */
+	uint64_t pages_initialized;
+	uint64_t free_pages;
+	uint64_t reserved_pages;
+};
+
+/* ---- node description and layout (mm/memmap_init.c) ---------------------- */
+
+/* Fill node's constant fields and empty free lists.  Ranges are borrowed, not
+ * copied, and must outlive the node.  Returns 0, or -1 when the description is
+ * inconsistent (unsorted/overlapping ranges, usable outside a present section
+ * or outside the span, nid too large). */
+int memmap_node_init(struct mm_node *node, uint32_t nid, uint64_t start_pfn, uint64_t end_pfn,
+		     const struct mm_range *present, uint32_t nr_present,
+		     const struct mm_range *usable, uint32_t nr_usable,
+		     uint64_t ram_usable_pages, uint64_t early_reserved_pages,
+		     uint8_t *pageblock_mt);
+
+/* Bytes of the pageblock migratetype bitmap for a node span. */
+uint64_t memmap_pageblock_bytes(uint64_t start_pfn, uint64_t end_pfn);
+
+/* Whether memory section sec has a page array (intersects node->present). */
+int memmap_section_present(const struct mm_node *node, uint64_t sec);
+
+/* The node's chunks, in chunk (= splice) order: the span cut at section
+ * boundaries, present sections only.  Writes up to max entries; returns the
+ * total number of chunks (call with max 0 to size the array). */
+uint32_t memmap_node_chunks(const struct mm_node *node, struct mm_range *out, uint32_t max);
+
+/* Migratetype of the pageblock holding pfn (node's bitmap). */
+unsigned memmap_pageblock_migratetype(const struct mm_node *node, uint64_t pfn);
+
+/* ---- the range initializer (mm/memmap_init.c) ----------------------------- */
+
+/*
+ * Write every struct page in [start_pfn, end_pfn) exactly once in its final
+ * state, set the range's pageblocks MOVABLE, and collect the free blocks into
+ * res.  Any CPU, any number of chunks of the same node at once: touches only
+ * the pages and pageblock bits of its range and *res.  The range must lie
+ * inside the node's span and within one present section, and each end must be
+ * MAX_ORDER-aligned or the span's end (memmap_node_chunks() gives such
+ * ranges).  Returns 0, or -1 (nothing written) when the range is invalid.
+ */
+int memmap_init_range(const struct mm_node *node, uint64_t start_pfn, uint64_t end_pfn,
+		      struct memmap_chunk_result *res);
+
+/*
+ * Append a chunk's lists to the node's free lists, under the node lock.
+ * Splice a node's chunks in chunk order (any CPU) to get the deterministic
+ * list order; other CPUs may allocate from the node meanwhile.
+ */
+void memmap_splice_chunk(struct mm_node *node, struct memmap_chunk_result *res);
+
+/* ---- buddy allocator (mm/buddy.c) ------------------------------------------ */
+
+/* Allocate 2^order pages from node, zones Normal, then DMA32, then DMA.
+ * Returns the first pfn, or PFN_NONE when no block is large enough.  Any CPU;
+ * takes the node lock. */
+uint64_t buddy_alloc_pages(struct mm_node *node, unsigned order);
+
+/* Like buddy_alloc_pages() but from one zone only. */
+uint64_t buddy_alloc_pages_zone(struct mm_node *node, unsigned zone, unsigned order);
+
+/* Free a block returned by buddy_alloc_pages*() with the same order, merging
+ * with free buddies.  Any CPU; takes the node lock. */
+void buddy_free_pages(struct mm_node *node, uint64_t pfn, unsigned order);
+
+/* Allocate at orders 0..MAX_ORDER (several blocks each), fill each with a
+ * pattern through phys_to_virt (NULL: do not touch the memory), free them all,
+ * and check that free counts return to what they were.  Returns 0 or -1
+ * (reported via kprintf). */
+int buddy_self_test(struct mm_node *node, void *(*phys_to_virt)(uint64_t phys));
+
+/* ---- verifier and checksum (mm/verify.c) ------------------------------------ */
+
+struct memmap_verify_result {
+	uint64_t errors;
+	uint64_t pages_checked;
+	uint64_t reserved_pages;
+	uint64_t free_pages;		/* pages in PG_buddy blocks (page walk) */
+	uint64_t allocated_pages;	/* usable pages in no free block */
+	uint64_t free_blocks;
+};
+
+/* Check every struct page of the node against the state derived from its
+ * usable ranges and zone boundaries, and every free list.  Reports the first
+ * few errors via kprintf ("verify: node N pfn 0x...: ...").  Returns 0 when
+ * everything holds, -1 otherwise.  Caller holds no lock; the node must be
+ * quiescent (no concurrent allocation). */
+int memmap_verify(const struct mm_node *node, struct memmap_verify_result *res);
+
+/* 64-bit hash of the node's memmap (links excluded), pageblock bits and free
+ * block set; identical across init modes and runs.  docs/mm.md defines it.
+ * Node must be quiescent. */
+uint64_t memmap_checksum(const struct mm_node *node);
+
+/* ---- memblock (mm/memblock.c) ----------------------------------------------- */
+
+/* A node's physical memory as the NUMA table gives it (bytes, [start, end)). */
+struct memblock_node_range {
+	uint64_t start;
+	uint64_t end;
+	uint32_t nid;
+	uint32_t reserved;
+};
+
+struct memblock_region {
+	uint64_t base;		/* bytes, [base, end) */
+	uint64_t end;
+	uint32_t nid;		/* memory: owning node; reserved: unused (0) */
+	uint32_t reserved;
+};
+
+struct memblock_type {
+	struct memblock_region *regions;	/* caller's storage, sorted by base, disjoint */
+	uint32_t cnt;
+	uint32_t max;
+};
+
+struct memblock {
+	struct memblock_type memory;	/* usable RAM, page-aligned, tagged with its node */
+	struct memblock_type reserved;	/* reservations, merged; may cover non-usable memory */
+	const uint8_t *distance;	/* nr_nodes x nr_nodes, row = from; NULL: 10/20 */
+	uint32_t nr_nodes;
+	uint32_t frozen;		/* set by memblock_freeze(): no more allocations */
+	uint64_t unassigned_bytes;	/* usable RAM in no node range (ignored) */
+};
+
+/*
+ * Build memblock from the memory map and node ranges.  memory = every
+ * boot_mem_usable() entry, trimmed to whole pages, minus every non-usable
+ * entry that overlaps it (firmware maps are not trusted), cut by node range.
+ * With nr_node_ranges == 0 all memory is node 0.  Returns 0, or -1 when the
+ * storage is too small.  Single CPU, before any allocation.
+ */
+int memblock_init(struct memblock *mb, const struct boot_mem_range *map, uint32_t map_count,
+		  const struct memblock_node_range *nodes, uint32_t nr_node_ranges,
+		  const uint8_t *distance, uint32_t nr_nodes,
+		  struct memblock_region *memory_storage, uint32_t memory_max,
+		  struct memblock_region *reserved_storage, uint32_t reserved_max);
+
+/* Reserve [base, base + size) (any memory).  Returns 0, or -1 when storage is full. */
+int memblock_reserve(struct memblock *mb, uint64_t base, uint64_t size);
+
+/* Allocate size bytes aligned to align (a power of two; 0 means PAGE_SIZE)
+ * from usable memory of nid, else of the nearest node by distance (ties:
+ * lowest id), highest address first.  Never returns address 0; returns 0
+ * when nothing fits or memblock is frozen.  Single CPU (no lock). */
+uint64_t memblock_alloc(struct memblock *mb, uint32_t nid, uint64_t size, uint64_t align);
+
+/* Same, but only on nid itself (no fallback). */
+uint64_t memblock_alloc_exact_nid(struct memblock *mb, uint32_t nid, uint64_t size,
+				  uint64_t align);
+
+/* Forbid further allocations: call before handing node ranges to the memmap. */
+void memblock_freeze(struct memblock *mb);
+
+/* Node nid's usable pages minus reserved pages (a page partly reserved is
+ * reserved), as sorted, disjoint, non-adjacent pfn ranges: the node's "usable"
+ * list for memmap_node_init().  Writes up to max; returns the total count. */
+uint32_t memblock_node_free_ranges(const struct memblock *mb, uint32_t nid,
+				   struct mm_range *out, uint32_t max);
+
+/* Node nid's usable RAM as pfn ranges (reservations ignored): the node's
+ * "present" list.  Writes up to max; returns the total count. */
+uint32_t memblock_node_memory_ranges(const struct memblock *mb, uint32_t nid,
+				     struct mm_range *out, uint32_t max);
+
+/* Usable pages of nid, and how many of them are reserved. */
+uint64_t memblock_node_usable_pages(const struct memblock *mb, uint32_t nid);
+uint64_t memblock_node_reserved_pages(const struct memblock *mb, uint32_t nid);
+
+/* Distance from node a to node b (10 for a == b without a matrix). */
+unsigned memblock_distance(const struct memblock *mb, uint32_t a, uint32_t b);
+
+#endif

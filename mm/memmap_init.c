@@ -1,0 +1,300 @@
+/*
+ * The one range initializer, the node description it reads, and the splice
+ * that appends a chunk's free lists to its node.
+ *
+ * Every meminit mode (serial, per-node local, per-node parallel cross-calls,
+ * deferred) calls memmap_init_range() on the chunks memmap_node_chunks()
+ * gives; modes differ only in which CPU runs which chunk and when the chunk
+ * is spliced.  The contract is in docs/mm.md and include/mm.h.
+ */
+#include "mm.h"
+#include "internal.h"
+#include "kprintf.h"
+
+#ifdef NUMABOOT_HOST
+struct page *memmap_host_vmemmap;
+#endif
+
+static int ranges_sorted(const struct mm_range *r, uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i++) {
+		if (r[i].start_pfn >= r[i].end_pfn)
+			return 0;
+		if (i && r[i].start_pfn < r[i - 1].end_pfn)
+			return 0;
+	}
+	return 1;
+}
+
+int memmap_section_present(const struct mm_node *node, uint64_t sec)
+{
+	uint64_t s = section_nr_to_pfn(sec), e = s + PAGES_PER_SECTION;
+
+	for (uint32_t i = 0; i < node->nr_present; i++)
+		if (node->present[i].start_pfn < e && node->present[i].end_pfn > s)
+			return 1;
+	return 0;
+}
+
+static int usable_inside_present(const struct mm_node *node)
+{
+	for (uint32_t i = 0; i < node->nr_usable; i++) {
+		const struct mm_range *u = &node->usable[i];
+
+		if (u->start_pfn < node->start_pfn || u->end_pfn > node->end_pfn)
+			return 0;
+		for (uint64_t sec = pfn_to_section_nr(u->start_pfn);
+		     sec <= pfn_to_section_nr(u->end_pfn - 1); sec++)
+			if (!memmap_section_present(node, sec))
+				return 0;
+	}
+	return 1;
+}
+
+int memmap_node_init(struct mm_node *node, uint32_t nid, uint64_t start_pfn, uint64_t end_pfn,
+		     const struct mm_range *present, uint32_t nr_present,
+		     const struct mm_range *usable, uint32_t nr_usable,
+		     uint64_t ram_usable_pages, uint64_t early_reserved_pages,
+		     uint8_t *pageblock_mt)
+{
+	*node = (struct mm_node){
+		.nid = nid, .start_pfn = start_pfn, .end_pfn = end_pfn,
+		.present = present, .nr_present = nr_present,
+		.usable = usable, .nr_usable = nr_usable,
+		.ram_usable_pages = ram_usable_pages,
+		.early_reserved_pages = early_reserved_pages,
+		.pageblock_mt = pageblock_mt,
+		.lock = SPINLOCK_INIT,
+	};
+	for (unsigned z = 0; z < MM_NR_ZONES; z++)
+		for (unsigned o = 0; o < NR_ORDERS; o++)
+			node->free_area[z][o] = (struct mm_free_list){ PFN_NONE, PFN_NONE, 0 };
+
+	if (nid >= MM_MAX_NODES || start_pfn > end_pfn || end_pfn > MAX_PFN ||
+	    !pageblock_mt || !ranges_sorted(present, nr_present) ||
+	    !ranges_sorted(usable, nr_usable) || !usable_inside_present(node)) {
+		kprintf("memmap_node_init: node %u: inconsistent description\n", nid);
+		return -1;
+	}
+	return 0;
+}
+
+uint64_t memmap_pageblock_bytes(uint64_t start_pfn, uint64_t end_pfn)
+{
+	uint64_t first = pfn_to_section_nr(start_pfn);
+	uint64_t last = pfn_to_section_nr(end_pfn + PAGES_PER_SECTION - 1);
+	uint64_t per_section = PAGES_PER_SECTION / PAGEBLOCK_NR_PAGES * PAGEBLOCK_BITS / 8;
+
+	return (last - first) * per_section;
+}
+
+uint32_t memmap_node_chunks(const struct mm_node *node, struct mm_range *out, uint32_t max)
+{
+	uint32_t n = 0;
+
+	if (node->start_pfn >= node->end_pfn)
+		return 0;
+	for (uint64_t sec = pfn_to_section_nr(node->start_pfn);
+	     sec <= pfn_to_section_nr(node->end_pfn - 1); sec++) {
+		if (!memmap_section_present(node, sec))
+			continue;
+		if (n < max)
+			out[n] = (struct mm_range){
+				mm_max(section_nr_to_pfn(sec), node->start_pfn),
+				mm_min(section_nr_to_pfn(sec + 1), node->end_pfn),
+			};
+		n++;
+	}
+	return n;
+}
+
+unsigned memmap_pageblock_migratetype(const struct mm_node *node, uint64_t pfn)
+{
+	uint64_t idx = (pfn - mm_pageblock_origin(node)) >> PAGEBLOCK_ORDER;
+
+	return (node->pageblock_mt[idx / 2] >> ((idx & 1) * 4)) & 0xf;
+}
+
+static void set_pageblocks_movable(const struct mm_node *node, uint64_t start, uint64_t end)
+{
+	for (uint64_t pfn = start & ~(PAGEBLOCK_NR_PAGES - 1); pfn < end; pfn += PAGEBLOCK_NR_PAGES) {
+		uint64_t idx = (pfn - mm_pageblock_origin(node)) >> PAGEBLOCK_ORDER;
+		uint8_t *b = &node->pageblock_mt[idx / 2];
+		unsigned shift = (idx & 1) * 4;
+
+		*b = (uint8_t)((*b & ~(0xf << shift)) | (MIGRATE_MOVABLE << shift));
+	}
+}
+
+static int chunk_valid(const struct mm_node *node, uint64_t s, uint64_t e)
+{
+	if (s >= e || s < node->start_pfn || e > node->end_pfn)
+		return 0;
+	if (pfn_to_section_nr(s) != pfn_to_section_nr(e - 1) ||
+	    !memmap_section_present(node, pfn_to_section_nr(s)))
+		return 0;
+	if ((s & (MAX_ORDER_NR_PAGES - 1)) && s != node->start_pfn)
+		return 0;
+	return !(e & (MAX_ORDER_NR_PAGES - 1)) || e == node->end_pfn;
+}
+
+static void result_reset(struct memmap_chunk_result *res, uint64_t s, uint64_t e)
+{
+	*res = (struct memmap_chunk_result){ .start_pfn = s, .end_pfn = e };
+	for (unsigned z = 0; z < MM_NR_ZONES; z++)
+		for (unsigned o = 0; o < NR_ORDERS; o++) {
+			res->lists[z][o] = (struct mm_free_list){ PFN_NONE, PFN_NONE, 0 };
+			res->tail_prev[z][o] = PFN_NONE;
+		}
+}
+
+/*
+ * Append block pfn to the chunk's (zone, order) list.  A head page is written
+ * only once its successor is known, so the list's last block stays pending
+ * until chunk_finish_lists(); every head is thus written exactly once.
+ */
+static void chunk_add_block(const struct mm_node *node, struct memmap_chunk_result *res,
+			    unsigned zone, unsigned order, uint64_t pfn)
+{
+	struct mm_free_list *l = &res->lists[zone][order];
+	uint64_t flags = page_flags_make(PG_buddy, zone, node->nid);
+
+	if (l->tail == PFN_NONE)
+		l->head = pfn;
+	else
+		mm_write_page(l->tail, flags, 0, pfn, res->tail_prev[zone][order], order);
+	res->tail_prev[zone][order] = l->tail;
+	l->tail = pfn;
+	l->nr_free++;
+	res->free_pages += 1ULL << order;
+}
+
+static void chunk_finish_lists(const struct mm_node *node, struct memmap_chunk_result *res)
+{
+	for (unsigned z = 0; z < MM_NR_ZONES; z++)
+		for (unsigned o = 0; o < NR_ORDERS; o++) {
+			struct mm_free_list *l = &res->lists[z][o];
+
+			if (l->tail != PFN_NONE)
+				mm_write_page(l->tail, page_flags_make(PG_buddy, z, node->nid), 0,
+					      PFN_NONE, res->tail_prev[z][o], o);
+		}
+}
+
+/* Largest naturally aligned block at pfn that fits below end. */
+static unsigned block_order(uint64_t pfn, uint64_t end)
+{
+	unsigned order = pfn ? (unsigned)__builtin_ctzll(pfn) : MAX_ORDER;
+
+	if (order > MAX_ORDER)
+		order = MAX_ORDER;
+	while (pfn + (1ULL << order) > end)
+		order--;
+	return order;
+}
+
+/* [s, e) is free and inside one zone: maximal aligned blocks, tails plain. */
+static void init_free_zone_run(const struct mm_node *node, struct memmap_chunk_result *res,
+			       uint64_t s, uint64_t e)
+{
+	unsigned zone = mm_zone_of(s);
+	uint64_t tail_flags = page_flags_make(0, zone, node->nid);
+
+	while (s < e) {
+		unsigned order = block_order(s, e);
+
+		chunk_add_block(node, res, zone, order, s);
+		for (uint64_t pfn = s + 1; pfn < s + (1ULL << order); pfn++)
+			mm_write_page(pfn, tail_flags, 0, PFN_NONE, PFN_NONE, 0);
+		s += 1ULL << order;
+	}
+}
+
+static void init_free_run(const struct mm_node *node, struct memmap_chunk_result *res,
+			  uint64_t s, uint64_t e)
+{
+	while (s < e) {
+		uint64_t zend = mm_min(e, mm_zone_end(s));
+
+		init_free_zone_run(node, res, s, zend);
+		s = zend;
+	}
+}
+
+static void init_reserved_run(const struct mm_node *node, struct memmap_chunk_result *res,
+			      uint64_t s, uint64_t e)
+{
+	for (uint64_t pfn = s; pfn < e; pfn++)
+		mm_write_page(pfn, page_flags_make(PG_reserved, mm_zone_of(pfn), node->nid), 1,
+			      PFN_NONE, PFN_NONE, 0);
+	res->reserved_pages += e - s;
+}
+
+/* End of the free run that starts in usable[*i] (adjacent ranges coalesced,
+ * so the blocks are the same however the usable list was cut). */
+static uint64_t free_run_end(const struct mm_node *node, uint32_t i)
+{
+	uint64_t end = node->usable[i].end_pfn;
+
+	while (i + 1 < node->nr_usable && node->usable[i + 1].start_pfn == end)
+		end = node->usable[++i].end_pfn;
+	return end;
+}
+
+int memmap_init_range(const struct mm_node *node, uint64_t start_pfn, uint64_t end_pfn,
+		      struct memmap_chunk_result *res)
+{
+	uint64_t pfn = start_pfn;
+	uint32_t i = 0;
+
+	if (!chunk_valid(node, start_pfn, end_pfn)) {
+		kprintf("memmap_init_range: node %u: bad chunk [0x%llx, 0x%llx)\n", node->nid,
+			(unsigned long long)start_pfn, (unsigned long long)end_pfn);
+		return -1;
+	}
+	result_reset(res, start_pfn, end_pfn);
+	while (pfn < end_pfn) {
+		uint64_t next;
+
+		while (i < node->nr_usable && node->usable[i].end_pfn <= pfn)
+			i++;
+		if (i < node->nr_usable && node->usable[i].start_pfn <= pfn) {
+			next = mm_min(free_run_end(node, i), end_pfn);
+			init_free_run(node, res, pfn, next);
+		} else {
+			next = i < node->nr_usable ? mm_min(node->usable[i].start_pfn, end_pfn)
+						   : end_pfn;
+			init_reserved_run(node, res, pfn, next);
+		}
+		pfn = next;
+	}
+	chunk_finish_lists(node, res);
+	set_pageblocks_movable(node, start_pfn, end_pfn);
+	res->pages_initialized = end_pfn - start_pfn;
+	return 0;
+}
+
+void memmap_splice_chunk(struct mm_node *node, struct memmap_chunk_result *res)
+{
+	uint64_t irq = spin_lock_irqsave(&node->lock);
+
+	for (unsigned z = 0; z < MM_NR_ZONES; z++)
+		for (unsigned o = 0; o < NR_ORDERS; o++) {
+			struct mm_free_list *c = &res->lists[z][o];
+			struct mm_free_list *n = &node->free_area[z][o];
+
+			if (!c->nr_free)
+				continue;
+			if (n->tail == PFN_NONE) {
+				n->head = c->head;
+			} else {
+				pfn_to_page(n->tail)->next_pfn = c->head;
+				pfn_to_page(c->head)->prev_pfn = n->tail;
+			}
+			n->tail = c->tail;
+			n->nr_free += c->nr_free;
+		}
+	node->nr_free_pages += res->free_pages;
+	node->nr_chunks_spliced++;
+	spin_unlock_irqrestore(&node->lock, irq);
+}

@@ -1,0 +1,338 @@
+/*
+ * Memmap verifier and checksum.
+ *
+ * Written apart from the initializer on purpose: the expected state of each
+ * pfn is derived here from the node's usable ranges and the zone boundaries
+ * (16 MiB, 4 GiB) without calling mm/memmap_init.c or mm/internal.h helpers,
+ * so a bug in one is not silently mirrored by the other.  Both functions
+ * read a quiescent node (no CPU allocating or initializing it) and write
+ * nothing but their result.  Definitions: docs/mm.md.
+ */
+#include <stdarg.h>
+#include "mm.h"
+#include "kprintf.h"
+
+#define VERIFY_MAX_REPORTS	8
+
+struct vctx {
+	const struct mm_node *node;
+	struct memmap_verify_result *res;
+	uint64_t heads[MM_NR_ZONES][NR_ORDERS];	/* PG_buddy heads found by the page walk */
+};
+
+KPRINTF_FMT(3, 4) static void verr(struct vctx *v, uint64_t pfn, const char *fmt, ...)
+{
+	char msg[128];
+	va_list ap;
+
+	if (v->res->errors++ >= VERIFY_MAX_REPORTS)
+		return;
+	va_start(ap, fmt);
+	kvsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	kprintf("verify: node %u pfn 0x%llx: %s\n", v->node->nid, (unsigned long long)pfn, msg);
+}
+
+static unsigned expected_zone(uint64_t pfn)
+{
+	uint64_t addr = pfn << 12;
+
+	return addr < (16ULL << 20) ? ZONE_DMA : addr < (4ULL << 30) ? ZONE_DMA32 : ZONE_NORMAL;
+}
+
+static int has_page(const struct mm_node *node, uint64_t pfn)
+{
+	uint64_t sec_start = pfn & ~((1ULL << 15) - 1), sec_end = sec_start + (1ULL << 15);
+
+	if (pfn < node->start_pfn || pfn >= node->end_pfn)
+		return 0;
+	for (uint32_t i = 0; i < node->nr_present; i++)
+		if (node->present[i].start_pfn < sec_end && node->present[i].end_pfn > sec_start)
+			return 1;
+	return 0;
+}
+
+/* Index of the usable range holding pfn, or -1.  Ranges are sorted. */
+static int64_t usable_index(const struct mm_node *node, uint64_t pfn)
+{
+	uint32_t lo = 0, hi = node->nr_usable;
+
+	while (lo < hi) {
+		uint32_t mid = (lo + hi) / 2;
+
+		if (node->usable[mid].end_pfn <= pfn)
+			lo = mid + 1;
+		else if (node->usable[mid].start_pfn > pfn)
+			hi = mid;
+		else
+			return mid;
+	}
+	return -1;
+}
+
+/* Whether [pfn, end) is entirely usable (adjacent ranges count as one). */
+static int all_usable(const struct mm_node *node, uint64_t pfn, uint64_t end)
+{
+	int64_t i = usable_index(node, pfn);
+
+	if (i < 0)
+		return 0;
+	while (node->usable[i].end_pfn < end) {
+		if ((uint32_t)i + 1 >= node->nr_usable ||
+		    node->usable[i + 1].start_pfn != node->usable[i].end_pfn)
+			return 0;
+		i++;
+	}
+	return 1;
+}
+
+static unsigned pageblock_mt(const struct mm_node *node, uint64_t pfn)
+{
+	uint64_t idx = (pfn - (node->start_pfn & ~((1ULL << 15) - 1))) / 512;
+
+	return (node->pageblock_mt[idx / 2] >> ((idx & 1) * 4)) & 0xf;
+}
+
+static void check_fields(struct vctx *v, uint64_t pfn, const struct page *p, uint64_t pg,
+			 int32_t refcount)
+{
+	if ((p->flags & ~((1ULL << 52) - 1)) !=
+	    (((uint64_t)v->node->nid << 54) | ((uint64_t)expected_zone(pfn) << 52)))
+		verr(v, pfn, "zone/node bits 0x%llx", (unsigned long long)p->flags);
+	if ((p->flags & ((1ULL << 52) - 1)) != pg)
+		verr(v, pfn, "flags 0x%llx, want 0x%llx", (unsigned long long)p->flags,
+		     (unsigned long long)pg);
+	if (refcount >= 0 && p->refcount != refcount)
+		verr(v, pfn, "refcount %d, want %d", p->refcount, refcount);
+	if (p->mapcount != -1)
+		verr(v, pfn, "mapcount %d", p->mapcount);
+	if (!(pg & PG_buddy) && (p->next_pfn != PFN_NONE || p->prev_pfn != PFN_NONE))
+		verr(v, pfn, "links set on a page that is no free head");
+	if (!(pg & PG_buddy) && p->order)
+		verr(v, pfn, "order %u on a page that is no free head", p->order);
+	if (p->_unused || (refcount >= 0 && (p->private || p->mapping || p->index)))
+		verr(v, pfn, "owner fields not zero");
+}
+
+/* A free head: alignment, extent, zone, and that its buddy is not also a free
+ * head of the same order (the two would have had to merge). */
+static uint64_t check_head(struct vctx *v, uint64_t pfn, const struct page *p)
+{
+	unsigned order = p->order > MAX_ORDER ? 0 : p->order;
+	uint64_t end = pfn + (1ULL << order), buddy = pfn ^ (1ULL << order);
+
+	check_fields(v, pfn, p, PG_buddy, 0);
+	if (p->order > MAX_ORDER)
+		verr(v, pfn, "order %u > MAX_ORDER", p->order);
+	if (pfn & ((1ULL << order) - 1))
+		verr(v, pfn, "block of order %u not aligned", order);
+	if (!all_usable(v->node, pfn, end) || end > v->node->end_pfn)
+		verr(v, pfn, "block of order %u leaves usable memory", order);
+	if (expected_zone(pfn) != expected_zone(end - 1))
+		verr(v, pfn, "block of order %u crosses a zone boundary", order);
+	if (order < MAX_ORDER && has_page(v->node, buddy) && expected_zone(buddy) == expected_zone(pfn) &&
+	    (pfn_to_page(buddy)->flags & PG_buddy) && pfn_to_page(buddy)->order == order)
+		verr(v, pfn, "free buddy 0x%llx of order %u not merged", (unsigned long long)buddy, order);
+	v->heads[expected_zone(pfn)][order]++;
+	v->res->free_blocks++;
+	v->res->free_pages += 1ULL << order;
+	return end;
+}
+
+/* Every page of one section piece [s, e), in pfn order; block_end carries a
+ * free block's extent across calls. */
+static void walk_pages(struct vctx *v, uint64_t s, uint64_t e, uint64_t *block_end)
+{
+	for (uint64_t pfn = s; pfn < e; pfn++) {
+		const struct page *p = pfn_to_page(pfn);
+
+		v->res->pages_checked++;
+		if (usable_index(v->node, pfn) < 0) {
+			check_fields(v, pfn, p, PG_reserved, 1);
+			v->res->reserved_pages++;
+		} else if (pfn < *block_end) {
+			check_fields(v, pfn, p, 0, 0);
+		} else if (p->flags & PG_buddy) {
+			*block_end = check_head(v, pfn, p);
+		} else {
+			check_fields(v, pfn, p, 0, -1);		/* allocated: owner's fields */
+			v->res->allocated_pages++;
+		}
+		if ((pfn & 511) == 0 || pfn == s)
+			if (pageblock_mt(v->node, pfn) != MIGRATE_MOVABLE)
+				verr(v, pfn, "pageblock migratetype %u", pageblock_mt(v->node, pfn));
+	}
+}
+
+static void walk_list(struct vctx *v, unsigned zone, unsigned order)
+{
+	const struct mm_free_list *l = &v->node->free_area[zone][order];
+	uint64_t prev = PFN_NONE, cur = l->head, n = 0;
+
+	while (cur != PFN_NONE) {
+		const struct page *p;
+
+		if (n >= l->nr_free) {
+			verr(v, cur, "list (zone %u, order %u) longer than nr_free %llu", zone, order,
+			     (unsigned long long)l->nr_free);
+			return;
+		}
+		if (!has_page(v->node, cur)) {
+			verr(v, cur, "list (zone %u, order %u) leaves the node", zone, order);
+			return;
+		}
+		p = pfn_to_page(cur);
+		if (!(p->flags & PG_buddy) || p->order != order || expected_zone(cur) != zone)
+			verr(v, cur, "on list (zone %u, order %u) but not such a free head", zone, order);
+		if (p->prev_pfn != prev)
+			verr(v, cur, "prev link 0x%llx, want 0x%llx", (unsigned long long)p->prev_pfn,
+			     (unsigned long long)prev);
+		prev = cur;
+		cur = p->next_pfn;
+		n++;
+	}
+	if (n != l->nr_free || l->tail != prev)
+		verr(v, prev, "list (zone %u, order %u): %llu blocks, nr_free %llu, tail 0x%llx",
+		     zone, order, (unsigned long long)n, (unsigned long long)l->nr_free,
+		     (unsigned long long)l->tail);
+	if (n != v->heads[zone][order])
+		verr(v, prev, "list (zone %u, order %u): %llu blocks, page walk found %llu", zone,
+		     order, (unsigned long long)n, (unsigned long long)v->heads[zone][order]);
+}
+
+static void check_totals(struct vctx *v)
+{
+	const struct mm_node *node = v->node;
+	uint64_t usable = 0, listed = 0;
+
+	for (uint32_t i = 0; i < node->nr_usable; i++)
+		usable += node->usable[i].end_pfn - node->usable[i].start_pfn;
+	for (unsigned z = 0; z < MM_NR_ZONES; z++)
+		for (unsigned o = 0; o <= MAX_ORDER; o++)
+			listed += node->free_area[z][o].nr_free << o;
+	if (usable != node->ram_usable_pages - node->early_reserved_pages)
+		verr(v, 0, "usable ranges hold %llu pages, memory map says %llu - %llu reserved",
+		     (unsigned long long)usable, (unsigned long long)node->ram_usable_pages,
+		     (unsigned long long)node->early_reserved_pages);
+	if (v->res->free_pages != node->nr_free_pages || listed != node->nr_free_pages)
+		verr(v, 0, "free pages: page walk %llu, lists %llu, counter %llu",
+		     (unsigned long long)v->res->free_pages, (unsigned long long)listed,
+		     (unsigned long long)node->nr_free_pages);
+	if (v->res->allocated_pages != node->nr_allocated_pages ||
+	    v->res->free_pages + node->nr_allocated_pages != usable)
+		verr(v, 0, "free %llu + allocated %llu (counted %llu) != usable %llu",
+		     (unsigned long long)v->res->free_pages,
+		     (unsigned long long)node->nr_allocated_pages,
+		     (unsigned long long)v->res->allocated_pages, (unsigned long long)usable);
+}
+
+int memmap_verify(const struct mm_node *node, struct memmap_verify_result *res)
+{
+	struct vctx v = { .node = node, .res = res };
+	uint64_t block_end = 0;
+
+	*res = (struct memmap_verify_result){ 0 };
+	for (uint64_t s = node->start_pfn; s < node->end_pfn;) {
+		uint64_t e = (s | ((1ULL << 15) - 1)) + 1;
+
+		if (e > node->end_pfn)
+			e = node->end_pfn;
+		if (has_page(node, s))
+			walk_pages(&v, s, e, &block_end);
+		s = e;
+	}
+	for (unsigned z = 0; z < MM_NR_ZONES; z++)
+		for (unsigned o = 0; o <= MAX_ORDER; o++)
+			walk_list(&v, z, o);
+	check_totals(&v);
+	if (res->errors > VERIFY_MAX_REPORTS)
+		kprintf("verify: node %u: %llu errors in all\n", node->nid,
+			(unsigned long long)res->errors);
+	return res->errors ? -1 : 0;
+}
+
+/* ---- checksum --------------------------------------------------------------- */
+
+static uint64_t mix64(uint64_t x)
+{
+	x ^= x >> 30;
+	x *= 0xbf58476d1ce4e5b9ULL;
+	x ^= x >> 27;
+	x *= 0x94d049bb133111ebULL;
+	return x ^ (x >> 31);
+}
+
+static uint64_t hash_word(uint64_t h, uint64_t w)
+{
+	h = (h ^ w) * 0x9e3779b97f4a7c15ULL;
+	return h ^ (h >> 29);
+}
+
+static uint64_t block_hash(uint64_t pfn, unsigned order, unsigned zone, unsigned mt)
+{
+	return mix64(pfn ^ mix64(order | ((uint64_t)zone << 8) | ((uint64_t)mt << 16)));
+}
+
+/* Every present page of [s, e) minus its link words, and the free heads met. */
+static void checksum_pages(const struct mm_node *node, uint64_t s, uint64_t e, uint64_t *pages,
+			   uint64_t *blocks)
+{
+	for (uint64_t pfn = s; pfn < e; pfn++) {
+		const struct page *p = pfn_to_page(pfn);
+		uint64_t h = *pages;
+
+		h = hash_word(h, p->flags);
+		h = hash_word(h, (uint32_t)p->refcount | ((uint64_t)(uint32_t)p->mapcount << 32));
+		h = hash_word(h, p->order | ((uint64_t)p->_unused << 32));
+		h = hash_word(h, p->private);
+		h = hash_word(h, p->mapping);
+		*pages = hash_word(h, p->index);
+		if ((pfn & 511) == 0 || pfn == s)
+			*pages = hash_word(*pages, pageblock_mt(node, pfn));
+		if (p->flags & PG_buddy)
+			*blocks = hash_word(*blocks, block_hash(pfn, p->order, page_zone_id(p),
+								  pageblock_mt(node, pfn)));
+	}
+}
+
+/* The free lists as a multiset (sum of block hashes: list order drops out). */
+static uint64_t checksum_lists(const struct mm_node *node)
+{
+	uint64_t sum = 0;
+
+	for (unsigned z = 0; z < MM_NR_ZONES; z++)
+		for (unsigned o = 0; o <= MAX_ORDER; o++) {
+			const struct mm_free_list *l = &node->free_area[z][o];
+			uint64_t cur = l->head, n = 0;
+
+			for (; cur != PFN_NONE && n < l->nr_free && has_page(node, cur); n++) {
+				sum += block_hash(cur, o, z, pageblock_mt(node, cur));
+				cur = pfn_to_page(cur)->next_pfn;
+			}
+			sum += mix64(((uint64_t)z << 56) ^ ((uint64_t)o << 48) ^ l->nr_free ^
+				     (cur == PFN_NONE ? 0 : 0xbad));
+		}
+	return sum;
+}
+
+uint64_t memmap_checksum(const struct mm_node *node)
+{
+	uint64_t pages = 0x6e756d61626f6f74ULL, blocks = 0, h;
+
+	for (uint64_t s = node->start_pfn; s < node->end_pfn;) {
+		uint64_t e = (s | ((1ULL << 15) - 1)) + 1;
+
+		if (e > node->end_pfn)
+			e = node->end_pfn;
+		if (has_page(node, s)) {
+			pages = hash_word(pages, s);
+			checksum_pages(node, s, e, &pages, &blocks);
+		}
+		s = e;
+	}
+	h = hash_word(mix64(pages), mix64(blocks));
+	h = hash_word(h, checksum_lists(node));
+	h = hash_word(h, node->nr_free_pages);
+	h = hash_word(h, node->nr_allocated_pages);
+	return mix64(hash_word(h, node->nid));
+}
