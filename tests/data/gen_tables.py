@@ -1,0 +1,239 @@
+#!/usr/bin/env python3
+"""Generate the iasl data-table sources (.dsl) in tests/data/.
+
+The .dsl files are committed; this script is how they were written and how
+to add a machine.  Run from the repo root: python3 tests/data/gen_tables.py
+`make unit` compiles every tests/data/<machine>/<sig>.dsl with iasl into
+build/data/<machine>/<sig>.aml (tests/unit/acpi.mk).
+"""
+import os
+import shutil
+import subprocess
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+GiB = 1 << 30
+MiB = 1 << 20
+
+
+def f(width, name, value):
+    return "[%04d] %34s : %s" % (width, name, value)
+
+
+def flags(width, value, bits, name="Flags (decoded below)"):
+    """iasl takes flag values from the decoded lines under a flags field."""
+    return [f(width, name, hx(value, width))] + \
+        ["%41s : %d" % (b, (value >> i) & 1) for i, b in enumerate(bits) if b]
+
+
+def hx(v, nbytes):
+    return "%0*X" % (nbytes * 2, v)
+
+
+def header(sig, rev):
+    return [f(4, "Signature", '"%s"' % sig), f(4, "Table Length", "00000000"),
+            f(1, "Revision", hx(rev, 1)), f(1, "Checksum", "00"),
+            f(6, "Oem ID", '"NUMABT"'), f(8, "Oem Table ID", '"TESTTBL "'),
+            f(4, "Oem Revision", "00000001"), f(4, "Asl Compiler ID", '"INTL"'),
+            f(4, "Asl Compiler Revision", "00000000"), ""]
+
+
+def madt(cpus, lapic=0xFEE00000, override=None, extra_unknown=True):
+    """cpus: list of (kind, uid, apic_id, flags); kind 'l' (type 0) or 'x' (type 9)."""
+    out = header("APIC", 5)
+    out += [f(4, "Local Apic Address", hx(lapic, 4))] + flags(4, 1, ["PC-AT Compatibility"]) + [""]
+    for kind, uid, apic, fl in cpus:
+        if kind == "l":
+            out += [f(1, "Subtable Type", "00"), f(1, "Length", "08"),
+                    f(1, "Processor ID", hx(uid, 1)), f(1, "Local Apic ID", hx(apic, 1))]
+            out += flags(4, fl, ["Processor Enabled", "Runtime Online Capable"]) + [""]
+        else:
+            out += [f(1, "Subtable Type", "09"), f(1, "Length", "10"),
+                    f(2, "Reserved", "0000"), f(4, "Processor x2Apic ID", hx(apic, 4))]
+            out += flags(4, fl & 1, ["Processor Enabled"])
+            out += [f(4, "Processor UID", hx(uid, 4)), ""]
+    if extra_unknown:	# an I/O APIC: a subtable the parser skips by its length
+        out += [f(1, "Subtable Type", "01"), f(1, "Length", "0C"), f(1, "I/O Apic ID", "00"),
+                f(1, "Reserved", "00"), f(4, "Address", "FEC00000"),
+                f(4, "Interrupt", "00000000"), ""]
+    if override is not None:
+        out += [f(1, "Subtable Type", "05"), f(1, "Length", "0C"), f(2, "Reserved", "0000"),
+                f(8, "APIC Address", hx(override, 8)), ""]
+    return out
+
+
+def srat(cpus, mems, rev=3):
+    """cpus: (kind, apic, domain, flags); mems: (base, length, domain, flags)."""
+    out = header("SRAT", rev)
+    out += [f(4, "Table Revision", "00000001"), f(8, "Reserved", hx(0, 8)), ""]
+    for kind, apic, dom, fl in cpus:
+        if kind == "l":
+            out += [f(1, "Subtable Type", "00"), f(1, "Length", "10"),
+                    f(1, "Proximity Domain Low(8)", hx(dom & 0xFF, 1)),
+                    f(1, "Apic ID", hx(apic, 1))] + flags(4, fl, ["Enabled"]) + [
+                    f(1, "Local Sapic EID", "00"),
+                    f(3, "Proximity Domain High(24)", hx(dom >> 8, 3)),
+                    f(4, "Clock Domain", "00000000"), ""]
+        else:
+            out += [f(1, "Subtable Type", "02"), f(1, "Length", "18"), f(2, "Reserved1", "0000"),
+                    f(4, "Proximity Domain", hx(dom, 4)), f(4, "Apic ID", hx(apic, 4))] + \
+                flags(4, fl, ["Enabled"]) + [f(4, "Clock Domain", "00000000"), f(4, "Reserved2", "00000000"), ""]
+    for base, length, dom, fl in mems:
+        out += [f(1, "Subtable Type", "01"), f(1, "Length", "28"),
+                f(4, "Proximity Domain", hx(dom, 4)), f(2, "Reserved1", "0000"),
+                f(8, "Base Address", hx(base, 8)), f(8, "Address Length", hx(length, 8)),
+                f(4, "Reserved2", "00000000")] + \
+            flags(4, fl, ["Enabled", "Hot Pluggable", "Non-Volatile"]) + [f(8, "Reserved3", hx(0, 8)), ""]
+    return out
+
+
+def slit(matrix):
+    n = len(matrix)
+    out = header("SLIT", 1)
+    out += [f(8, "Localities", hx(n, 8))]
+    for i, row in enumerate(matrix):
+        out.append(f(n, "Locality %3d" % i, " ".join(hx(d, 1) for d in row)))
+    return out
+
+
+def hpet(base):
+    out = header("HPET", 1)
+    out += [f(4, "Hardware Block ID", "8086A201"), "",
+            f(12, "Timer Block Register", "[Generic Address Structure]"),
+            f(1, "Space ID", "00"), f(1, "Bit Width", "00"), f(1, "Bit Offset", "00"),
+            f(1, "Encoded Access Width", "00"), f(8, "Address", hx(base, 8)), "",
+            f(1, "Sequence Number", "00"), f(2, "Minimum Clock Ticks", "0000"),
+            ] + flags(1, 0, ["4K Page Protect", "64K Page Protect"])
+    return out
+
+
+def _gas(name, space, width, access, addr):
+    return [f(12, name, "[Generic Address Structure]"), f(1, "Space ID", hx(space, 1)),
+            f(1, "Bit Width", hx(width, 1)), f(1, "Bit Offset", "00"),
+            f(1, "Encoded Access Width", hx(access, 1)), f(8, "Address", hx(addr, 8)), ""]
+
+
+def facp(pm_port=0x608, x_pm=0x608, tmr_val_ext=1):
+    """FADT (ACPI 6.5 §5.2.9) from iasl's own template, QEMU-like PM timer."""
+    tmp = tempfile.mkdtemp()
+    subprocess.run(["iasl", "-T", "FACP"], cwd=tmp, check=True, stdout=subprocess.DEVNULL)
+    with open(os.path.join(tmp, "facp.asl")) as fp:
+        lines = fp.read().split("\n")
+    shutil.rmtree(tmp)
+    out, in_xpm = [], False
+    for line in lines:
+        if line.startswith(("/*", " *", " */")):
+            continue
+        name = line.split(":")[0].strip()
+        if name.endswith("PM Timer Block Address"):
+            line = line.split(":")[0] + ": " + hx(pm_port, 4)
+        elif name == "32-bit PM Timer (V1)":
+            line = line.split(":")[0] + ": %d" % tmr_val_ext
+        elif name.endswith("PM Timer Block") and "Generic" in line:
+            in_xpm = True
+        elif in_xpm and name == "Address":
+            line = line.split(":")[0] + ": " + hx(x_pm, 8)
+            in_xpm = False
+        elif in_xpm and name == "Space ID" and not x_pm:
+            line = line.split(":")[0] + ": 00"
+        elif name.endswith("Oem ID"):
+            line = line.split(":")[0] + ': "NUMABT"'
+        out.append(line)
+    return out
+
+
+def dist_matrix(n, near=16, far=22, pairs=None):
+    m = [[10 if i == j else (near if abs(i - j) == 1 else far) for j in range(n)] for i in range(n)]
+    for (a, b), d in (pairs or {}).items():
+        m[a][b] = m[b][a] = d
+    return m
+
+
+ENABLED, ONLINE_CAPABLE = 1, 2
+
+
+def machine_nodes(n, cpus_per_node, x2=False, apic_stride=1, mem_per_node=2 * GiB):
+    """n nodes; node 0 holds [0, 640K) and [1M, 2G), node k>0 holds
+    [4G + (k-1)*mem, 4G + k*mem): the PCI hole below 4 GiB stays unmapped."""
+    madt_cpus, srat_cpus, mems = [], [], []
+    uid = 0
+    for node in range(n):
+        for c in range(cpus_per_node):
+            apic = (node * cpus_per_node + c) * apic_stride
+            madt_cpus.append(("x" if x2 else "l", uid, apic, ENABLED))
+            srat_cpus.append(("x" if x2 else "l", apic, node, ENABLED))
+            uid += 1
+    mems.append((0, 0xA0000, 0, ENABLED))
+    mems.append((MiB, 2 * GiB - MiB, 0, ENABLED))
+    for node in range(1, n):
+        mems.append((4 * GiB + (node - 1) * mem_per_node, mem_per_node, node, ENABLED))
+    return madt_cpus, srat_cpus, mems
+
+
+def write(machine, name, lines):
+    d = os.path.join(HERE, machine)
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, name + ".dsl"), "w") as fp:
+        fp.write("/* generated by tests/data/gen_tables.py: %s/%s */\n" % (machine, name))
+        fp.write("\n".join(lines) + "\n")
+
+
+def full_machine(name, n, cpus_per_node, x2=False, apic_stride=1, dist=None):
+    mc, sc, mem = machine_nodes(n, cpus_per_node, x2, apic_stride)
+    write(name, "apic", madt(mc))
+    write(name, "srat", srat(sc, mem))
+    write(name, "slit", slit(dist or dist_matrix(n)))
+    write(name, "facp", facp())
+    write(name, "hpet", hpet(0xFED00000))
+
+
+def main():
+    full_machine("node1", 1, 2)
+    full_machine("node2", 2, 2, dist=[[10, 21], [21, 10]])
+    full_machine("node4", 4, 2, apic_stride=2)
+    full_machine("node8", 8, 2, x2=True, apic_stride=32)
+
+    # Node 1 has CPUs but no memory, node 2 memory but no CPUs; node 1 is
+    # nearer node 2 than node 0, so node 1 helps 2 and 2 is initialized by 1.
+    mc = [("l", 0, 0, ENABLED), ("l", 1, 1, ENABLED), ("l", 2, 2, ENABLED), ("l", 3, 3, ENABLED)]
+    sc = [("l", 0, 0, ENABLED), ("l", 1, 0, ENABLED), ("l", 2, 1, ENABLED), ("l", 3, 1, ENABLED)]
+    mem = [(0, 2 * GiB, 0, ENABLED), (4 * GiB, 2 * GiB, 2, ENABLED)]
+    write("memless", "apic", madt(mc, override=0xFEE00000))
+    write("memless", "srat", srat(sc, mem))
+    write("memless", "slit", slit([[10, 21, 21], [21, 10, 17], [21, 17, 10]]))
+
+    # CPU 3 is in the MADT but not in the SRAT; a hot-pluggable range; a
+    # disabled memory entry; an LAPIC address override.
+    sc = [("l", 0, 0, ENABLED), ("l", 1, 0, ENABLED), ("l", 2, 1, ENABLED),
+          ("l", 9, 1, 0)]
+    mem = [(0, 2 * GiB, 0, ENABLED), (4 * GiB, 2 * GiB, 1, ENABLED),
+           (8 * GiB, 4 * GiB, 1, ENABLED | 2), (16 * GiB, GiB, 0, 0)]
+    write("cpumissing", "apic", madt(mc, override=0xFEE10000))
+    write("cpumissing", "srat", srat(sc, mem))
+
+    # Malformed tables.
+    mc = [("l", 0, 0, ENABLED), ("l", 1, 1, ENABLED), ("l", 2, 1, ENABLED),	# dup APIC id 1
+          ("l", 3, 0xFF, 0), ("l", 4, 0xFF, 0),					# unusable placeholders
+          ("l", 7, 5, ONLINE_CAPABLE), ("x", 5, 300, 0), ("x", 6, 2, ENABLED)]
+    write("bad", "apic_dup", madt(mc))
+    sc = [("l", 0, 0, ENABLED), ("l", 1, 1, ENABLED)]
+    write("bad", "srat_overlap", srat(sc, [(0, 2 * GiB, 0, ENABLED), (GiB, 2 * GiB, 1, ENABLED)]))
+    write("bad", "srat_dup", srat(sc, [(0, 2 * GiB, 0, ENABLED), (0, 2 * GiB, 0, ENABLED),
+                                       (GiB, GiB, 0, ENABLED), (4 * GiB, GiB, 1, ENABLED)]))
+    write("bad", "srat_nomem", srat(sc, [(0, 2 * GiB, 0, 0)]))
+    many = [("x", i, i, ENABLED) for i in range(300)]
+    write("bad", "srat_domains", srat(many, [(0, GiB, 0, ENABLED)]))
+    # Revision 1 SRAT: the high 24 bits of the processor domain are ignored.
+    sc = [("l", 0, 0x100, ENABLED), ("l", 1, 0x201, ENABLED)]
+    write("bad", "srat_rev1", srat(sc, [(0, GiB, 0, ENABLED), (GiB, GiB, 1, ENABLED)], rev=1))
+    write("bad", "srat_rev3", srat(sc, [(0, GiB, 0x100, ENABLED), (GiB, GiB, 0x201, ENABLED)]))
+    write("bad", "slit_diag", slit([[10, 20], [20, 12]]))
+    write("bad", "slit_offdiag", slit([[10, 10], [20, 10]]))
+    write("bad", "facp_legacy", facp(pm_port=0x408, x_pm=0, tmr_val_ext=0))
+    # QEMU with -smp maxcpus=512 and x2APIC: 512 x2APIC entries, 3 enabled.
+    mc = [("x", i, i, ENABLED if i in (0, 1, 256) else 0) for i in range(512)]
+    write("x2apic512", "apic", madt(mc, extra_unknown=False))
+
+
+if __name__ == "__main__":
+    main()
