@@ -57,15 +57,15 @@ kernel: $(BUILD)/numaboot.efi
 
 $(BUILD)/k/boot/%.o: boot/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(KCFLAGS) $(BOOT_CFLAGS) -MMD -c $< -o $@
+	@echo "  CC $<"; $(CC) $(KCFLAGS) $(BOOT_CFLAGS) -MMD -c $< -o $@
 
 $(BUILD)/k/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(KCFLAGS) -MMD -c $< -o $@
+	@echo "  CC $<"; $(CC) $(KCFLAGS) -MMD -c $< -o $@
 
 $(BUILD)/k/%.o: %.S $(NASM_BINS)
 	@mkdir -p $(dir $@)
-	$(CC) $(KCFLAGS) -I$(BUILD)/arch/x86_64 -MMD -c $< -o $@
+	@echo "  CC $<"; $(CC) $(KCFLAGS) -I$(BUILD)/arch/x86_64 -MMD -c $< -o $@
 
 $(BUILD)/%.bin: %.asm
 	@mkdir -p $(dir $@)

@@ -10,6 +10,7 @@
 #include "options.h"
 #include "paging.h"
 #include "report.h"
+#include "topology.h"
 #include "trap.h"
 #include "x86.h"
 
@@ -19,6 +20,7 @@
 static struct cpu_desc bsp_desc;
 static uint8_t bsp_ist_stack[16384] __attribute__((aligned(16)));
 static struct options opts;
+static struct machine machine;
 
 /* The legacy 8259s stay masked: every interrupt we use is a LAPIC one. */
 static void pic_mask_all(void)
@@ -100,6 +102,8 @@ void kernel_main(const struct boot_info *bi)
 	}
 	report_boot(bi, &opts);
 	report_memmap(bi);
+	topology_init(bi, &opts, &machine);
+	/* SMP bring-up (smp/) goes here. */
 	if (opts.fault_cpu == FAULT_ON_BSP)
 		deliberate_fault(opts.fault);
 	finish(EXIT_OK);

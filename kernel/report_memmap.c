@@ -10,6 +10,13 @@
 
 char report_json_buf[REPORT_JSON_MAX];
 
+/* Types that are RAM (as opposed to MMIO or holes), for ram_bytes/ram_top. */
+static int is_ram(uint32_t type)
+{
+	return type != BOOT_MEM_RESERVED && type != BOOT_MEM_MMIO && type != BOOT_MEM_MMIO_PORT &&
+	       type != BOOT_MEM_UNUSABLE && type < BOOT_MEM_NTYPES;
+}
+
 static const char *const type_names[BOOT_MEM_NTYPES] = {
 	"reserved", "loader_code", "loader_data", "boot_services_code",
 	"boot_services_data", "runtime_code", "runtime_data", "conventional",
@@ -59,7 +66,7 @@ struct type_total {
 void report_memmap(const struct boot_info *bi)
 {
 	struct type_total totals[BOOT_MEM_NTYPES + 1] = { 0 };
-	uint64_t usable = 0, top = 0;
+	uint64_t usable = 0, top = 0, ram = 0, ram_top = 0;
 	struct paging_stats ps;
 	struct json j;
 
@@ -74,6 +81,11 @@ void report_memmap(const struct boot_info *bi)
 			usable += bytes;
 		if (r->phys + bytes > top)
 			top = r->phys + bytes;
+		if (is_ram(r->type)) {
+			ram += bytes;
+			if (r->phys + bytes > ram_top)
+				ram_top = r->phys + bytes;
+		}
 	}
 	paging_get_stats(&ps);
 	kprintf("memmap: %u entries (descriptor size %u, version %u), ExitBootServices took %u attempt(s)\n",
@@ -83,7 +95,8 @@ void report_memmap(const struct boot_info *bi)
 			kprintf("memmap:   %-20s %5u entries %12llu KiB\n",
 				t < BOOT_MEM_NTYPES ? type_names[t] : "other", totals[t].entries,
 				(unsigned long long)(totals[t].bytes >> 10));
-	kprintf("memmap: usable %llu MiB; identity map to 0x%llx with %s pages\n",
+	kprintf("memmap: RAM %llu MiB up to 0x%llx, usable %llu MiB; identity map to 0x%llx with %s pages\n",
+		(unsigned long long)(ram >> 20), (unsigned long long)ram_top,
 		(unsigned long long)(usable >> 20), (unsigned long long)ps.identity_top,
 		ps.page_size == SIZE_1G ? "1 GiB" : "2 MiB");
 
@@ -98,6 +111,8 @@ void report_memmap(const struct boot_info *bi)
 			json_u64(&j, t < BOOT_MEM_NTYPES ? type_names[t] : "other", totals[t].bytes);
 	json_obj_end(&j);
 	json_u64(&j, "usable_bytes", usable);
+	json_u64(&j, "ram_bytes", ram);
+	json_hex(&j, "ram_top", ram_top);
 	json_hex(&j, "top", top);
 	json_hex(&j, "identity_top", ps.identity_top);
 	json_u64(&j, "identity_page_size", ps.page_size);
