@@ -7,6 +7,7 @@ to add a machine.  Run from the repo root: python3 tests/data/gen_tables.py
 build/data/<machine>/<sig>.aml (tests/unit/acpi.mk).
 """
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -124,7 +125,7 @@ def facp(pm_port=0x608, x_pm=0x608, tmr_val_ext=1):
     for line in lines:
         if line.startswith(("/*", " *", " */")):
             continue
-        name = line.split(":")[0].strip()
+        name = re.sub(r"^\[\w+\]", "", line.split(":")[0]).strip()
         if name.endswith("PM Timer Block Address"):
             line = line.split(":")[0] + ": " + hx(pm_port, 4)
         elif name == "32-bit PM Timer (V1)":

@@ -127,11 +127,11 @@
 [0008]                            Address : 0000000000000001
 
 [0012]                     PM Timer Block : [Generic Address Structure]
-[0001]                           Space ID : 01 [SystemIO]
+[0001]                           Space ID : 00
 [0001]                          Bit Width : 20
 [0001]                         Bit Offset : 00
 [0001]               Encoded Access Width : 03 [DWord Access:32]
-[0008]                            Address : 0000000000000001
+[0008]                            Address : 0000000000000000
 
 [0012]                         GPE0 Block : [Generic Address Structure]
 [0001]                           Space ID : 01 [SystemIO]

@@ -131,7 +131,7 @@
 [0001]                          Bit Width : 20
 [0001]                         Bit Offset : 00
 [0001]               Encoded Access Width : 03 [DWord Access:32]
-[0008]                            Address : 0000000000000001
+[0008]                            Address : 0000000000000608
 
 [0012]                         GPE0 Block : [Generic Address Structure]
 [0001]                           Space ID : 01 [SystemIO]
