@@ -478,6 +478,48 @@ static void test_corruption_detected(void **state)
 	fm_destroy(m);
 }
 
+
+/* Two nodes sharing one section, the boundary not MAX_ORDER-aligned: each
+ * node initializes its part, buddies never merge across the boundary. */
+static void test_nodes_share_a_section(void **state)
+{
+	static const struct mm_range pa[] = { { 0x10000, 0x12345 } }, ua[] = { { 0x10010, 0x12345 } };
+	static const struct mm_range pb[] = { { 0x12345, 0x18000 } }, ub[] = { { 0x12345, 0x17ff0 } };
+	struct mm_node a, b;
+	struct memmap_chunk_result ra, rb;
+	struct memmap_verify_result vr;
+	uint8_t bits_a[32], bits_b[32];
+	uint64_t sum, pfn[64];
+
+	(void)state;
+	memmap_host_vmemmap = mmap(NULL, 0x18000 * sizeof(struct page), PROT_READ | PROT_WRITE,
+				   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	assert_true(memmap_host_vmemmap != MAP_FAILED);
+	assert_int_equal(memmap_node_init(&a, 0, 0x10000, 0x12345, pa, 1, ua, 1, 0x2335, 0,
+					  bits_a), 0);
+	assert_int_equal(memmap_node_init(&b, 1, 0x12345, 0x18000, pb, 1, ub, 1, 0x5cab, 0,
+					  bits_b), 0);
+	assert_int_equal(memmap_node_chunks(&b, NULL, 0), 1);
+	assert_int_equal(memmap_init_range(&b, 0x12345, 0x18000, &rb), 0);
+	assert_int_equal(memmap_init_range(&a, 0x10000, 0x12345, &ra), 0);
+	memmap_splice_chunk(&a, &ra);
+	memmap_splice_chunk(&b, &rb);
+	assert_int_equal(memmap_verify(&a, &vr), 0);
+	assert_int_equal(vr.free_pages, 0x2335);
+	assert_int_equal(memmap_verify(&b, &vr), 0);
+	assert_int_equal(vr.free_pages, 0x5cab);
+	assert_int_equal(pfn_to_page(0x12345)->order, 0);
+	assert_int_equal(page_nid(pfn_to_page(0x12345)), 1);
+	sum = memmap_checksum(&b);
+	for (int i = 0; i < 64; i++)
+		pfn[i] = buddy_alloc_pages(&b, 0);
+	for (int i = 0; i < 64; i++)
+		buddy_free_pages(&b, pfn[i], 0);
+	assert_int_equal(memmap_checksum(&b), sum);
+	assert_int_equal(memmap_verify(&a, &vr), 0);
+	munmap(memmap_host_vmemmap, 0x18000 * sizeof(struct page));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -487,6 +529,7 @@ int main(void)
 		cmocka_unit_test(test_split_usable_same_checksum),
 		cmocka_unit_test(test_bad_chunks_rejected),
 		cmocka_unit_test(test_corruption_detected),
+		cmocka_unit_test(test_nodes_share_a_section),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
