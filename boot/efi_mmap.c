@@ -7,6 +7,7 @@
  * slack for the allocations that follow.
  */
 #include "internal.h"
+#include "memmap.h"
 
 #define MMAP_SLACK_DESCS	64
 #define EXIT_MAX_ATTEMPTS	8
@@ -63,40 +64,6 @@ uint64_t efi_early_heap_pages(EFI_SYSTEM_TABLE *st)
 	       EARLY_HEAP_EXTRA_PAGES;
 }
 
-static void sort_ranges(struct boot_mem_range *r, uint32_t n)
-{
-	for (uint32_t i = 1; i < n; i++) {
-		struct boot_mem_range key = r[i];
-		uint32_t j = i;
-
-		for (; j > 0 && r[j - 1].phys > key.phys; j--)
-			r[j] = r[j - 1];
-		r[j] = key;
-	}
-}
-
-/* Runs after ExitBootServices: plain C over the raw descriptors. */
-static void convert_map(const uint8_t *raw, UINTN size, UINTN desc_size, uint32_t capacity,
-			struct boot_info *bi)
-{
-	uint32_t n = 0;
-
-	for (UINTN off = 0; off + desc_size <= size && n < capacity; off += desc_size) {
-		const EFI_MEMORY_DESCRIPTOR *d = (const EFI_MEMORY_DESCRIPTOR *)(raw + off);
-
-		if (!d->NumberOfPages)
-			continue;
-		bi->mmap[n].phys = d->PhysicalStart;
-		bi->mmap[n].pages = d->NumberOfPages;
-		bi->mmap[n].attr = d->Attribute;
-		bi->mmap[n].type = d->Type;
-		bi->mmap[n].reserved = 0;
-		n++;
-	}
-	bi->mmap_count = n;
-	sort_ranges(bi->mmap, n);
-}
-
 EFI_STATUS efi_exit_boot_services(EFI_HANDLE image, EFI_SYSTEM_TABLE *st, struct boot_info *bi)
 {
 	EFI_BOOT_SERVICES *bs = st->BootServices;
@@ -105,6 +72,7 @@ EFI_STATUS efi_exit_boot_services(EFI_HANDLE image, EFI_SYSTEM_TABLE *st, struct
 	uint64_t raw_pages, arr_pages;
 	uint8_t *raw;
 	EFI_STATUS status;
+	int overflow;
 
 	bs->GetMemoryMap(&size, NULL, &key, &desc_size, &version);
 	if (!desc_size)
@@ -134,6 +102,8 @@ EFI_STATUS efi_exit_boot_services(EFI_HANDLE image, EFI_SYSTEM_TABLE *st, struct
 		return status;
 	bi->mmap_desc_size = (uint32_t)desc_size;
 	bi->mmap_desc_version = version;
-	convert_map(raw, size, desc_size, (uint32_t)capacity, bi);
+	bi->mmap_count = memmap_convert(raw, size, desc_size, bi->mmap, (uint32_t)capacity,
+					&overflow);
+	bi->mmap_overflow = (uint32_t)overflow;
 	return EFI_SUCCESS;
 }

@@ -14,6 +14,5 @@ extern char report_json_buf[REPORT_JSON_MAX];
 
 void report_boot(const struct boot_info *bi, const struct options *o);
 void report_memmap(const struct boot_info *bi);
-const char *memmap_type_name(uint32_t type);
 
 #endif

@@ -5,29 +5,11 @@
 #include "console.h"
 #include "json.h"
 #include "kprintf.h"
+#include "memmap.h"
 #include "paging.h"
 #include "report.h"
 
 char report_json_buf[REPORT_JSON_MAX];
-
-/* Types that are RAM (as opposed to MMIO or holes), for ram_bytes/ram_top. */
-static int is_ram(uint32_t type)
-{
-	return type != BOOT_MEM_RESERVED && type != BOOT_MEM_MMIO && type != BOOT_MEM_MMIO_PORT &&
-	       type != BOOT_MEM_UNUSABLE && type < BOOT_MEM_NTYPES;
-}
-
-static const char *const type_names[BOOT_MEM_NTYPES] = {
-	"reserved", "loader_code", "loader_data", "boot_services_code",
-	"boot_services_data", "runtime_code", "runtime_data", "conventional",
-	"unusable", "acpi_reclaim", "acpi_nvs", "mmio", "mmio_port", "pal_code",
-	"persistent", "unaccepted",
-};
-
-const char *memmap_type_name(uint32_t type)
-{
-	return type < BOOT_MEM_NTYPES ? type_names[type] : "other";
-}
 
 void report_boot(const struct boot_info *bi, const struct options *o)
 {
@@ -58,46 +40,27 @@ void report_boot(const struct boot_info *bi, const struct options *o)
 	json_emit(&j);
 }
 
-struct type_total {
-	uint64_t bytes;
-	uint32_t entries;
-};
-
 void report_memmap(const struct boot_info *bi)
 {
-	struct type_total totals[BOOT_MEM_NTYPES + 1] = { 0 };
-	uint64_t usable = 0, top = 0, ram = 0, ram_top = 0;
+	struct memmap_summary s;
 	struct paging_stats ps;
 	struct json j;
 
-	for (uint32_t i = 0; i < bi->mmap_count; i++) {
-		const struct boot_mem_range *r = &bi->mmap[i];
-		uint32_t t = r->type < BOOT_MEM_NTYPES ? r->type : BOOT_MEM_NTYPES;
-		uint64_t bytes = r->pages * PAGE_SIZE;
-
-		totals[t].bytes += bytes;
-		totals[t].entries++;
-		if (boot_mem_usable(r->type))
-			usable += bytes;
-		if (r->phys + bytes > top)
-			top = r->phys + bytes;
-		if (is_ram(r->type)) {
-			ram += bytes;
-			if (r->phys + bytes > ram_top)
-				ram_top = r->phys + bytes;
-		}
-	}
+	memmap_summarize(bi->mmap, bi->mmap_count, &s);
 	paging_get_stats(&ps);
 	kprintf("memmap: %u entries (descriptor size %u, version %u), ExitBootServices took %u attempt(s)\n",
 		bi->mmap_count, bi->mmap_desc_size, bi->mmap_desc_version, bi->exit_attempts);
+	if (bi->mmap_overflow)
+		kprintf("memmap: WARNING: firmware map had more entries than room; tail dropped\n");
+	if (s.overlaps)
+		kprintf("memmap: WARNING: %u entries overlap their predecessor\n", s.overlaps);
 	for (uint32_t t = 0; t <= BOOT_MEM_NTYPES; t++)
-		if (totals[t].entries)
-			kprintf("memmap:   %-20s %5u entries %12llu KiB\n",
-				t < BOOT_MEM_NTYPES ? type_names[t] : "other", totals[t].entries,
-				(unsigned long long)(totals[t].bytes >> 10));
+		if (s.entries[t])
+			kprintf("memmap:   %-20s %5u entries %12llu KiB\n", memmap_type_name(t),
+				s.entries[t], (unsigned long long)(s.bytes[t] >> 10));
 	kprintf("memmap: RAM %llu MiB up to 0x%llx, usable %llu MiB; identity map to 0x%llx with %s pages\n",
-		(unsigned long long)(ram >> 20), (unsigned long long)ram_top,
-		(unsigned long long)(usable >> 20), (unsigned long long)ps.identity_top,
+		(unsigned long long)(s.ram >> 20), (unsigned long long)s.ram_top,
+		(unsigned long long)(s.usable >> 20), (unsigned long long)ps.identity_top,
 		ps.page_size == SIZE_1G ? "1 GiB" : "2 MiB");
 
 	json_begin(&j, report_json_buf, sizeof(report_json_buf), "memmap");
@@ -105,15 +68,17 @@ void report_memmap(const struct boot_info *bi)
 	json_u64(&j, "desc_size", bi->mmap_desc_size);
 	json_u64(&j, "desc_version", bi->mmap_desc_version);
 	json_u64(&j, "exit_attempts", bi->exit_attempts);
+	json_u64(&j, "overflow", bi->mmap_overflow);
+	json_u64(&j, "overlaps", s.overlaps);
 	json_obj_begin(&j, "bytes");
 	for (uint32_t t = 0; t <= BOOT_MEM_NTYPES; t++)
-		if (totals[t].entries)
-			json_u64(&j, t < BOOT_MEM_NTYPES ? type_names[t] : "other", totals[t].bytes);
+		if (s.entries[t])
+			json_u64(&j, memmap_type_name(t), s.bytes[t]);
 	json_obj_end(&j);
-	json_u64(&j, "usable_bytes", usable);
-	json_u64(&j, "ram_bytes", ram);
-	json_hex(&j, "ram_top", ram_top);
-	json_hex(&j, "top", top);
+	json_u64(&j, "usable_bytes", s.usable);
+	json_u64(&j, "ram_bytes", s.ram);
+	json_hex(&j, "ram_top", s.ram_top);
+	json_hex(&j, "top", s.top);
 	json_hex(&j, "identity_top", ps.identity_top);
 	json_u64(&j, "identity_page_size", ps.page_size);
 	json_emit(&j);

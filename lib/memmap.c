@@ -1,0 +1,101 @@
+/*
+ * Memory map conversion and summary (include/memmap.h).  Pure.
+ */
+#include <stdint.h>
+#include "memmap.h"
+
+static const char *const type_names[BOOT_MEM_NTYPES] = {
+	"reserved", "loader_code", "loader_data", "boot_services_code",
+	"boot_services_data", "runtime_code", "runtime_data", "conventional",
+	"unusable", "acpi_reclaim", "acpi_nvs", "mmio", "mmio_port", "pal_code",
+	"persistent", "unaccepted",
+};
+
+const char *memmap_type_name(uint32_t type)
+{
+	return type < BOOT_MEM_NTYPES ? type_names[type] : "other";
+}
+
+static uint64_t load64(const uint8_t *p)
+{
+	uint64_t v = 0;
+
+	for (int i = 7; i >= 0; i--)
+		v = (v << 8) | p[i];
+	return v;
+}
+
+static void sort_ranges(struct boot_mem_range *r, uint32_t n)
+{
+	for (uint32_t i = 1; i < n; i++) {
+		struct boot_mem_range key = r[i];
+		uint32_t j = i;
+
+		for (; j > 0 && r[j - 1].phys > key.phys; j--)
+			r[j] = r[j - 1];
+		r[j] = key;
+	}
+}
+
+uint32_t memmap_convert(const uint8_t *raw, size_t size, size_t desc_size,
+			struct boot_mem_range *out, uint32_t cap, int *overflow)
+{
+	uint32_t n = 0;
+
+	*overflow = 0;
+	if (desc_size < EFI_MD_MIN_SIZE)
+		return 0;
+	for (size_t off = 0; off + desc_size <= size; off += desc_size) {
+		const uint8_t *d = raw + off;
+		uint64_t pages = load64(d + EFI_MD_PAGES);
+
+		if (!pages)
+			continue;
+		if (n == cap) {
+			*overflow = 1;
+			break;
+		}
+		out[n] = (struct boot_mem_range){
+			.phys = load64(d + EFI_MD_PHYS),
+			.pages = pages,
+			.attr = load64(d + EFI_MD_ATTR),
+			.type = (uint32_t)load64(d + EFI_MD_TYPE),
+		};
+		n++;
+	}
+	sort_ranges(out, n);
+	return n;
+}
+
+static int is_ram(uint32_t type)
+{
+	return type < BOOT_MEM_NTYPES && type != BOOT_MEM_RESERVED && type != BOOT_MEM_MMIO &&
+	       type != BOOT_MEM_MMIO_PORT && type != BOOT_MEM_UNUSABLE;
+}
+
+void memmap_summarize(const struct boot_mem_range *m, uint32_t n, struct memmap_summary *s)
+{
+	uint64_t prev_end = 0;
+
+	*s = (struct memmap_summary){ 0 };
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t t = m[i].type < BOOT_MEM_NTYPES ? m[i].type : BOOT_MEM_NTYPES;
+		uint64_t bytes = m[i].pages << 12, end = m[i].phys + bytes;
+
+		s->bytes[t] += bytes;
+		s->entries[t]++;
+		if (boot_mem_usable(m[i].type))
+			s->usable += bytes;
+		if (is_ram(m[i].type)) {
+			s->ram += bytes;
+			if (end > s->ram_top)
+				s->ram_top = end;
+		}
+		if (end > s->top)
+			s->top = end;
+		if (i && m[i].phys < prev_end)
+			s->overlaps++;
+		if (end > prev_end)
+			prev_end = end;
+	}
+}

@@ -1,0 +1,91 @@
+/* kernel/options.c: defaults, parsing, comments, precedence, rejection by name. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <string.h>
+#include <cmocka.h>
+#include "host_console.h"
+#include "options.h"
+
+static int parse(struct options *o, const char *s)
+{
+	host_console_reset();
+	return options_parse(o, s, strlen(s));
+}
+
+static void test_defaults(void **state)
+{
+	struct options o;
+
+	(void)state;
+	options_defaults(&o);
+	assert_int_equal(o.meminit, MEMINIT_PARALLEL);
+	assert_int_equal(o.fault, FAULT_NONE);
+	assert_true(o.json);
+	assert_int_equal(parse(&o, ""), 0);
+	assert_int_equal(parse(&o, "  \n\t # only a comment\n"), 0);
+	assert_int_equal(o.meminit, MEMINIT_PARALLEL);
+}
+
+static void test_values_and_later_words_win(void **state)
+{
+	struct options o;
+
+	(void)state;
+	options_defaults(&o);
+	assert_int_equal(parse(&o, "meminit=serial # cfg file\nmeminit=all ap_timeout_ms=0x20 "
+				   "bw_mb=2K json=off fault=ud fault_cpu=ap"), 0);
+	assert_int_equal(o.meminit, MEMINIT_ALL);
+	assert_int_equal(o.ap_timeout_ms, 32);
+	assert_int_equal(o.bw_mb, 2048);
+	assert_false(o.json);
+	assert_int_equal(o.fault, FAULT_UD);
+	assert_int_equal(o.fault_cpu, FAULT_ON_AP);
+}
+
+static void test_rejects_by_name(void **state)
+{
+	struct options o;
+
+	(void)state;
+	options_defaults(&o);
+	assert_int_equal(parse(&o, "bogus=1"), 1);
+	assert_true(host_console_contains("unknown option 'bogus'"));
+	assert_int_equal(parse(&o, "meminit=fast"), 1);
+	assert_true(host_console_contains("bad value 'fast' for meminit"));
+	assert_true(host_console_contains("serial|hop|node|parallel|deferred|all"));
+	assert_int_equal(parse(&o, "ap_timeout_ms=0 call_timeout_ms=12x noequals =5"), 4);
+	assert_true(host_console_contains("ap_timeout_ms"));
+	assert_true(host_console_contains("malformed word 'noequals'"));
+	assert_true(host_console_contains("malformed word '=5'"));
+	assert_int_equal(parse(&o, "max_cpus=99999999999999999999999"), 1);
+	/* A rejected word leaves the earlier value alone. */
+	assert_int_equal(o.meminit, MEMINIT_PARALLEL);
+	assert_int_equal(o.ap_timeout_ms, 200);
+}
+
+static void test_format_round_trips(void **state)
+{
+	struct options a, b;
+	char buf[512];
+
+	(void)state;
+	options_defaults(&a);
+	assert_int_equal(parse(&a, "meminit=hop smp_stress=7 x2apic=off exit=halt"), 0);
+	options_format(&a, buf, sizeof(buf));
+	assert_non_null(strstr(buf, "meminit=hop"));
+	options_defaults(&b);
+	assert_int_equal(parse(&b, buf), 0);
+	assert_memory_equal(&a, &b, sizeof(a));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_values_and_later_words_win),
+		cmocka_unit_test(test_rejects_by_name),
+		cmocka_unit_test(test_format_round_trips),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
