@@ -117,34 +117,43 @@ static int add_usable_entry(struct memblock *mb, uint64_t base, uint64_t end,
 	return 0;
 }
 
+/* memory = usable entries by node, then minus whatever any entry calls
+ * unusable (firmware maps can overlap). */
+static int memory_from_map(struct memblock *mb, const struct boot_mem_range *map,
+			   uint32_t map_count, const struct memblock_node_range *nodes,
+			   uint32_t nr_node_ranges)
+{
+	uint64_t base, end;
+
+	for (uint32_t i = 0; i < map_count; i++)
+		if (boot_mem_usable(map[i].type) && map_entry_bytes(&map[i], &base, &end) &&
+		    add_usable_entry(mb, base, end, nodes, nr_node_ranges))
+			return -1;
+	for (uint32_t i = 0; i < map_count; i++)
+		if (!boot_mem_usable(map[i].type) && map_entry_bytes(&map[i], &base, &end) &&
+		    region_subtract(&mb->memory, base & ~(PAGE_SIZE - 1),
+				    (end + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1)))
+			return -1;
+	memory_merge_adjacent(&mb->memory);
+	return 0;
+}
+
 int memblock_init(struct memblock *mb, const struct boot_mem_range *map, uint32_t map_count,
 		  const struct memblock_node_range *nodes, uint32_t nr_node_ranges,
 		  const uint8_t *distance, uint32_t nr_nodes,
 		  struct memblock_region *memory_storage, uint32_t memory_max,
 		  struct memblock_region *reserved_storage, uint32_t reserved_max)
 {
-	uint64_t base, end;
-
 	*mb = (struct memblock){
 		.memory = { memory_storage, 0, memory_max },
 		.reserved = { reserved_storage, 0, reserved_max },
 		.distance = distance, .nr_nodes = nr_nodes ? nr_nodes : 1,
 	};
-	for (uint32_t i = 0; i < map_count; i++)
-		if (boot_mem_usable(map[i].type) && map_entry_bytes(&map[i], &base, &end) &&
-		    add_usable_entry(mb, base, end, nodes, nr_node_ranges))
-			goto full;
-	/* Firmware maps can overlap: whatever any entry calls unusable is. */
-	for (uint32_t i = 0; i < map_count; i++)
-		if (!boot_mem_usable(map[i].type) && map_entry_bytes(&map[i], &base, &end) &&
-		    region_subtract(&mb->memory, base & ~(PAGE_SIZE - 1),
-				    (end + PAGE_SIZE - 1) & ~(PAGE_SIZE - 1)))
-			goto full;
-	memory_merge_adjacent(&mb->memory);
+	if (memory_from_map(mb, map, map_count, nodes, nr_node_ranges)) {
+		kprintf("memblock_init: region storage (%u) too small\n", memory_max);
+		return -1;
+	}
 	return 0;
-full:
-	kprintf("memblock_init: region storage (%u) too small\n", memory_max);
-	return -1;
 }
 
 int memblock_reserve(struct memblock *mb, uint64_t base, uint64_t size)
