@@ -21,6 +21,8 @@ enum exit_code {
 
 /* Boot CPU, once: remember how to power off. */
 void exit_init(const struct boot_info *bi);
+/* exit=reset: power off through UEFI ResetSystem even under QEMU. */
+void exit_use_firmware_reset(int yes);
 /* Any CPU, any state: end the boot.  Never returns. */
 __attribute__((noreturn)) void arch_exit(enum exit_code code);
 /* 1 when CPUID names a hypervisor we know to be QEMU (TCG or KVM). */

@@ -100,6 +100,7 @@ void kernel_main(const struct boot_info *bi)
 		kprintf("numaboot: rejecting the command line \"%s\"\n", bi->cmdline);
 		finish(EXIT_BAD_OPTION);
 	}
+	exit_use_firmware_reset(opts.exit_how == EXIT_HOW_RESET);
 	report_boot(bi, &opts);
 	report_memmap(bi);
 	topology_init(bi, &opts, &machine);

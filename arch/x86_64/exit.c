@@ -12,10 +12,16 @@
 #define CPUID_HV_LEAF		0x40000000
 
 static uint64_t efi_runtime;
+static int skip_debug_exit;
 
 void exit_init(const struct boot_info *bi)
 {
 	efi_runtime = bi->efi_runtime;
+}
+
+void exit_use_firmware_reset(int yes)
+{
+	skip_debug_exit = yes;
 }
 
 int arch_under_qemu(void)
@@ -37,7 +43,7 @@ int arch_under_qemu(void)
 void arch_exit(enum exit_code code)
 {
 	irq_disable();
-	if (arch_under_qemu())
+	if (!skip_debug_exit && arch_under_qemu())
 		outl(DEBUG_EXIT_PORT, code);
 	/* No isa-debug-exit device (or not QEMU): power off through firmware. */
 	boot_efi_poweroff(efi_runtime, code != EXIT_OK);
