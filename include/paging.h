@@ -10,9 +10,8 @@
 
 #include <stdint.h>
 #include "boot_info.h"
+#include "page.h"	/* PAGE_SIZE, PAGE_SHIFT */
 
-#define PAGE_SIZE	4096ULL
-#define PAGE_SHIFT	12
 #define SIZE_2M		(1ULL << 21)
 #define SIZE_1G		(1ULL << 30)
 
