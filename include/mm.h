@@ -182,7 +182,8 @@ struct memblock_type {
 struct memblock {
 	struct memblock_type memory;	/* usable RAM, page-aligned, tagged with its node */
 	struct memblock_type reserved;	/* reservations, merged; may cover non-usable memory */
-	const uint8_t *distance;	/* nr_nodes x nr_nodes, row = from; NULL: 10/20 */
+	const uint8_t *distance;	/* distance[from * distance_stride + to]; NULL: 10/20 */
+	uint32_t distance_stride;	/* >= nr_nodes (NUMA_MAX_NODES for struct numa's matrix) */
 	uint32_t nr_nodes;
 	uint32_t frozen;		/* set by memblock_freeze(): no more allocations */
 	uint64_t unassigned_bytes;	/* usable RAM in no node range (ignored) */
@@ -197,7 +198,7 @@ struct memblock {
  */
 int memblock_init(struct memblock *mb, const struct boot_mem_range *map, uint32_t map_count,
 		  const struct memblock_node_range *nodes, uint32_t nr_node_ranges,
-		  const uint8_t *distance, uint32_t nr_nodes,
+		  const uint8_t *distance, uint32_t distance_stride, uint32_t nr_nodes,
 		  struct memblock_region *memory_storage, uint32_t memory_max,
 		  struct memblock_region *reserved_storage, uint32_t reserved_max);
 

@@ -16,8 +16,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define PAGE_SHIFT		12
-#define PAGE_SIZE		(1ULL << PAGE_SHIFT)
+#define PAGE_SHIFT	12		/* same tokens as paging.h: both may be included */
+#define PAGE_SIZE	4096ULL
 
 /* Buddy orders 0..MAX_ORDER; the largest block is 2^10 pages = 4 MiB. */
 #define MAX_ORDER		10

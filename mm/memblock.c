@@ -140,14 +140,15 @@ static int memory_from_map(struct memblock *mb, const struct boot_mem_range *map
 
 int memblock_init(struct memblock *mb, const struct boot_mem_range *map, uint32_t map_count,
 		  const struct memblock_node_range *nodes, uint32_t nr_node_ranges,
-		  const uint8_t *distance, uint32_t nr_nodes,
+		  const uint8_t *distance, uint32_t distance_stride, uint32_t nr_nodes,
 		  struct memblock_region *memory_storage, uint32_t memory_max,
 		  struct memblock_region *reserved_storage, uint32_t reserved_max)
 {
 	*mb = (struct memblock){
 		.memory = { memory_storage, 0, memory_max },
 		.reserved = { reserved_storage, 0, reserved_max },
-		.distance = distance, .nr_nodes = nr_nodes ? nr_nodes : 1,
+		.distance = distance, .distance_stride = distance_stride,
+		.nr_nodes = nr_nodes ? nr_nodes : 1,
 	};
 	if (memory_from_map(mb, map, map_count, nodes, nr_node_ranges)) {
 		kprintf("memblock_init: region storage (%u) too small\n", memory_max);
@@ -234,9 +235,9 @@ uint64_t memblock_alloc_exact_nid(struct memblock *mb, uint32_t nid, uint64_t si
 
 unsigned memblock_distance(const struct memblock *mb, uint32_t a, uint32_t b)
 {
-	if (!mb->distance || a >= mb->nr_nodes || b >= mb->nr_nodes)
+	if (!mb->distance || a >= mb->nr_nodes || b >= mb->nr_nodes || mb->distance_stride < mb->nr_nodes)
 		return a == b ? 10 : 20;
-	return mb->distance[a * mb->nr_nodes + b];
+	return mb->distance[a * mb->distance_stride + b];
 }
 
 /* Next node after (last_d, last_id) in (distance from nid, id) order, skipping

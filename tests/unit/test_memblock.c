@@ -46,7 +46,7 @@ static void fixture_init(struct mb_fixture *f, const uint8_t *dist)
 	map_add(f, 150 * MiB, 151 * MiB, BOOT_MEM_ACPI_NVS);	/* overlaps usable */
 	for (uint32_t i = 0; i < 3; i++)
 		f->nodes[i] = (struct memblock_node_range){ i * 64 * MiB, (i + 1) * 64 * MiB, i, 0 };
-	assert_int_equal(memblock_init(&f->mb, f->map, f->map_count, f->nodes, 3, dist, 3, f->mem,
+	assert_int_equal(memblock_init(&f->mb, f->map, f->map_count, f->nodes, 3, dist, 3, 3, f->mem,
 				       32, f->res, 256), 0);
 }
 
@@ -243,8 +243,8 @@ static void test_no_numa_and_storage_limits(void **state)
 	struct memblock mb;
 
 	(void)state;
-	assert_int_equal(memblock_init(&mb, map, 2, NULL, 0, NULL, 0, mem, 1, res, 1), -1);
-	assert_int_equal(memblock_init(&mb, map, 1, NULL, 0, NULL, 0, mem, 1, res, 1), 0);
+	assert_int_equal(memblock_init(&mb, map, 2, NULL, 0, NULL, 0, 0, mem, 1, res, 1), -1);
+	assert_int_equal(memblock_init(&mb, map, 1, NULL, 0, NULL, 0, 0, mem, 1, res, 1), 0);
 	assert_int_equal(memblock_node_usable_pages(&mb, 0), 256);
 	assert_int_not_equal(memblock_alloc(&mb, 0, PAGE_SIZE, 0), 0);
 	assert_int_equal(memblock_alloc(&mb, 0, 3 * PAGE_SIZE, 2 * MiB), 0);	/* no fit */

@@ -155,7 +155,7 @@ static struct fake_machine *fm_create(void)
 				   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	assert_true(memmap_host_vmemmap != MAP_FAILED);
 	assert_int_equal(memblock_init(&m->mb, m->map, m->map_count, m->nodes, FM_NODES,
-				       m->distance, FM_NODES, m->mem_storage, 64,
+				       m->distance, FM_NODES, FM_NODES, m->mem_storage, 64,
 				       m->res_storage, 128), 0);
 	fm_early_allocations(m);
 	memblock_freeze(&m->mb);
