@@ -34,6 +34,7 @@ void json_fixed(struct json *j, const char *key, int64_t v, unsigned decimals);
 void json_str(struct json *j, const char *key, const char *s);
 void json_bool(struct json *j, const char *key, bool v);
 void json_hex(struct json *j, const char *key, uint64_t v);	/* as a "0x..." string */
+void json_null(struct json *j, const char *key);
 /* Nested containers; key is NULL for an element inside an array. */
 void json_obj_begin(struct json *j, const char *key);
 void json_obj_end(struct json *j);

@@ -109,6 +109,12 @@ void json_bool(struct json *j, const char *k, bool v)
 	raws(j, v ? "true" : "false");
 }
 
+void json_null(struct json *j, const char *k)
+{
+	key(j, k);
+	raws(j, "null");
+}
+
 void json_hex(struct json *j, const char *k, uint64_t v)
 {
 	char num[24];

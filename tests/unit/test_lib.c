@@ -69,10 +69,11 @@ static void test_json_records(void **state)
 	json_obj_end(&j);
 	json_arr_end(&j);
 	json_hex(&j, "h", 0xabc);
+	json_null(&j, "z");
 	assert_string_equal(json_end(&j),
 			    "{\"schema\":\"numaboot/1\",\"kind\":\"t\",\"n\":18446744073709551615,"
 			    "\"i\":-3,\"f\":12.345,\"g\":-0.05,\"s\":\"a\\\"b\\\\c\\u000a\","
-			    "\"a\":[1,{\"b\":true}],\"h\":\"0xabc\"}\n");
+			    "\"a\":[1,{\"b\":true}],\"h\":\"0xabc\",\"z\":null}\n");
 }
 
 static void test_json_overflow_is_still_json(void **state)

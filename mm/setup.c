@@ -1,0 +1,182 @@
+/*
+ * From the NUMA table to memory the modes can initialize: memblock over the
+ * memory map, the vmemmap backed by each section's own node, and one
+ * struct mm_node per node with memory.  Boot CPU only, before any mode runs.
+ *
+ * Everything allocated here comes from memblock before memblock_freeze(),
+ * so it is reserved in every node's "usable" list and shows up in the
+ * verifier's accounting as early_reserved_pages.
+ */
+#include <stdint.h>
+#include "kprintf.h"
+#include "kstring.h"
+#include "meminit.h"
+#include "paging.h"
+
+static uint8_t section_mapped[NR_MEM_SECTIONS / 8];
+
+static struct mm_range *take_ranges(struct mm_state *mm, uint32_t n)
+{
+	struct mm_range *r;
+
+	if (mm->range_used + n > MM_RANGE_POOL)
+		return NULL;
+	r = &mm->range_pool[mm->range_used];
+	mm->range_used += n;
+	return r;
+}
+
+static int init_memblock(const struct boot_info *bi, const struct numa_topology *numa,
+			 struct mm_state *mm)
+{
+	static struct memblock_node_range ranges[NUMA_MAX_RANGES];
+
+	for (uint32_t i = 0; i < numa->nranges; i++)
+		ranges[i] = (struct memblock_node_range){
+			.start = numa->ranges[i].start,
+			.end = numa->ranges[i].end,
+			.nid = numa->ranges[i].node,
+		};
+	if (memblock_init(&mm->mb, bi->mmap, bi->mmap_count, ranges, numa->nranges,
+			  &numa->distance[0][0], NUMA_MAX_NODES, numa->nnodes, mm->mem_regions,
+			  MM_MEMBLOCK_REGIONS, mm->res_regions, MM_MEMBLOCK_REGIONS)) {
+		kprintf("mm: memblock has no room for the memory map\n");
+		return -1;
+	}
+	return 0;
+}
+
+/* Node-local memory for a node's own structures, else the nearest node's. */
+static uint64_t alloc_near(struct mm_state *mm, uint32_t nid, uint64_t size, uint64_t align)
+{
+	uint64_t pa = memblock_alloc_exact_nid(&mm->mb, nid, size, align);
+
+	if (!pa)
+		pa = memblock_alloc(&mm->mb, nid, size, align);
+	if (pa)
+		mm->early_alloc_bytes += size;
+	return pa;
+}
+
+static int map_section(struct mm_state *mm, uint32_t nid, uint64_t sec)
+{
+	uint64_t pa;
+
+	if (section_mapped[sec / 8] & (1u << (sec % 8)))
+		return 0;
+	pa = alloc_near(mm, nid, SECTION_MEMMAP_BYTES, SECTION_MEMMAP_BYTES);
+	if (!pa || paging_map_2m(section_memmap_vaddr(sec), pa)) {
+		kprintf("mm: node %u: cannot back the memmap of section %llu\n", nid,
+			(unsigned long long)sec);
+		return -1;
+	}
+	section_mapped[sec / 8] |= (uint8_t)(1u << (sec % 8));
+	mm->sections_mapped++;
+	return 0;
+}
+
+/* Present ranges, span, vmemmap and chunk plan of one node. */
+static int plan_node(struct mm_state *mm, const struct numa_topology *numa, uint32_t nid)
+{
+	struct mm_node_plan *p = &mm->plan[nid];
+	uint32_t np = memblock_node_memory_ranges(&mm->mb, nid, NULL, 0);
+	struct mm_range *present;
+	uint64_t start, end;
+
+	p->init_node = numa->nodes[nid].cpuless && numa->nodes[nid].init_by != NUMA_NO_NODE ?
+		       numa->nodes[nid].init_by : nid;
+	if (!np)
+		return 0;
+	present = take_ranges(mm, np);
+	if (!present) {
+		kprintf("mm: node %u: too many memory ranges\n", nid);
+		return -1;
+	}
+	memblock_node_memory_ranges(&mm->mb, nid, present, np);
+	start = present[0].start_pfn;
+	end = present[np - 1].end_pfn;
+	p->has_memory = 1;
+	p->node.present = present;
+	p->node.nr_present = np;
+	p->node.start_pfn = start;
+	p->node.end_pfn = end;
+	for (uint64_t sec = pfn_to_section_nr(start); sec <= pfn_to_section_nr(end - 1); sec++) {
+		if (!memmap_section_present(&p->node, sec))
+			continue;
+		if (map_section(mm, nid, sec))
+			return -1;
+		p->sections++;
+	}
+	return 0;
+}
+
+/* Chunk arrays and pageblock bits: memblock memory, so before the freeze. */
+static int alloc_node_tables(struct mm_state *mm, uint32_t nid)
+{
+	struct mm_node_plan *p = &mm->plan[nid];
+	uint64_t bits = memmap_pageblock_bytes(p->node.start_pfn, p->node.end_pfn);
+	uint64_t pa_chunks, pa_results, pa_bits, pa_done;
+
+	p->nchunks = memmap_node_chunks(&p->node, NULL, 0);
+	pa_chunks = alloc_near(mm, nid, p->nchunks * sizeof(struct mm_range), 64);
+	pa_results = alloc_near(mm, nid, p->nchunks * sizeof(struct memmap_chunk_result), 64);
+	pa_bits = alloc_near(mm, nid, bits, 64);
+	pa_done = alloc_near(mm, nid, p->nchunks, 64);
+	if (!pa_chunks || !pa_results || !pa_bits || !pa_done) {
+		kprintf("mm: node %u: no memory for its chunk tables\n", nid);
+		return -1;
+	}
+	p->chunks = (struct mm_range *)pa_chunks;
+	p->results = (struct memmap_chunk_result *)pa_results;
+	p->node.pageblock_mt = (uint8_t *)pa_bits;
+	p->done = (uint8_t *)pa_done;
+	memmap_node_chunks(&p->node, p->chunks, p->nchunks);
+	return 0;
+}
+
+static int describe_node(struct mm_state *mm, uint32_t nid)
+{
+	struct mm_node_plan *p = &mm->plan[nid];
+	uint32_t nu = memblock_node_free_ranges(&mm->mb, nid, NULL, 0);
+	struct mm_range *usable = take_ranges(mm, nu ? nu : 1);
+	const struct mm_node *n = &p->node;
+
+	if (!usable) {
+		kprintf("mm: node %u: too many usable ranges\n", nid);
+		return -1;
+	}
+	memblock_node_free_ranges(&mm->mb, nid, usable, nu);
+	if (memmap_node_init(&p->node, nid, n->start_pfn, n->end_pfn, n->present, n->nr_present,
+			     usable, nu, memblock_node_usable_pages(&mm->mb, nid),
+			     memblock_node_reserved_pages(&mm->mb, nid), n->pageblock_mt)) {
+		kprintf("mm: node %u: inconsistent node description\n", nid);
+		return -1;
+	}
+	p->pages = 0;
+	for (uint32_t c = 0; c < p->nchunks; c++)
+		p->pages += p->chunks[c].end_pfn - p->chunks[c].start_pfn;
+	p->memmap_bytes = p->pages * sizeof(struct page);
+	return 0;
+}
+
+int mm_setup(const struct boot_info *bi, const struct numa_topology *numa, struct mm_state *mm)
+{
+	mm->nnodes = numa->nnodes;
+	if (init_memblock(bi, numa, mm))
+		return -1;
+	for (uint32_t nid = 0; nid < mm->nnodes; nid++)
+		if (plan_node(mm, numa, nid))
+			return -1;
+	for (uint32_t nid = 0; nid < mm->nnodes; nid++)
+		if (mm->plan[nid].has_memory && alloc_node_tables(mm, nid))
+			return -1;
+	memblock_freeze(&mm->mb);
+	for (uint32_t nid = 0; nid < mm->nnodes; nid++)
+		if (mm->plan[nid].has_memory && describe_node(mm, nid))
+			return -1;
+	kprintf("mm: %llu memmap sections mapped (%llu MiB of struct page), %llu KiB of early allocations\n",
+		(unsigned long long)mm->sections_mapped,
+		(unsigned long long)(mm->sections_mapped * SECTION_MEMMAP_BYTES >> 20),
+		(unsigned long long)(mm->early_alloc_bytes >> 10));
+	return 0;
+}
