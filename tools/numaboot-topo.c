@@ -109,6 +109,25 @@ static int dump_line(const char *line, unsigned char *tbl, size_t cap, size_t *l
 	return 0;
 }
 
+/* "0010: ..." (hex offset, colon) */
+static bool is_dump_line(const char *s)
+{
+	const char *p = s;
+
+	while (isxdigit((unsigned char)*p))
+		p++;
+	return p > s && *p == ':';
+}
+
+/* "SRAT @ 0x0000000000000000" (the name may hold a space: "RSD PTR") */
+static bool is_header_line(const char *s)
+{
+	const char *at = strstr(s, " @ 0x");
+	const char *nl = strchr(s, '\n');
+
+	return at && at != s && (!nl || at < nl);
+}
+
 /* acpidump text: "SIG @ 0xADDR" headers, each followed by hex lines. */
 static int parse_acpidump(const char *text, const char *path)
 {
@@ -123,18 +142,18 @@ static int parse_acpidump(const char *text, const char *path)
 
 		while (*s == ' ' || *s == '\t')
 			s++;
-		if (strncmp(s, "@ 0x", 4) != 0 && strstr(s, " @ 0x") && strstr(s, " @ 0x") < strchr(s, '\n')) {
-			if (in_table && len)
-				feed(tbl, len, from);
-			snprintf(from, sizeof(from), "%s: %.*s", path, (int)(strstr(s, " @ ") - s), s);
-			memset(tbl, 0, sizeof(tbl));
-			len = 0;
-			in_table = any = true;
-		} else if (in_table && isxdigit((unsigned char)*s)) {
-			if (dump_line(s, tbl, sizeof(tbl), &len) < 0) {
+		if (is_dump_line(s)) {
+			if (in_table && dump_line(s, tbl, sizeof(tbl), &len) < 0) {
 				fprintf(stderr, "numaboot-topo: %s: bad hex dump line: %.40s\n", path, s);
 				in_table = false;
 			}
+		} else if (is_header_line(s)) {
+			if (in_table && len)
+				feed(tbl, len, from);
+			snprintf(from, sizeof(from), "%s: %.*s", path, (int)(strstr(s, " @ ") - s), s);
+			memset(tbl, 0, len);
+			len = 0;
+			in_table = any = true;
 		}
 	}
 	if (in_table && len)
@@ -196,8 +215,8 @@ static int load_source(const char *path)
 		fprintf(stderr, "numaboot-topo: %s: %s\n", path, strerror(errno));
 		return -1;
 	}
-	if (len >= 36 && acpi_parse_table(buf, len, &info) >= 0) {
-		ntables++;	/* a binary table */
+	if (len >= 36 && (buf[4] | buf[5] << 8 | buf[6] << 16 | (size_t)buf[7] << 24) == len) {
+		feed(buf, len, path);	/* a binary table: its header length is the file's */
 		free(buf);
 		return 0;
 	}

@@ -58,7 +58,7 @@ def acpidump_text(blobs):
     lines = []
     addr = 0x7FFE0000
     for b in blobs:
-        sig = b[:4].decode("ascii", "replace")
+        sig = "RSD PTR" if b.startswith(b"RSD PTR") else b[:4].decode("ascii", "replace")
         lines.append("%s @ 0x%016X" % (sig, addr))
         for off in range(0, len(b), 16):
             chunk = b[off:off + 16]
@@ -111,6 +111,7 @@ def test_acpixtract_dir_json(tmp_path):
 def test_acpidump_text_json(tmp_path):
     blobs = list(tables("node2").values())
     blobs.insert(1, b"DSDT" + bytes(40))      # a table numaboot does not read
+    blobs.insert(0, b"RSD PTR " + bytes(28))  # acpidump lists the RSDP too
     p = tmp_path / "dump.txt"
     p.write_text(acpidump_text(blobs))
     r = run("--json", str(p))
@@ -194,3 +195,16 @@ def test_usage():
     assert r.returncode == 2 and "unknown option --frobnicate" in r.stderr
     r = run("--help")
     assert r.returncode == 0 and "usage: numaboot-topo" in r.stdout
+
+
+def test_binary_table_files(tmp_path):
+    srcs = []
+    for s, b in tables("node2", ["apic", "srat"]).items():
+        p = tmp_path / (s + ".bin")
+        p.write_bytes(b)
+        srcs.append(str(p))
+    r = run("--json", *srcs)
+    assert r.returncode == 0, r.stderr
+    topo = json.loads(r.stdout)
+    assert [n["cpus"] for n in topo["nodes"]] == [[0, 1], [2, 3]]
+    assert topo["slit"] is False
