@@ -24,6 +24,11 @@ uint64_t early_alloc_page(void);
  * setup, before other CPUs use the new range (no TLB shootdown).  Returns 0, or -1 when page-table memory ran out or va is already mapped
  * differently. */
 int paging_map_2m(uint64_t va, uint64_t pa);
+/* Map [va, va + 4 KiB) to pa (both 4 KiB aligned) with a 4 KiB page,
+ * leaving its neighbours as they are (unmapped guard pages stay holes).
+ * Same rules and return values as paging_map_2m(); a va inside a large
+ * page is refused. */
+int paging_map_4k(uint64_t va, uint64_t pa);
 /* Physical address of the PML4 (for the AP trampoline). */
 uint64_t paging_root(void);
 

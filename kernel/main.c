@@ -10,6 +10,7 @@
 #include "options.h"
 #include "paging.h"
 #include "report.h"
+#include "smp.h"
 #include "topology.h"
 #include "trap.h"
 #include "x86.h"
@@ -104,7 +105,8 @@ void kernel_main(const struct boot_info *bi)
 	report_boot(bi, &opts);
 	report_memmap(bi);
 	topology_init(bi, &opts, &machine);
-	/* SMP bring-up (smp/) goes here. */
+	if (smp_init(bi, &opts, &machine, deliberate_fault))
+		finish(EXIT_CHECK_FAIL);
 	if (opts.fault_cpu == FAULT_ON_BSP)
 		deliberate_fault(opts.fault);
 	finish(EXIT_OK);

@@ -128,6 +128,24 @@ int paging_map_2m(uint64_t va, uint64_t pa)
 	return ret;
 }
 
+int paging_map_4k(uint64_t va, uint64_t pa)
+{
+	uint64_t *pdpt = next_table(pg.pml4, va, 3), *pd = NULL, *pt = NULL, *e;
+
+	if (pdpt)
+		pd = next_table(pdpt, va, 2);
+	if (pd)
+		pt = next_table(pd, va, 1);
+	if (!pt)
+		return -1;
+	e = &pt[PT_INDEX(va, 0)];
+	if ((*e & PTE_P) && (*e & PTE_ADDR) != pa)
+		return -1;
+	*e = pa | PTE_P | PTE_W;
+	invlpg(va);
+	return 0;
+}
+
 uint64_t paging_root(void)
 {
 	return (uint64_t)pg.pml4;

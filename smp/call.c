@@ -1,0 +1,261 @@
+/*
+ * Cross-calls: run fn(arg) on a set of CPUs (include/smp.h has the API
+ * and who may call it).  Shaped after Linux kernel/smp.c and Xen
+ * common/smp.c, with a fixed pool of call handles instead of allocation.
+ *
+ * Protocol
+ *   caller:  take a handle from the pool, fill fn/arg/targets, set
+ *            remaining = targets, refs = targets + 1 (the waiter's);
+ *            for each remote target: lock its queue, append the handle,
+ *            unlock (RELEASE, pairs with the target's lock ACQUIRE in
+ *            smp_call_drain: the filled handle and whatever the caller
+ *            wrote before is visible to fn), and send VEC_SMP_CALL if the
+ *            queue was empty before (a non-empty queue already has an IPI
+ *            on its way, and the drain loop empties the queue).  Then run
+ *            fn locally if this CPU is a target.
+ *   target:  IPI handler: EOI first (so an IPI sent during the drain is
+ *            latched in IRR and taken after iret, never lost), then pop
+ *            and run calls until the queue is empty.  After fn: set its
+ *            done bit, decrement remaining (RELEASE, pairs with the ACQUIRE
+ *            load in smp_call_poll/wait: fn's stores are visible to the
+ *            waiter once it reads 0), then drop its reference.
+ *   waiter:  spin on remaining (ACQUIRE) until 0 or the timeout, then drop
+ *            its reference.  The last reference returns the handle to the
+ *            pool, so a target that finishes after a timeout never touches
+ *            a recycled handle.
+ * A handle is in each queue at most once and at most SMP_MAX_CALLS
+ * handles exist, so a queue of SMP_QUEUE_LEN >= SMP_MAX_CALLS never fills.
+ */
+#include <stdint.h>
+#include "kprintf.h"
+#include "lapic.h"
+#include "tsc.h"
+#include "x86.h"
+#include "internal.h"
+
+struct smp_call {
+	smp_call_fn fn;		/* (C) while the handle is in use */
+	void *arg;		/* (C) */
+	uint32_t remaining;	/* (A) targets that have not finished fn */
+	uint32_t refs;		/* (A) unfinished targets + the waiter */
+	uint32_t starter;	/* (C) logical id of the caller */
+	bool in_use;		/* (P) pool_lock */
+	cpumask_t targets;	/* (C) */
+	cpumask_t done;		/* (A) bit set by each target after fn */
+} __attribute__((aligned(64)));
+
+static struct smp_call pool[SMP_MAX_CALLS];
+static struct spinlock pool_lock;
+
+static struct smp_call *pool_get(void)
+{
+	uint64_t flags = spin_lock_irqsave(&pool_lock);
+	struct smp_call *h = NULL;
+
+	for (uint32_t i = 0; i < SMP_MAX_CALLS && !h; i++)
+		if (!pool[i].in_use) {
+			h = &pool[i];
+			h->in_use = true;
+		}
+	spin_unlock_irqrestore(&pool_lock, flags);
+	return h;
+}
+
+static void call_put(struct smp_call *h)
+{
+	uint64_t flags;
+
+	/* ACQ_REL: the last one out sees every other target's done bit and
+	 * remaining decrement before the handle is reused. */
+	if (__atomic_sub_fetch(&h->refs, 1, __ATOMIC_ACQ_REL))
+		return;
+	flags = spin_lock_irqsave(&pool_lock);
+	h->in_use = false;
+	spin_unlock_irqrestore(&pool_lock, flags);
+}
+
+static void call_run(struct smp_call *h, struct percpu *self)
+{
+	h->fn(h->arg);
+	self->calls_run++;
+	__atomic_fetch_or(&h->done.bits[self->cpu / 64], 1ULL << (self->cpu % 64),
+			  __ATOMIC_RELAXED);
+	__atomic_sub_fetch(&h->remaining, 1, __ATOMIC_RELEASE);
+	call_put(h);
+}
+
+/* The owning CPU, interrupts off: run everything queued for it. */
+void smp_call_drain(struct percpu *self)
+{
+	struct smp_call_queue *q = &self->queue;
+
+	for (;;) {
+		struct smp_call *h = NULL;
+
+		spin_lock(&q->lock);
+		if (q->head != q->tail)
+			h = q->ring[q->head++ % SMP_QUEUE_LEN];
+		spin_unlock(&q->lock);
+		if (!h)
+			return;
+		call_run(h, self);
+	}
+}
+
+static void smp_call_ipi(struct trap_frame *tf)
+{
+	(void)tf;
+	lapic_eoi();
+	smp_call_drain(this_cpu());
+}
+
+void smp_call_init(void)
+{
+	idt_set_handler(VEC_SMP_CALL, smp_call_ipi);
+}
+
+static void enqueue(struct percpu *target, struct smp_call *h)
+{
+	struct smp_call_queue *q = &target->queue;
+	uint64_t flags = spin_lock_irqsave(&q->lock);
+	bool was_empty = q->head == q->tail;
+
+	q->ring[q->tail++ % SMP_QUEUE_LEN] = h;
+	spin_unlock_irqrestore(&q->lock, flags);
+	if (was_empty && !lapic_send_ipi(target->apic_id, VEC_SMP_CALL))
+		kprintf("smp: IPI to cpu %u (apic id %u) not accepted by the LAPIC\n",
+			target->cpu, target->apic_id);
+}
+
+static bool mask_valid(const cpumask_t *mask)
+{
+	uint32_t n = cpumask_weight(mask), online = 0;
+
+	for (uint32_t c = 0; c < smp.ncpus; c++)
+		online += cpumask_test(mask, c);
+	return n && n == online;
+}
+
+struct smp_call *smp_call_start(const cpumask_t *mask, smp_call_fn fn, void *arg, int *err)
+{
+	struct percpu *self;
+	struct smp_call *h;
+	uint64_t flags;
+
+	if (!__atomic_load_n(&smp.ready, __ATOMIC_ACQUIRE) || !fn || !mask_valid(mask) ||
+	    !(read_rflags() & RFLAGS_IF)) {
+		*err = -SMP_EINVAL;
+		return NULL;
+	}
+	h = pool_get();
+	if (!h) {
+		*err = -SMP_ENOMEM;
+		return NULL;
+	}
+	self = this_cpu();
+	h->fn = fn;
+	h->arg = arg;
+	h->starter = self->cpu;
+	h->targets = *mask;
+	cpumask_clear(&h->done);
+	h->remaining = cpumask_weight(mask);
+	h->refs = h->remaining + 1;
+	for (uint32_t c = 0; c < smp.ncpus; c++)
+		if (c != self->cpu && cpumask_test(mask, c))
+			enqueue(smp.cpus[c], h);
+	if (cpumask_test(mask, self->cpu)) {
+		flags = read_rflags();
+		irq_disable();
+		call_run(h, self);
+		if (flags & RFLAGS_IF)
+			irq_enable();
+	}
+	*err = 0;
+	return h;
+}
+
+struct smp_call *smp_call_start_cpu(uint32_t cpu, smp_call_fn fn, void *arg, int *err)
+{
+	cpumask_t m;
+
+	cpumask_clear(&m);
+	if (cpu < SMP_MAX_CPUS)
+		cpumask_set(&m, cpu);
+	return smp_call_start(&m, fn, arg, err);
+}
+
+struct smp_call *smp_call_start_node(uint32_t node, smp_call_fn fn, void *arg, int *err)
+{
+	cpumask_t m;
+
+	smp_node_cpumask(node, &m);
+	return smp_call_start(&m, fn, arg, err);
+}
+
+bool smp_call_poll(const struct smp_call *h)
+{
+	return __atomic_load_n(&h->remaining, __ATOMIC_ACQUIRE) == 0;
+}
+
+static void report_late(const struct smp_call *h, uint64_t timeout_ms)
+{
+	for (uint32_t c = 0; c < smp.ncpus; c++) {
+		uint64_t done = __atomic_load_n(&h->done.bits[c / 64], __ATOMIC_RELAXED);
+
+		if (cpumask_test(&h->targets, c) && !((done >> (c % 64)) & 1))
+			kprintf("smp: cpu %u (apic id %u) did not finish call %p(%p) from cpu %u "
+				"within %llu ms\n", c, smp.cpus[c]->apic_id, (void *)h->fn, h->arg,
+				h->starter, (unsigned long long)timeout_ms);
+	}
+}
+
+int smp_call_wait(struct smp_call *h, uint64_t timeout_ms)
+{
+	uint64_t deadline;
+
+	if (!timeout_ms)
+		timeout_ms = smp.call_timeout_ms;
+	deadline = rdtsc() + tsc_from_ns(timeout_ms * 1000000ULL);
+	while (!smp_call_poll(h)) {
+		if (rdtsc() > deadline) {
+			report_late(h, timeout_ms);
+			call_put(h);
+			return -SMP_ETIMEDOUT;
+		}
+		cpu_relax();
+	}
+	call_put(h);
+	return 0;
+}
+
+int smp_call(const cpumask_t *mask, smp_call_fn fn, void *arg)
+{
+	int err;
+	struct smp_call *h = smp_call_start(mask, fn, arg, &err);
+
+	return h ? smp_call_wait(h, 0) : err;
+}
+
+int smp_call_cpu(uint32_t cpu, smp_call_fn fn, void *arg)
+{
+	int err;
+	struct smp_call *h = smp_call_start_cpu(cpu, fn, arg, &err);
+
+	return h ? smp_call_wait(h, 0) : err;
+}
+
+int smp_call_node(uint32_t node, smp_call_fn fn, void *arg)
+{
+	int err;
+	struct smp_call *h = smp_call_start_node(node, fn, arg, &err);
+
+	return h ? smp_call_wait(h, 0) : err;
+}
+
+int smp_call_all(smp_call_fn fn, void *arg)
+{
+	cpumask_t m;
+
+	smp_online_cpumask(&m);
+	return smp_call(&m, fn, arg);
+}

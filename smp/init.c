@@ -1,0 +1,310 @@
+/*
+ * smp_init(): the boot CPU's SMP phase from topology to idle APs, its
+ * report (human lines and the "smp" JSON record, docs/smp.md), and the
+ * read-only accessors of include/smp.h.
+ */
+#include <stdint.h>
+#include "exit.h"
+#include "json.h"
+#include "kprintf.h"
+#include "lapic.h"
+#include "tsc.h"
+#include "x86.h"
+#include "internal.h"
+
+#define SMP_JSON_SIZE	(4096 + SMP_MAX_CPUS * 96)
+
+struct smp_state smp;
+static struct smp_bringup bringup;
+static char smp_json[SMP_JSON_SIZE];
+
+/* CPUs the MADT lists that were not started, by reason (for the report). */
+struct smp_skipped {
+	uint32_t disabled;		/* online-capable only */
+	uint32_t capped;		/* beyond max_cpus / SMP_MAX_CPUS */
+	uint32_t unaddressable;		/* APIC id too high for xAPIC mode */
+	uint32_t no_memory;		/* per-CPU area allocation failed */
+};
+
+static uint32_t max_enabled_apic_id(const struct numa_topology *t)
+{
+	uint32_t max = 0;
+
+	for (uint32_t i = 0; i < t->ncpus; i++)
+		if (t->cpus[i].enabled && t->cpus[i].apic_id > max)
+			max = t->cpus[i].apic_id;
+	return max;
+}
+
+/* The boot CPU's own area: IST and GDT/TSS move there; its stack stays. */
+static int setup_bsp(struct smp_bringup *b, uint32_t apic_id)
+{
+	struct percpu *pc = smp_percpu_alloc(0);
+
+	if (!pc)
+		return -1;
+	pc->apic_id = pc->madt_apic_id = apic_id;
+	pc->node = numa_node_of_apic(smp.topo, apic_id);
+	if (pc->node == NUMA_NO_NODE)
+		pc->node = 0;
+	pc->state = CPU_ONLINE;
+	desc_init_cpu(&pc->desc, pc->ist_top);
+	smp_percpu_install(pc);
+	smp.percpu_ready = true;
+	b->pcs[0] = pc;
+	b->nslots = 1;
+	return 0;
+}
+
+/* Slots 1.. for the APs in MADT order, within max_cpus. */
+static void plan_aps(struct smp_bringup *b, const struct options *o, uint32_t bsp_apic_id,
+		     struct smp_skipped *sk)
+{
+	const struct numa_topology *t = smp.topo;
+	uint64_t cap = o->max_cpus && o->max_cpus < SMP_MAX_CPUS ? o->max_cpus : SMP_MAX_CPUS;
+
+	for (uint32_t i = 0; i < t->ncpus; i++) {
+		const struct numa_cpu *c = &t->cpus[i];
+		struct percpu *pc;
+
+		if (c->apic_id == bsp_apic_id)
+			continue;
+		if (!c->enabled) {
+			sk->disabled++;
+			continue;
+		}
+		if (b->nslots >= cap) {
+			sk->capped++;
+			continue;
+		}
+		if (c->apic_id > lapic_max_addressable_id()) {
+			sk->unaddressable++;
+			continue;
+		}
+		pc = smp_percpu_alloc(b->nslots);
+		if (!pc) {
+			sk->no_memory++;
+			continue;
+		}
+		pc->madt_apic_id = c->apic_id;
+		b->pcs[b->nslots++] = pc;
+	}
+}
+
+/* Dense logical ids over the online CPUs, in slot (= MADT) order. */
+static void number_cpus(struct smp_bringup *b)
+{
+	smp.ncpus = 0;
+	for (uint32_t s = 0; s < b->nslots; s++) {
+		struct percpu *pc = b->pcs[s];
+
+		if (__atomic_load_n(&pc->state, __ATOMIC_ACQUIRE) != CPU_ONLINE)
+			continue;
+		pc->cpu = smp.ncpus;
+		smp.cpus[smp.ncpus++] = pc;
+	}
+}
+
+static uint64_t bringup_ns(const struct smp_bringup *b)
+{
+	uint64_t last = 0;
+
+	for (uint32_t s = 1; s < b->nslots; s++)
+		if (b->online_ns[s] > last)
+			last = b->online_ns[s];
+	return last;
+}
+
+static void report_human(const struct smp_bringup *b, const struct smp_skipped *sk)
+{
+	for (uint32_t s = 1; s < b->nslots; s++) {
+		const struct percpu *pc = b->pcs[s];
+
+		if (pc->state == CPU_FAILED)
+			kprintf("smp: apic id %u did not check in within %llu ms%s; left out\n",
+				pc->madt_apic_id, (unsigned long long)b->ap_timeout_ms,
+				pc->madt_apic_id == b->ignore_apic ? " (ignore_apic: never kicked)" : "");
+		else if (pc->apic_id != pc->madt_apic_id)
+			kprintf("smp: cpu %u: LAPIC says apic id %u, MADT said %u\n", pc->cpu,
+				pc->apic_id, pc->madt_apic_id);
+	}
+	for (uint32_t c = 0; c < smp.ncpus; c++) {
+		const struct percpu *pc = smp.cpus[c];
+
+		kprintf("smp: cpu %3u apic id %4u node %3u online at %llu us\n", c, pc->apic_id,
+			pc->node, (unsigned long long)(b->online_ns[pc->slot] / 1000));
+	}
+	if (sk->disabled || sk->capped || sk->unaddressable || sk->no_memory)
+		kprintf("smp: not started: %u online-capable only, %u over max_cpus, "
+			"%u not addressable, %u without memory\n", sk->disabled, sk->capped,
+			sk->unaddressable, sk->no_memory);
+	kprintf("smp: %u of %u CPUs online (%s), bring-up %llu us, INIT delay %u us\n", smp.ncpus,
+		b->nslots, lapic_x2apic_mode() ? "x2APIC" : "xAPIC",
+		(unsigned long long)(bringup_ns(b) / 1000), b->init_delay_us);
+}
+
+static void report_json(const struct smp_bringup *b, const struct smp_skipped *sk)
+{
+	struct json j;
+
+	json_begin(&j, smp_json, sizeof(smp_json), "smp");
+	json_u64(&j, "cpus_listed", smp.topo->ncpus);
+	json_u64(&j, "cpus_started", b->nslots);
+	json_u64(&j, "cpus_online", smp.ncpus);
+	json_arr_begin(&j, "failed_apic_ids");
+	for (uint32_t s = 1; s < b->nslots; s++)
+		if (b->pcs[s]->state == CPU_FAILED)
+			json_u64(&j, NULL, b->pcs[s]->madt_apic_id);
+	json_arr_end(&j);
+	json_u64(&j, "not_started_disabled", sk->disabled);
+	json_u64(&j, "not_started_max_cpus", sk->capped);
+	json_u64(&j, "not_started_unaddressable", sk->unaddressable);
+	json_u64(&j, "not_started_no_memory", sk->no_memory);
+	json_bool(&j, "x2apic", lapic_x2apic_mode());
+	json_bool(&j, "x2apic_firmware", lapic_firmware_x2apic());
+	json_u64(&j, "tsc_hz", tsc_hz);
+	json_str(&j, "tsc_source", tsc_source());
+	json_bool(&j, "tsc_invariant", tsc_invariant());
+	json_u64(&j, "bringup_ns", bringup_ns(b));
+	json_u64(&j, "init_delay_us", b->init_delay_us);
+	json_u64(&j, "ap_timeout_ms", b->ap_timeout_ms);
+	json_u64(&j, "bsp_apic_id", b->pcs[0]->apic_id);
+	json_hex(&j, "trampoline", b->trampoline);
+	json_arr_begin(&j, "cpus");
+	for (uint32_t c = 0; c < smp.ncpus; c++) {
+		const struct percpu *pc = smp.cpus[c];
+
+		json_obj_begin(&j, NULL);
+		json_u64(&j, "cpu", c);
+		json_u64(&j, "apic_id", pc->apic_id);
+		json_u64(&j, "node", pc->node);
+		json_u64(&j, "online_ns", b->online_ns[pc->slot]);
+		json_obj_end(&j);
+	}
+	json_arr_end(&j);
+	json_emit(&j);
+}
+
+struct fault_ctx {
+	void (*fn)(uint32_t kind);
+	uint32_t kind;
+};
+
+static void fault_on_this_cpu(void *arg)
+{
+	const struct fault_ctx *f = arg;
+
+	kprintf("smp: cpu %u takes the deliberate fault\n", smp_this_cpu());
+	f->fn(f->kind);
+}
+
+/* fault_cpu=ap: the first AP (logical cpu 1) takes the fault in its
+ * cross-call handler; the panic path ends the boot from there. */
+static void fault_on_ap(void (*fn)(uint32_t kind), uint32_t kind)
+{
+	struct fault_ctx f = { fn, kind };
+	int err;
+
+	if (smp.ncpus < 2) {
+		kprintf("smp: fault_cpu=ap but no AP is online; the boot CPU takes the fault\n");
+		fn(kind);
+		return;
+	}
+	err = smp_call_cpu(1, fault_on_this_cpu, &f);
+	kprintf("smp: cpu 1 survived the deliberate fault (%d)\n", err);
+}
+
+int smp_init(const struct boot_info *bi, const struct options *o, const struct machine *m,
+	     void (*fault_fn)(uint32_t kind))
+{
+	struct smp_bringup *b = &bringup;
+	struct smp_skipped sk = { 0 };
+	uint32_t bsp_apic_id;
+	int ret = 0;
+
+	smp.topo = &m->numa;
+	smp.call_timeout_ms = o->call_timeout_ms;
+	tsc_init(&m->acpi.timer);
+	lapic_init_bsp(m->acpi.madt.present ? m->acpi.madt.lapic_addr : 0,
+		       max_enabled_apic_id(&m->numa), o->x2apic);
+	bsp_apic_id = lapic_id();
+	b->trampoline = bi->trampoline_page;
+	b->ap_timeout_ms = o->ap_timeout_ms;
+	b->ignore_apic = o->ignore_apic;
+	if (setup_bsp(b, bsp_apic_id)) {
+		kprintf("smp: no memory for the boot CPU's per-CPU area; no SMP\n");
+		return -1;
+	}
+	if (numa_node_of_apic(smp.topo, bsp_apic_id) == NUMA_NO_NODE)
+		kprintf("smp: the boot CPU (apic id %u) is not in the MADT; node 0 assumed\n",
+			bsp_apic_id);
+	if (b->trampoline)
+		plan_aps(b, o, bsp_apic_id, &sk);
+	else
+		kprintf("smp: boot/ found no trampoline page below 1 MiB: no APs started\n");
+	kprintf("smp: boot CPU apic id %u, %s mode, starting %u APs, trampoline at 0x%llx\n",
+		bsp_apic_id, lapic_x2apic_mode() ? "x2APIC" : "xAPIC", b->nslots - 1,
+		(unsigned long long)b->trampoline);
+	smp_call_init();
+	if (smp_bringup(b))
+		b->nslots = 1;
+	number_cpus(b);
+	__atomic_store_n(&smp.ready, true, __ATOMIC_RELEASE);
+	irq_enable();
+	report_human(b, &sk);
+	if (o->json)
+		report_json(b, &sk);
+	if (o->smp_stress && smp_stress_run(o->smp_stress, o->json))
+		ret = -1;
+	if (o->fault != FAULT_NONE && o->fault_cpu == FAULT_ON_AP && fault_fn)
+		fault_on_ap(fault_fn, o->fault);
+	return ret;
+}
+
+uint32_t smp_ncpus(void)
+{
+	return smp.ready ? smp.ncpus : 1;
+}
+
+uint32_t smp_this_cpu(void)
+{
+	return smp.percpu_ready ? this_cpu()->cpu : 0;
+}
+
+uint32_t smp_this_node(void)
+{
+	return smp.percpu_ready ? this_cpu()->node : 0;
+}
+
+uint32_t smp_cpu_apic_id(uint32_t cpu)
+{
+	return cpu < smp.ncpus ? smp.cpus[cpu]->apic_id : UINT32_MAX;
+}
+
+uint32_t smp_cpu_node(uint32_t cpu)
+{
+	return cpu < smp.ncpus ? smp.cpus[cpu]->node : UINT32_MAX;
+}
+
+void smp_node_cpumask(uint32_t node, cpumask_t *out)
+{
+	cpumask_clear(out);
+	for (uint32_t c = 0; c < smp.ncpus; c++)
+		if (smp.cpus[c]->node == node)
+			cpumask_set(out, c);
+}
+
+uint32_t smp_node_ncpus(uint32_t node)
+{
+	cpumask_t m;
+
+	smp_node_cpumask(node, &m);
+	return cpumask_weight(&m);
+}
+
+void smp_online_cpumask(cpumask_t *out)
+{
+	cpumask_clear(out);
+	for (uint32_t c = 0; c < smp.ncpus; c++)
+		cpumask_set(out, c);
+}
