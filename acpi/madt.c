@@ -84,41 +84,32 @@ static void add_cpu(struct acpi_madt_info *out, uint32_t apic_id, uint32_t uid,
 
 static void madt_entry(const uint8_t *p, size_t sublen, struct acpi_madt_info *out)
 {
-	switch (p[0]) {
-	case MADT_LAPIC: {
+	static const size_t need[] = { [MADT_LAPIC] = sizeof(struct madt_lapic),
+				       [MADT_LAPIC_OVERRIDE] = sizeof(struct madt_lapic_override),
+				       [MADT_X2APIC] = sizeof(struct madt_x2apic) };
+
+	if (p[0] >= sizeof(need) / sizeof(need[0]) || need[p[0]] == 0)
+		return;	/* I/O APICs, source overrides, NMIs...: not ours */
+	if (sublen < need[p[0]]) {
+		kprintf("acpi: APIC: subtable type %u too short (%zu bytes), ignored\n", p[0], sublen);
+		return;
+	}
+	if (p[0] == MADT_LAPIC) {
 		struct madt_lapic e;
 
-		if (sublen < sizeof(e))
-			break;
 		memcpy(&e, p, sizeof(e));
 		add_cpu(out, e.apic_id, e.uid, e.flags, false);
-		break;
-	}
-	case MADT_X2APIC: {
+	} else if (p[0] == MADT_X2APIC) {
 		struct madt_x2apic e;
 
-		if (sublen < sizeof(e))
-			break;
 		memcpy(&e, p, sizeof(e));
 		add_cpu(out, e.x2apic_id, e.uid, e.flags, true);
-		break;
-	}
-	case MADT_LAPIC_OVERRIDE: {
+	} else {
 		struct madt_lapic_override e;
 
-		if (sublen < sizeof(e))
-			break;
 		memcpy(&e, p, sizeof(e));
 		out->lapic_addr = e.address;
-		break;
 	}
-	default:
-		break;	/* I/O APICs, overrides, NMIs...: not ours */
-	}
-	if ((p[0] == MADT_LAPIC && sublen < sizeof(struct madt_lapic)) ||
-	    (p[0] == MADT_X2APIC && sublen < sizeof(struct madt_x2apic)) ||
-	    (p[0] == MADT_LAPIC_OVERRIDE && sublen < sizeof(struct madt_lapic_override)))
-		kprintf("acpi: APIC: subtable type %u too short (%zu bytes), ignored\n", p[0], sublen);
 }
 
 int acpi_parse_madt(const void *table, size_t len, struct acpi_madt_info *out)
