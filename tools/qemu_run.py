@@ -75,14 +75,17 @@ class Result:
         return recs[0]
 
 
-def qemu_args(topo, esp, vars_copy):
+def qemu_args(topo, esp, vars_copy, kernel=None, append=''):
+    """QEMU command line.  kernel: boot this Linux bzImage through OVMF
+    (-kernel/-append, no ESP) instead of the EFI image, same topology."""
     mem_mib = topo.total_mem_mib()
     args = [QEMU, '-machine', 'q35' + (',kernel-irqchip=off' if topo.x2apic else ''),
             '-accel', 'tcg,thread=multi', '-cpu', 'max',
             '-m', f'{mem_mib}M',
             '-drive', f'if=pflash,format=raw,unit=0,readonly=on,file={OVMF_CODE}',
             '-drive', f'if=pflash,format=raw,unit=1,file={vars_copy}',
-            '-drive', f'if=virtio,format=raw,file=fat:{esp},readonly=on',
+            *(['-kernel', kernel, '-append', append] if kernel else
+              ['-drive', f'if=virtio,format=raw,file=fat:{esp},readonly=on']),
             '-device', 'isa-debug-exit,iobase=0xf4,iosize=0x04',
             '-serial', 'stdio', '-display', 'none', '-net', 'none', '-no-reboot',
             '-monitor', 'none']
@@ -125,21 +128,24 @@ def parse_records(text):
     return records
 
 
-def run(topo, opts='', timeout=300, echo=False, image=IMAGE):
-    """Boot once; return a Result.  echo=True streams the serial output."""
-    if not os.path.exists(image):
+def run(topo, opts='', timeout=300, echo=False, image=IMAGE, kernel=None, append=''):
+    """Boot once; return a Result.  echo=True streams the serial output.
+    kernel: boot that Linux kernel with the command line append instead of
+    the image (no isa-debug-exit code: status is qemu_error unless it timed out)."""
+    if kernel is None and not os.path.exists(image):
         raise FileNotFoundError(f'{image} is missing: run make first')
     with tempfile.TemporaryDirectory(prefix='numaboot-') as tmp:
         esp = os.path.join(tmp, 'esp')
         boot = os.path.join(esp, 'EFI', 'BOOT')
         os.makedirs(boot)
-        shutil.copy(image, os.path.join(boot, 'BOOTX64.EFI'))
+        if kernel is None:
+            shutil.copy(image, os.path.join(boot, 'BOOTX64.EFI'))
         with open(os.path.join(boot, 'numaboot.cfg'), 'w') as f:
             f.write('# written by tools/qemu_run.py\n' + opts + '\n')
         vars_copy = os.path.join(tmp, 'vars.fd')
         shutil.copy(OVMF_VARS, vars_copy)
         os.chmod(vars_copy, 0o644)
-        cmd = qemu_args(topo, esp, vars_copy)
+        cmd = qemu_args(topo, esp, vars_copy, kernel=kernel, append=append)
         start = time.monotonic()
         proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                 stdin=subprocess.DEVNULL)
