@@ -9,17 +9,32 @@
 #include <string.h>
 #include "acpi.h"
 
-static const char *data_root = "build/data";
+static char data_root[4096] = "build/data";
 
+/* argv[1], else <BUILD>/data next to <BUILD>/unit/<test>, else build/data. */
 void acpi_test_set_root(int argc, char **argv)
 {
-	if (argc > 1)
-		data_root = argv[1];
+	char *slash;
+
+	if (argc > 1) {
+		snprintf(data_root, sizeof(data_root), "%s", argv[1]);
+		return;
+	}
+	snprintf(data_root, sizeof(data_root), "%s", argv[0]);
+	slash = strrchr(data_root, '/');
+	if (slash) {
+		*slash = 0;	/* <BUILD>/unit */
+		slash = strrchr(data_root, '/');
+	}
+	if (slash)
+		snprintf(slash, sizeof(data_root) - (size_t)(slash - data_root), "/data");
+	else
+		snprintf(data_root, sizeof(data_root), "build/data");
 }
 
 uint8_t *acpi_test_load(const char *name, size_t *len)
 {
-	char path[512];
+	char path[4096 + 64];
 	uint8_t *buf;
 	FILE *f;
 	long n;
