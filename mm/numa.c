@@ -525,26 +525,13 @@ void numa_print(const struct numa_topology *t)
 			t->ncpus_not_in_srat, (unsigned long long)(t->bytes_outside_srat >> 20));
 }
 
-/*
- * "key":<node> or "key":null.  lib/json.c has no null yet: write a 0 and
- * turn it into null in place when the buffer has room (json.c keeps 3 bytes
- * for its "}\n\0"), else mark the record overflowed like json.c would.
- */
+/* "key":<node>, or "key":null for NUMA_NO_NODE. */
 static void json_node_or_null(struct json *j, const char *key, uint32_t node)
 {
-	if (node != NUMA_NO_NODE) {
+	if (node == NUMA_NO_NODE)
+		json_null(j, key);
+	else
 		json_u64(j, key, node);
-		return;
-	}
-	json_u64(j, key, 0);
-	if (j->overflow)
-		return;
-	if (j->len + 3 + 3 > j->size) {
-		j->overflow = true;
-		return;
-	}
-	memcpy(&j->buf[j->len - 1], "null", 4);
-	j->len += 3;
 }
 
 static void json_node(struct json *j, const struct numa_topology *t, const struct numa_node *nd)
