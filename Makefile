@@ -73,7 +73,7 @@ $(BUILD)/%.bin: %.asm
 
 $(BUILD)/numaboot.so: $(KOBJS) linker.ld
 	ld -nostdlib -znocombreloc -T linker.ld -shared -Bsymbolic -L$(EFILIB) \
-		$(EFILIB)/crt0-efi-x86_64.o $(KOBJS) -o $@ -lgnuefi
+		$(EFILIB)/crt0-efi-x86_64.o $(KOBJS) -o $@ -lgnuefi $(shell $(CC) -print-libgcc-file-name)
 	@if nm -u $@ | grep -q .; then echo "undefined symbols:"; nm -u $@; rm -f $@; exit 1; fi
 
 $(BUILD)/numaboot.efi: $(BUILD)/numaboot.so
