@@ -148,6 +148,20 @@ static void kick_aps(struct smp_bringup *b)
 	b->t_kicked = rdtsc();
 }
 
+/*
+ * When did this AP come online, counted from the first INIT?  Its own TSC
+ * at check-in, when that reads as plausible (TSCs in step, as they are on
+ * invariant-TSC machines and under QEMU), else when the boot CPU saw it.
+ */
+static uint64_t online_ns(const struct smp_bringup *b, const struct percpu *pc, uint64_t seen)
+{
+	uint64_t t = pc->checkin_tsc;
+
+	if (t <= b->t_first_init || t > seen)
+		t = seen;
+	return tsc_to_ns(t - b->t_first_init);
+}
+
 /* Step 5: returns when every AP is ONLINE or FAILED. */
 static void wait_for_aps(struct smp_bringup *b)
 {
@@ -170,10 +184,11 @@ static void wait_for_aps(struct smp_bringup *b)
 			if (st == CPU_WAITING)
 				waiting++;
 			else if (st == CPU_ONLINE && !b->online_ns[s])
-				b->online_ns[s] = tsc_to_ns(now - b->t_first_init);
+				b->online_ns[s] = online_ns(b, pc, now);
 		}
 		cpu_relax();
 	} while (waiting);
+	b->t_done = rdtsc();
 }
 
 int smp_bringup(struct smp_bringup *b)

@@ -143,12 +143,14 @@ static void report_human(const struct smp_bringup *b, const struct smp_skipped *
 		(unsigned long long)(bringup_ns(b) / 1000), b->init_delay_us);
 }
 
-static void report_json(const struct smp_bringup *b, const struct smp_skipped *sk)
+static void report_json(const struct smp_bringup *b, const struct smp_skipped *sk,
+			uint32_t madt_unusable)
 {
 	struct json j;
 
 	json_begin(&j, smp_json, sizeof(smp_json), "smp");
 	json_u64(&j, "cpus_listed", smp.topo->ncpus);
+	json_u64(&j, "cpus_unusable", madt_unusable);
 	json_u64(&j, "cpus_started", b->nslots);
 	json_u64(&j, "cpus_online", smp.ncpus);
 	json_arr_begin(&j, "failed_apic_ids");
@@ -166,6 +168,7 @@ static void report_json(const struct smp_bringup *b, const struct smp_skipped *s
 	json_str(&j, "tsc_source", tsc_source());
 	json_bool(&j, "tsc_invariant", tsc_invariant());
 	json_u64(&j, "bringup_ns", bringup_ns(b));
+	json_u64(&j, "bringup_wait_ns", b->nslots > 1 ? tsc_to_ns(b->t_done - b->t_first_init) : 0);
 	json_u64(&j, "init_delay_us", b->init_delay_us);
 	json_u64(&j, "ap_timeout_ms", b->ap_timeout_ms);
 	json_u64(&j, "bsp_apic_id", b->pcs[0]->apic_id);
@@ -253,7 +256,7 @@ int smp_init(const struct boot_info *bi, const struct options *o, const struct m
 	irq_enable();
 	report_human(b, &sk);
 	if (o->json)
-		report_json(b, &sk);
+		report_json(b, &sk, m->acpi.madt.nunusable);
 	if (o->smp_stress && smp_stress_run(o->smp_stress, o->json))
 		ret = -1;
 	if (o->fault != FAULT_NONE && o->fault_cpu == FAULT_ON_AP && fault_fn)

@@ -102,9 +102,9 @@ struct smp_bringup {
 	uint64_t ignore_apic;			/* test hook: never kick this APIC id */
 	uint32_t nslots;
 	uint32_t init_delay_us;			/* out: 0 or the legacy 10 ms */
-	uint64_t t_first_init, t_kicked;	/* TSC */
+	uint64_t t_first_init, t_kicked, t_done;	/* TSC; t_done: all ONLINE or FAILED */
 	struct percpu *pcs[SMP_MAX_CPUS];	/* by slot */
-	uint64_t online_ns[SMP_MAX_CPUS];	/* by slot: first INIT -> seen ONLINE */
+	uint64_t online_ns[SMP_MAX_CPUS];	/* by slot: first INIT -> check-in */
 };
 
 /* smp/boot.c: start the APs of b; 0, or -1 when none could be started. */

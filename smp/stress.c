@@ -45,12 +45,14 @@ static void wait_inflight(struct stress *s)
 	s->ninflight = 0;
 }
 
-/* One call on mask, waiting now or later. */
+/* One call on mask, waiting now or later; an empty mask is skipped. */
 static void stress_call(struct stress *s, const cpumask_t *m, bool wait)
 {
 	struct smp_call *h;
 	int err;
 
+	if (!cpumask_weight(m))
+		return;
 	expect_mask(s, m);
 	if (wait) {
 		if (smp_call(m, stress_fn, s))
@@ -94,12 +96,10 @@ static void stress_round(struct stress *s, uint64_t round)
 		for (uint32_t c = 0; c < n; c++)
 			if (next_rand(s) & 1)
 				cpumask_set(&m, c);
-		if (cpumask_weight(&m))
-			stress_call(s, &m, wait);
+		stress_call(s, &m, wait);
 		for (uint32_t node = 0; node < smp.topo->nnodes; node++) {	/* nodes */
 			smp_node_cpumask(node, &m);
-			if (cpumask_weight(&m))
-				stress_call(s, &m, wait);
+			stress_call(s, &m, wait);
 		}
 		smp_online_cpumask(&m);				/* everyone */
 		stress_call(s, &m, wait);
