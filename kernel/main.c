@@ -7,6 +7,7 @@
 #include "exit.h"
 #include "json.h"
 #include "kprintf.h"
+#include "meminit.h"
 #include "options.h"
 #include "paging.h"
 #include "report.h"
@@ -22,6 +23,7 @@ static struct cpu_desc bsp_desc;
 static uint8_t bsp_ist_stack[16384] __attribute__((aligned(16)));
 static struct options opts;
 static struct machine machine;
+static struct mm_state mm;
 
 /* The legacy 8259s stay masked: every interrupt we use is a LAPIC one. */
 static void pic_mask_all(void)
@@ -109,5 +111,7 @@ void kernel_main(const struct boot_info *bi)
 		finish(EXIT_CHECK_FAIL);
 	if (opts.fault_cpu == FAULT_ON_BSP)
 		deliberate_fault(opts.fault);
+	if (mm_setup(bi, &machine.numa, &mm) || meminit_run(&mm, &machine.numa, &opts))
+		finish(EXIT_CHECK_FAIL);
 	finish(EXIT_OK);
 }

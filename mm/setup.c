@@ -92,7 +92,7 @@ static int plan_node(struct mm_state *mm, const struct numa_topology *numa, uint
 		kprintf("mm: node %u: too many memory ranges\n", nid);
 		return -1;
 	}
-	memblock_node_memory_ranges(&mm->mb, nid, present, np);
+	np = memblock_node_memory_ranges(&mm->mb, nid, present, np);	/* merged: maybe fewer */
 	start = present[0].start_pfn;
 	end = present[np - 1].end_pfn;
 	p->has_memory = 1;
@@ -137,15 +137,17 @@ static int alloc_node_tables(struct mm_state *mm, uint32_t nid)
 static int describe_node(struct mm_state *mm, uint32_t nid)
 {
 	struct mm_node_plan *p = &mm->plan[nid];
-	uint32_t nu = memblock_node_free_ranges(&mm->mb, nid, NULL, 0);
-	struct mm_range *usable = take_ranges(mm, nu ? nu : 1);
+	/* Free pieces: at most one per memory range plus one per reservation. */
+	uint32_t cap = mm->mb.memory.cnt + mm->mb.reserved.cnt + 1, nu;
+	struct mm_range *usable = take_ranges(mm, cap);
 	const struct mm_node *n = &p->node;
 
 	if (!usable) {
 		kprintf("mm: node %u: too many usable ranges\n", nid);
 		return -1;
 	}
-	memblock_node_free_ranges(&mm->mb, nid, usable, nu);
+	nu = memblock_node_free_ranges(&mm->mb, nid, usable, cap);
+	mm->range_used -= cap - nu;	/* give back what the node did not need */
 	if (memmap_node_init(&p->node, nid, n->start_pfn, n->end_pfn, n->present, n->nr_present,
 			     usable, nu, memblock_node_usable_pages(&mm->mb, nid),
 			     memblock_node_reserved_pages(&mm->mb, nid), n->pageblock_mt)) {
