@@ -47,6 +47,7 @@ APPEND = 'console=ttyS0,115200 panic=-1 loglevel=7 nokaslr'
 
 RE_TS = re.compile(r'^\s*\[\s*(\d+\.\d+)\]\s?')
 RE_DEFERRED = re.compile(r'node\s+(\d+)\s+deferred pages initiali[sz]ed in\s+(\d+)\s*ms')
+RE_DEFERRED_OLD = re.compile(r'node\s+(\d+)\s+initiali[sz]ed,\s+(\d+)\s+pages in\s+(\d+)\s*ms')  # <= 5.x
 RE_ZONE = re.compile(r'^\s*(DMA32|DMA|Normal|Movable|Device)\s+\[mem\s+(0x[0-9a-fA-F]+)-(0x[0-9a-fA-F]+)\]')
 RE_NODE_RANGE = re.compile(r'^\s*node\s+(\d+):\s+\[mem\s+(0x[0-9a-fA-F]+)-(0x[0-9a-fA-F]+)\]')
 RE_MEMORY = re.compile(r'Memory:\s+(\d+)K/(\d+)K available')
@@ -62,10 +63,11 @@ def strip_ts(line):
 
 def parse_log(text):
     """Parse a Linux boot log.  Returns a dict:
-    version, deferred {node: ms}, zones {name: (start_pfn, end_pfn)},
+    version, deferred {node: ms}, deferred_pages {node: pages} (only kernels
+    <= 5.x print the count: `node 0 initialised, 5000 pages in 12ms`), zones {name: (start_pfn, end_pfn)},
     node_ranges {node: [(start_pfn, end_pfn)]}, memory_kib (avail, total),
     cpus, nodes, panic, deferred_ts {node: seconds of the line}."""
-    out = {'version': None, 'deferred': {}, 'deferred_ts': {}, 'zones': {},
+    out = {'version': None, 'deferred': {}, 'deferred_pages': {}, 'deferred_ts': {}, 'zones': {},
            'node_ranges': {}, 'memory_kib': None, 'cpus': None, 'nodes': None, 'panic': None}
     section = None
     for raw in text.replace('\r', '').splitlines():
@@ -84,6 +86,13 @@ def parse_log(text):
         if m:
             node = int(m.group(1))
             out['deferred'][node] = int(m.group(2))
+            out['deferred_ts'][node] = ts
+            continue
+        m = RE_DEFERRED_OLD.search(line)
+        if m:
+            node = int(m.group(1))
+            out['deferred'][node] = int(m.group(3))
+            out['deferred_pages'][node] = int(m.group(2))
             out['deferred_ts'][node] = ts
             continue
         if section == 'zones':
@@ -149,6 +158,9 @@ def summarize(parsed, cpus_per_node):
         ms = parsed['deferred'][node]
         ranges = parsed['node_ranges'].get(node, [])
         dpages, npages, zone = deferred_estimate(parsed['zones'], ranges)
+        exact = node in parsed['deferred_pages']
+        if exact:
+            dpages = parsed['deferred_pages'][node]
         threads = max(1, cpus_per_node.get(node, 1))
         dgib = dpages * PAGE / GiB
         ngib = npages * PAGE / GiB
@@ -156,6 +168,7 @@ def summarize(parsed, cpus_per_node):
             'node': node, 'ms': ms, 'threads': threads, 'zone': zone,
             'node_pages': npages, 'node_gib': round(ngib, 4),
             'deferred_pages_est': dpages, 'deferred_gib_est': round(dgib, 4),
+            'deferred_pages_source': 'log' if exact else 'estimate (defer_init rule)',
             'ms_per_gib': round(ms / dgib, 3) if dgib > 0 else None,
             'ms_per_gib_per_thread': round(ms * threads / dgib, 3) if dgib > 0 else None,
             'ms_per_node_gib': round(ms / ngib, 3) if ngib > 0 else None,
