@@ -12,7 +12,7 @@ bench/baseline.json (or any bench results.json).
 Rows are `topology/mode` (and `bringup/N`).  Per row:
   - correctness facts are hard failures, never tolerances: the mode verified,
     checksums equal across modes, the boot ended `ok`  -> FAILED;
-  - ratios (speedup_vs_serial, bw_fraction: stable on a shared, noisy
+  - ratios (speedup_vs_serial, speedup_vs_hop, bw_fraction: stable on a shared, noisy
     machine) are compared with a narrow relative tolerance (--ratio-tol);
   - absolute figures (ms, bring-up ms) with a wide one (--abs-tol: 1.0 lets
     a time double before it counts);
@@ -37,6 +37,7 @@ BENCH_SCHEMA = 'numaboot-bench/1'
 # metric -> (class, higher is better)
 METRICS = {
     'speedup_vs_serial': ('ratio', True),
+    'speedup_vs_hop': ('ratio', True),
     'bw_fraction': ('ratio', True),
     'ms': ('absolute', False),
     'bringup_ms': ('absolute', False),
@@ -84,6 +85,8 @@ def rows_from_bench(results):
                  'bw_fraction': _num(m.get('bw_fraction_min'))}
             if mode != 'serial':
                 r['speedup_vs_serial'] = _num(s.get('speedup_vs_serial'))
+            if mode not in ('serial', 'hop'):
+                r['speedup_vs_hop'] = _num(m.get('speedup_vs_hop'))
             rows[f'{name}/{mode}'] = r
     for b in results.get('bringup') or []:
         if not isinstance(b, dict) or 'cpus' not in b:
@@ -241,7 +244,7 @@ def _f(v, metric=None):
         return 'yes' if v else 'no'
     if metric == 'bw_fraction':
         return f'{v:.0%}'
-    if metric == 'speedup_vs_serial':
+    if metric in ('speedup_vs_serial', 'speedup_vs_hop'):
         return f'{v:.2f}x'
     return f'{v:.1f}'
 
