@@ -177,6 +177,7 @@ def linux_compare(entry, linux):
                'numaboot_cpus': cpus}
         if l:
             row.update({'linux_ms': l['ms'], 'linux_threads': l['threads'],
+                        'linux_printk_ms_upper': l.get('printk_ms_upper'),
                         'linux_deferred_gib_est': l['deferred_gib_est'],
                         'linux_ms_per_gib': l['ms_per_gib'],
                         'linux_ms_per_gib_per_thread': l['ms_per_gib_per_thread'],
@@ -290,7 +291,8 @@ def bringup_table(results):
 
 def linux_table(results):
     headers = ['topology', 'node', 'numaboot ms/GiB', 'Linux ms/GiB', 'factor',
-               'numaboot ms/GiB/thr', 'Linux ms/GiB/thr', 'factor/thr', 'Linux ms', 'deferred GiB']
+               'numaboot ms/GiB/thr', 'Linux ms/GiB/thr', 'factor/thr', 'Linux ms', 'printk ms<=',
+               'deferred GiB']
     rows = []
     for name, e in results.get('topologies', {}).items():
         for r in e.get('linux_compare', []):
@@ -300,7 +302,8 @@ def linux_table(results):
                          fmt(r.get('numaboot_ms_per_gib_per_thread'), '.2f'),
                          fmt(r.get('linux_ms_per_gib_per_thread'), '.1f'),
                          fmt(r.get('factor_per_thread'), '.1f') + ('x' if r.get('factor_per_thread') else ''),
-                         fmt(r.get('linux_ms'), 'd'), fmt(r.get('linux_deferred_gib_est'), '.2f')])
+                         fmt(r.get('linux_ms'), 'd'), fmt(r.get('linux_printk_ms_upper'), '.0f'),
+                         fmt(r.get('linux_deferred_gib_est'), '.2f')])
     return format_table(headers, rows)
 
 

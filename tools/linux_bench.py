@@ -13,7 +13,9 @@ What is measured: Linux prints, per node, from its pgdatinitN thread
 
     node 0 deferred pages initialised in 124ms
 
-That is wall time, in jiffies (Debian: HZ=250, so 4 ms granularity), for the
+That is wall time, in jiffies (Debian: HZ=250, so 4 ms granularity, and under
+TCG jiffies can lag: we also report the printk-clock (TSC) time from the
+last SMP bring-up line to that line, an upper bound), for the
 node's *deferred* part only: struct page init + freeing into the buddy
 allocator of the node's free memory in its highest zone above the first
 section (the first >= 128 MiB of that zone, and every lower zone, are
@@ -51,7 +53,9 @@ RE_DEFERRED_OLD = re.compile(r'node\s+(\d+)\s+initiali[sz]ed,\s+(\d+)\s+pages in
 RE_ZONE = re.compile(r'^\s*(DMA32|DMA|Normal|Movable|Device)\s+\[mem\s+(0x[0-9a-fA-F]+)-(0x[0-9a-fA-F]+)\]')
 RE_NODE_RANGE = re.compile(r'^\s*node\s+(\d+):\s+\[mem\s+(0x[0-9a-fA-F]+)-(0x[0-9a-fA-F]+)\]')
 RE_MEMORY = re.compile(r'Memory:\s+(\d+)K/(\d+)K available')
-RE_CPUS = re.compile(r'(?:Booted up|x86: Booted up)\s+(\d+)\s+nodes?,\s+(\d+)\s+CPUs?')
+RE_CPUS = re.compile(r'(?:Brought|Booted) up\s+(\d+)\s+nodes?,\s+(\d+)\s+CPUs?')
+# last line printed before page_alloc_init_late() starts the pgdatinit threads
+RE_START = re.compile(r'smpboot: Total of \d+ processors activated|smp: Brought up')
 RE_VERSION = re.compile(r'Linux version (\S+)')
 RE_PANIC = re.compile(r'Kernel panic - not syncing: (.*)')
 
@@ -66,9 +70,10 @@ def parse_log(text):
     version, deferred {node: ms}, deferred_pages {node: pages} (only kernels
     <= 5.x print the count: `node 0 initialised, 5000 pages in 12ms`), zones {name: (start_pfn, end_pfn)},
     node_ranges {node: [(start_pfn, end_pfn)]}, memory_kib (avail, total),
-    cpus, nodes, panic, deferred_ts {node: seconds of the line}."""
+    cpus, nodes, panic, deferred_ts {node: printk time of the line}, start_ts
+    (printk time of the last line before the pgdatinit threads start)."""
     out = {'version': None, 'deferred': {}, 'deferred_pages': {}, 'deferred_ts': {}, 'zones': {},
-           'node_ranges': {}, 'memory_kib': None, 'cpus': None, 'nodes': None, 'panic': None}
+           'node_ranges': {}, 'start_ts': None, 'memory_kib': None, 'cpus': None, 'nodes': None, 'panic': None}
     section = None
     for raw in text.replace('\r', '').splitlines():
         ts, line = strip_ts(raw)
@@ -115,6 +120,8 @@ def parse_log(text):
         m = RE_MEMORY.search(line)
         if m:
             out['memory_kib'] = (int(m.group(1)), int(m.group(2)))
+        if ts is not None and RE_START.search(line):
+            out['start_ts'] = ts
         m = RE_CPUS.search(line)
         if m:
             out['nodes'], out['cpus'] = int(m.group(1)), int(m.group(2))
@@ -164,8 +171,12 @@ def summarize(parsed, cpus_per_node):
         threads = max(1, cpus_per_node.get(node, 1))
         dgib = dpages * PAGE / GiB
         ngib = npages * PAGE / GiB
+        ts, t0 = parsed['deferred_ts'].get(node), parsed.get('start_ts')
         rows.append({
-            'node': node, 'ms': ms, 'threads': threads, 'zone': zone,
+            'node': node, 'ms': ms,
+            # cross-check on the printk clock (TSC): smp bring-up line to this line,
+            # an upper bound (includes sched_init_smp, padata_init, thread start)
+            'printk_ms_upper': round((ts - t0) * 1000, 1) if ts is not None and t0 is not None else None, 'threads': threads, 'zone': zone,
             'node_pages': npages, 'node_gib': round(ngib, 4),
             'deferred_pages_est': dpages, 'deferred_gib_est': round(dgib, 4),
             'deferred_pages_source': 'log' if exact else 'estimate (defer_init rule)',
@@ -287,10 +298,10 @@ def main():
     else:
         print(f"Linux {res.get('version')}  ({'ok' if res['ok'] else 'NO deferred-init lines'})")
         print(f"{'node':>4} {'ms':>6} {'thr':>3} {'zone':>6} {'node GiB':>8} {'defer GiB':>9} "
-              f"{'ms/GiB':>7} {'ms/GiB/thr':>10}")
+              f"{'ms/GiB':>7} {'ms/GiB/thr':>10} {'printk ms<=':>11}")
         for n in res['nodes']:
             print(f"{n['node']:>4} {n['ms']:>6} {n['threads']:>3} {str(n['zone']):>6} {n['node_gib']:>8.2f} "
-                  f"{n['deferred_gib_est']:>9.2f} {n['ms_per_gib'] or 0:>7.1f} {n['ms_per_gib_per_thread'] or 0:>10.1f}")
+                  f"{n['deferred_gib_est']:>9.2f} {n['ms_per_gib'] or 0:>7.1f} {n['ms_per_gib_per_thread'] or 0:>10.1f} {n['printk_ms_upper'] or 0:>11.1f}")
         if not res['ok'] and res.get('log_tail'):
             print(res['log_tail'], file=sys.stderr)
     return 0 if res['ok'] else 1

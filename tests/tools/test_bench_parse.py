@@ -52,6 +52,7 @@ def test_linux_61_recorded_log():
     assert p['zones']['Normal'] == (0x100000, 0x180000)
     assert len(p['node_ranges'][0]) == 6 and p['node_ranges'][1] == [(0x100000, 0x180000)]
     assert p['memory_kib'] == (325420, 4187668)
+    assert (p['nodes'], p['cpus']) == (2, 2) and p['start_ts'] == pytest.approx(0.412345)
     assert p['panic'].startswith('VFS: Unable to mount root fs')
 
 
@@ -68,6 +69,9 @@ def test_linux_61_summary_estimates_deferred_part():
     assert n1['ms_per_gib'] == pytest.approx(120 / n1['deferred_gib_est'], rel=1e-3)
     assert n1['ms_per_node_gib'] == pytest.approx(60.0, rel=1e-3)
     assert n0['deferred_pages_source'].startswith('estimate')
+    # printk clock from the 'smp: Brought up' line (0.412345) to the node's line
+    assert n0['printk_ms_upper'] == pytest.approx(732.3, abs=0.1)
+    assert n1['printk_ms_upper'] == pytest.approx(784.1, abs=0.1)
 
 
 def test_linux_threads_scale_per_thread_figure():
