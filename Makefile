@@ -139,7 +139,7 @@ test: deps
 	$(PYTHON) -m pytest -q -ra tests
 
 bench: deps kernel
-	$(PYTHON) tools/bench.py
+	$(PYTHON) tools/bench.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(BUILD)
