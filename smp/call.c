@@ -109,9 +109,16 @@ static void smp_call_ipi(struct trap_frame *tf)
 	smp_call_drain(this_cpu());
 }
 
+/* A spurious interrupt needs no EOI (SDM vol 3 §10.9); just ignore it. */
+static void lapic_spurious(struct trap_frame *tf)
+{
+	(void)tf;
+}
+
 void smp_call_init(void)
 {
 	idt_set_handler(VEC_SMP_CALL, smp_call_ipi);
+	idt_set_handler(VEC_SPURIOUS, lapic_spurious);
 }
 
 static void enqueue(struct percpu *target, struct smp_call *h)
