@@ -115,12 +115,12 @@ FUZZ_SHORT_RUNS ?= 20000
 FUZZ_SECONDS ?= 300
 fuzz-short: $(addprefix $(BUILD)/fuzz/,$(FUZZERS))
 	@set -e; for f in $(FUZZERS); do echo "== fuzz (short): $$f"; mkdir -p $(BUILD)/corpus/$$f; \
-		$(BUILD)/fuzz/$$f -runs=$(FUZZ_SHORT_RUNS) -seed=1 $(BUILD)/corpus/$$f $$(cat tests/fuzz/$$f.seeds 2>/dev/null) \
+		HOST_CONSOLE_QUIET=1 $(BUILD)/fuzz/$$f -runs=$(FUZZ_SHORT_RUNS) -seed=1 $(BUILD)/corpus/$$f $$(cat tests/fuzz/$$f.seeds 2>/dev/null) \
 		2>&1 | tail -n 2; done
 
 fuzz: $(addprefix $(BUILD)/fuzz/,$(FUZZERS))
 	@set -e; for f in $(FUZZERS); do echo "== fuzz: $$f ($(FUZZ_SECONDS) s)"; mkdir -p $(BUILD)/corpus/$$f; \
-		$(BUILD)/fuzz/$$f -max_total_time=$(FUZZ_SECONDS) $(BUILD)/corpus/$$f $$(cat tests/fuzz/$$f.seeds 2>/dev/null); done
+		HOST_CONSOLE_QUIET=1 $(BUILD)/fuzz/$$f -max_total_time=$(FUZZ_SECONDS) $(BUILD)/corpus/$$f $$(cat tests/fuzz/$$f.seeds 2>/dev/null); done
 
 deps:
 	@tools/install-deps.sh

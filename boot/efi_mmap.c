@@ -103,7 +103,7 @@ EFI_STATUS efi_exit_boot_services(EFI_HANDLE image, EFI_SYSTEM_TABLE *st, struct
 	bi->mmap_desc_size = (uint32_t)desc_size;
 	bi->mmap_desc_version = version;
 	bi->mmap_count = memmap_convert(raw, size, desc_size, bi->mmap, (uint32_t)capacity,
-					&overflow);
+					&overflow, &bi->mmap_bad);
 	bi->mmap_overflow = (uint32_t)overflow;
 	return EFI_SUCCESS;
 }

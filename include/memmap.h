@@ -21,11 +21,12 @@
 /*
  * Convert raw descriptors [raw, raw + size) of desc_size bytes each into
  * out (capacity cap), dropping empty ones, sorted by address.  Returns the
- * number written; *overflow is set when cap was too small.  Returns 0 for a
+ * number written; *overflow is set when cap was too small; *bad counts
+ * descriptors whose end lies beyond 2^64 (dropped).  Returns 0 for a
  * desc_size below EFI_MD_MIN_SIZE.
  */
 uint32_t memmap_convert(const uint8_t *raw, size_t size, size_t desc_size,
-			struct boot_mem_range *out, uint32_t cap, int *overflow);
+			struct boot_mem_range *out, uint32_t cap, int *overflow, uint32_t *bad);
 
 struct memmap_summary {
 	uint64_t bytes[BOOT_MEM_NTYPES + 1];	/* by type; [BOOT_MEM_NTYPES] = other */
@@ -35,6 +36,7 @@ struct memmap_summary {
 	uint64_t ram_top;	/* end of the highest RAM range */
 	uint64_t top;		/* end of the highest range of any type */
 	uint32_t overlaps;	/* ranges that overlap their predecessor */
+	/* Sums saturate at UINT64_MAX rather than wrap. */
 };
 
 void memmap_summarize(const struct boot_mem_range *m, uint32_t n, struct memmap_summary *s);

@@ -49,19 +49,18 @@ static const struct opt_desc opt_table[] = {
 
 void options_defaults(struct options *o)
 {
-	*o = (struct options){
-		.meminit = MEMINIT_PARALLEL,
-		.fault = FAULT_NONE,
-		.fault_cpu = FAULT_ON_BSP,
-		.ap_timeout_ms = 200,
-		.call_timeout_ms = 10000,
-		.deferred_sync_mb = 256,
-		.bw_mb = 64,
-		.ignore_apic = ~0ULL,
-		.json = true,
-		.x2apic = true,
-		.exit_how = EXIT_HOW_AUTO,
-	};
+	memset(o, 0, sizeof(*o));	/* padding too: options compare with memcmp */
+	o->meminit = MEMINIT_PARALLEL;
+	o->fault = FAULT_NONE;
+	o->fault_cpu = FAULT_ON_BSP;
+	o->ap_timeout_ms = 200;
+	o->call_timeout_ms = 10000;
+	o->deferred_sync_mb = 256;
+	o->bw_mb = 64;
+	o->ignore_apic = ~0ULL;
+	o->json = true;
+	o->x2apic = true;
+	o->exit_how = EXIT_HOW_AUTO;
 }
 
 static int word_index(const char *const *words, const char *v, size_t n)

@@ -52,6 +52,8 @@ void report_memmap(const struct boot_info *bi)
 		bi->mmap_count, bi->mmap_desc_size, bi->mmap_desc_version, bi->exit_attempts);
 	if (bi->mmap_overflow)
 		kprintf("memmap: WARNING: firmware map had more entries than room; tail dropped\n");
+	if (bi->mmap_bad)
+		kprintf("memmap: WARNING: %u descriptors end beyond 2^64; ignored\n", bi->mmap_bad);
 	if (s.overlaps)
 		kprintf("memmap: WARNING: %u entries overlap their predecessor\n", s.overlaps);
 	for (uint32_t t = 0; t <= BOOT_MEM_NTYPES; t++)
@@ -70,6 +72,7 @@ void report_memmap(const struct boot_info *bi)
 	json_u64(&j, "exit_attempts", bi->exit_attempts);
 	json_u64(&j, "overflow", bi->mmap_overflow);
 	json_u64(&j, "overlaps", s.overlaps);
+	json_u64(&j, "bad", bi->mmap_bad);
 	json_obj_begin(&j, "bytes");
 	for (uint32_t t = 0; t <= BOOT_MEM_NTYPES; t++)
 		if (s.entries[t])

@@ -38,11 +38,12 @@ static void sort_ranges(struct boot_mem_range *r, uint32_t n)
 }
 
 uint32_t memmap_convert(const uint8_t *raw, size_t size, size_t desc_size,
-			struct boot_mem_range *out, uint32_t cap, int *overflow)
+			struct boot_mem_range *out, uint32_t cap, int *overflow, uint32_t *bad)
 {
 	uint32_t n = 0;
 
 	*overflow = 0;
+	*bad = 0;
 	if (desc_size < EFI_MD_MIN_SIZE)
 		return 0;
 	for (size_t off = 0; off + desc_size <= size; off += desc_size) {
@@ -51,6 +52,10 @@ uint32_t memmap_convert(const uint8_t *raw, size_t size, size_t desc_size,
 
 		if (!pages)
 			continue;
+		if (pages > (UINT64_MAX - load64(d + EFI_MD_PHYS)) >> 12) {
+			(*bad)++;	/* end beyond 2^64: firmware garbage, never followed */
+			continue;
+		}
 		if (n == cap) {
 			*overflow = 1;
 			break;
@@ -73,6 +78,11 @@ static int is_ram(uint32_t type)
 	       type != BOOT_MEM_MMIO_PORT && type != BOOT_MEM_UNUSABLE;
 }
 
+static uint64_t add_sat(uint64_t a, uint64_t b)
+{
+	return a + b < a ? UINT64_MAX : a + b;
+}
+
 void memmap_summarize(const struct boot_mem_range *m, uint32_t n, struct memmap_summary *s)
 {
 	uint64_t prev_end = 0;
@@ -82,12 +92,12 @@ void memmap_summarize(const struct boot_mem_range *m, uint32_t n, struct memmap_
 		uint32_t t = m[i].type < BOOT_MEM_NTYPES ? m[i].type : BOOT_MEM_NTYPES;
 		uint64_t bytes = m[i].pages << 12, end = m[i].phys + bytes;
 
-		s->bytes[t] += bytes;
+		s->bytes[t] = add_sat(s->bytes[t], bytes);
 		s->entries[t]++;
 		if (boot_mem_usable(m[i].type))
-			s->usable += bytes;
+			s->usable = add_sat(s->usable, bytes);
 		if (is_ram(m[i].type)) {
-			s->ram += bytes;
+			s->ram = add_sat(s->ram, bytes);
 			if (end > s->ram_top)
 				s->ram_top = end;
 		}

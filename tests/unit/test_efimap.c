@@ -56,10 +56,11 @@ static void test_convert_honours_descriptor_size(void **state)
 		struct raw_map m;
 		struct boot_mem_range out[MAXD];
 		int overflow;
+	uint32_t bad;
 		uint32_t n;
 
 		build(&m, sizes[k]);
-		n = memmap_convert(m.buf, m.size, m.desc_size, out, MAXD, &overflow);
+		n = memmap_convert(m.buf, m.size, m.desc_size, out, MAXD, &overflow, &bad);
 		assert_int_equal(n, 6);
 		assert_int_equal(overflow, 0);
 		for (uint32_t i = 1; i < n; i++)
@@ -79,14 +80,20 @@ static void test_convert_bad_sizes_and_overflow(void **state)
 	struct raw_map m;
 	struct boot_mem_range out[MAXD];
 	int overflow;
+	uint32_t bad;
 
 	(void)state;
 	build(&m, 48);
-	assert_int_equal(memmap_convert(m.buf, m.size, 24, out, MAXD, &overflow), 0);
+	assert_int_equal(memmap_convert(m.buf, m.size, 24, out, MAXD, &overflow, &bad), 0);
 	/* A trailing partial descriptor is ignored, not read past. */
-	assert_int_equal(memmap_convert(m.buf, m.size - 1, 48, out, MAXD, &overflow), 5);
-	assert_int_equal(memmap_convert(m.buf, m.size, 48, out, 3, &overflow), 3);
+	assert_int_equal(memmap_convert(m.buf, m.size - 1, 48, out, MAXD, &overflow, &bad), 5);
+	assert_int_equal(memmap_convert(m.buf, m.size, 48, out, 3, &overflow, &bad), 3);
 	assert_int_equal(overflow, 1);
+	/* A descriptor whose end wraps past 2^64 is dropped and counted. */
+	build(&m, 48);
+	add(&m, BOOT_MEM_CONVENTIONAL, 0xfffffffffffff000ULL, 2);
+	assert_int_equal(memmap_convert(m.buf, m.size, 48, out, MAXD, &overflow, &bad), 6);
+	assert_int_equal(bad, 1);
 }
 
 static void test_summary(void **state)
@@ -95,11 +102,12 @@ static void test_summary(void **state)
 	struct boot_mem_range out[MAXD];
 	struct memmap_summary s;
 	int overflow;
+	uint32_t bad;
 	uint32_t n;
 
 	(void)state;
 	build(&m, 48);
-	n = memmap_convert(m.buf, m.size, m.desc_size, out, MAXD, &overflow);
+	n = memmap_convert(m.buf, m.size, m.desc_size, out, MAXD, &overflow, &bad);
 	memmap_summarize(out, n, &s);
 	assert_int_equal(s.usable, (0x80000ULL + 0x100 + 0x9f) << 12);
 	assert_int_equal(s.ram, (0x80000ULL + 0x100 + 0x9f + 0x10) << 12);
