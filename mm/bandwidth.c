@@ -7,6 +7,7 @@
  * into a call to memset (which is rep stosb).
  */
 #include <stdint.h>
+#include "atomic.h"
 #include "bandwidth.h"
 #include "page.h"
 #include "kprintf.h"
@@ -53,24 +54,6 @@ static void store_rep_stos(uint64_t p, uint64_t end)
 	uint64_t n = (end - p) / 8;
 
 	__asm__ volatile("rep stosq" : "+D"(p), "+c"(n) : "a"(0x3c3c3c3c3c3c3c3cULL) : "memory");
-}
-
-static void atomic_min_u64(uint64_t *p, uint64_t v)
-{
-	uint64_t old = __atomic_load_n(p, __ATOMIC_RELAXED);
-
-	while (v < old && !__atomic_compare_exchange_n(p, &old, v, 0, __ATOMIC_RELAXED,
-						       __ATOMIC_RELAXED))
-		;
-}
-
-static void atomic_max_u64(uint64_t *p, uint64_t v)
-{
-	uint64_t old = __atomic_load_n(p, __ATOMIC_RELAXED);
-
-	while (v > old && !__atomic_compare_exchange_n(p, &old, v, 0, __ATOMIC_RELAXED,
-						       __ATOMIC_RELAXED))
-		;
 }
 
 /* Cross-call function: one worker's slice. */

@@ -54,6 +54,48 @@ static inline void mm_write_page(uint64_t pfn, uint64_t flags, int32_t refcount,
 	};
 }
 
+/*
+ * Write count identical pages starting at pfn: no links, order 0, owner
+ * fields 0 (free tails and reserved pages).  The kernel uses non-temporal
+ * stores in the same 64-byte loop the bandwidth measurement times
+ * (mm/bandwidth.c), since a memmap is far larger than any cache and is not
+ * read back soon; mm_fill_fence() must follow before the pages are
+ * published.  Host builds use plain stores.
+ */
+static inline void mm_fill_pages(uint64_t pfn, uint64_t count, uint64_t flags, int32_t refcount)
+{
+#ifdef NUMABOOT_HOST
+	for (uint64_t i = 0; i < count; i++)
+		mm_write_page(pfn + i, flags, refcount, PFN_NONE, PFN_NONE, 0);
+#else
+	uint64_t p = (uint64_t)(uintptr_t)pfn_to_page(pfn), end = p + count * sizeof(struct page);
+	uint64_t rc_mc = (uint32_t)refcount | ((uint64_t)(uint32_t)-1 << 32);
+
+	_Static_assert(offsetof(struct page, refcount) == 8 && offsetof(struct page, mapcount) == 12,
+		       "mm_fill_pages writes refcount and mapcount as one word");
+	_Static_assert(offsetof(struct page, order) == 32, "mm_fill_pages layout");
+	if (!count)
+		return;
+	__asm__ volatile("1:\n\t"
+			 "movnti %2, 0(%0)\n\tmovnti %3, 8(%0)\n\t"
+			 "movnti %4, 16(%0)\n\tmovnti %4, 24(%0)\n\t"
+			 "movnti %5, 32(%0)\n\tmovnti %5, 40(%0)\n\t"
+			 "movnti %5, 48(%0)\n\tmovnti %5, 56(%0)\n\t"
+			 "addq $64, %0\n\tcmpq %1, %0\n\tjb 1b"
+			 : "+r"(p)
+			 : "r"(end), "r"(flags), "r"(rc_mc), "r"((uint64_t)PFN_NONE), "r"(0ULL)
+			 : "memory", "cc");
+#endif
+}
+
+/* Order the non-temporal stores of mm_fill_pages before what follows. */
+static inline void mm_fill_fence(void)
+{
+#ifndef NUMABOOT_HOST
+	__asm__ volatile("sfence" : : : "memory");
+#endif
+}
+
 /* 64-bit mixing (splitmix64 finalizer) for the checksum. */
 static inline uint64_t mm_mix64(uint64_t x)
 {

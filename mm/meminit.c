@@ -21,6 +21,7 @@
  * Boot CPU only (meminit_run); workers run in cross-call context.
  */
 #include <stdint.h>
+#include "atomic.h"
 #include "bandwidth.h"
 #include "json.h"
 #include "kprintf.h"
@@ -55,24 +56,6 @@ struct run {
 
 static struct run run;
 
-static void atomic_min(uint64_t *p, uint64_t v)
-{
-	uint64_t old = __atomic_load_n(p, __ATOMIC_RELAXED);
-
-	while (v < old && !__atomic_compare_exchange_n(p, &old, v, 0, __ATOMIC_RELAXED,
-						       __ATOMIC_RELAXED))
-		;
-}
-
-static void atomic_max(uint64_t *p, uint64_t v)
-{
-	uint64_t old = __atomic_load_n(p, __ATOMIC_RELAXED);
-
-	while (v > old && !__atomic_compare_exchange_n(p, &old, v, 0, __ATOMIC_RELAXED,
-						       __ATOMIC_RELAXED))
-		;
-}
-
 /* Splice every finished chunk that is next in chunk order.  Any CPU.  The
  * acquire load of done[] pairs with the release store in run_chunk(). */
 static void splice_ready(struct mm_node_plan *p, struct node_run *nr)
@@ -102,10 +85,10 @@ static void work_node(uint32_t nid)
 	struct node_run *nr = &run.node[nid];
 	uint32_t c;
 
-	atomic_min(&nr->start_tsc, rdtsc());
+	atomic_min_u64(&nr->start_tsc, rdtsc());
 	while ((c = __atomic_fetch_add(&nr->next_chunk, 1, __ATOMIC_RELAXED)) < p->nchunks)
 		run_chunk(p, nr, c);
-	atomic_max(&nr->end_tsc, rdtsc());
+	atomic_max_u64(&nr->end_tsc, rdtsc());
 }
 
 /* The one worker: every node assigned to this CPU.  Cross-call context or
@@ -208,23 +191,36 @@ static int mode_hop(const struct numa_topology *numa)
 	return 0;
 }
 
-/* node: first CPU of each worker set; parallel: all of them. */
-static int mode_spread(const struct numa_topology *numa, int all_cpus)
-{
-	cpumask_t mask, w;
+enum pick { PICK_FIRST, PICK_ALL, PICK_ALL_BUT_ME };
 
-	cpumask_clear(&mask);
+/* Assign every node with memory to CPUs of its worker set (the first, all,
+ * or all but this CPU) and collect those CPUs in mask. */
+static void assign_worker_sets(const struct numa_topology *numa, enum pick pick, cpumask_t *mask)
+{
+	uint32_t me = smp_this_cpu();
+	cpumask_t w;
+
+	cpumask_clear(mask);
 	for (uint32_t nid = 0; nid < run.mm->nnodes; nid++) {
 		if (!run.mm->plan[nid].has_memory)
 			continue;
 		worker_set(numa, nid, &w);
 		for (uint32_t c = 0; c < smp_ncpus(); c++) {
-			if (!cpumask_test(&w, c) || (!all_cpus && c != first_cpu(&w)))
+			if (!cpumask_test(&w, c) || (pick == PICK_FIRST && c != first_cpu(&w)) ||
+			    (pick == PICK_ALL_BUT_ME && c == me))
 				continue;
 			assign(c, nid);
-			cpumask_set(&mask, c);
+			cpumask_set(mask, c);
 		}
 	}
+}
+
+/* node: first CPU of each worker set; parallel: all of them. */
+static int mode_spread(const struct numa_topology *numa, int all_cpus)
+{
+	cpumask_t mask;
+
+	assign_worker_sets(numa, all_cpus ? PICK_ALL : PICK_FIRST, &mask);
 	return call_and_wait(&mask);
 }
 
@@ -255,11 +251,11 @@ static void deferred_sync_part(const struct options *o)
 
 		if (!p->has_memory)
 			continue;
-		atomic_min(&nr->start_tsc, rdtsc());
+		atomic_min_u64(&nr->start_tsc, rdtsc());
 		for (uint32_t c = 0; c < k; c++)
 			run_chunk(p, nr, c);
 		nr->next_chunk = k;
-		atomic_max(&nr->end_tsc, rdtsc());
+		atomic_max_u64(&nr->end_tsc, rdtsc());
 	}
 }
 
@@ -298,18 +294,7 @@ static int mode_deferred(const struct numa_topology *numa, const struct options 
 	int err = 0;
 
 	deferred_sync_part(o);
-	cpumask_clear(&mask);
-	for (uint32_t nid = 0; nid < run.mm->nnodes; nid++) {
-		if (!run.mm->plan[nid].has_memory)
-			continue;
-		worker_set(numa, nid, &w);
-		for (uint32_t c = 0; c < smp_ncpus(); c++) {
-			if (cpumask_test(&w, c) && c != me) {
-				assign(c, nid);
-				cpumask_set(&mask, c);
-			}
-		}
-	}
+	assign_worker_sets(numa, PICK_ALL_BUT_ME, &mask);
 	if (cpumask_weight(&mask))
 		h = smp_call_start(&mask, meminit_worker, NULL, &err);
 	nallocs = deferred_allocate(st);

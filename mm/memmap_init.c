@@ -204,8 +204,7 @@ static void init_free_zone_run(const struct mm_node *node, struct memmap_chunk_r
 		unsigned order = block_order(s, e);
 
 		chunk_add_block(node, res, zone, order, s);
-		for (uint64_t pfn = s + 1; pfn < s + (1ULL << order); pfn++)
-			mm_write_page(pfn, tail_flags, 0, PFN_NONE, PFN_NONE, 0);
+		mm_fill_pages(s + 1, (1ULL << order) - 1, tail_flags, 0);
 		s += 1ULL << order;
 	}
 }
@@ -224,10 +223,13 @@ static void init_free_run(const struct mm_node *node, struct memmap_chunk_result
 static void init_reserved_run(const struct mm_node *node, struct memmap_chunk_result *res,
 			      uint64_t s, uint64_t e)
 {
-	for (uint64_t pfn = s; pfn < e; pfn++)
-		mm_write_page(pfn, page_flags_make(PG_reserved, mm_zone_of(pfn), node->nid), 1,
-			      PFN_NONE, PFN_NONE, 0);
 	res->reserved_pages += e - s;
+	while (s < e) {
+		uint64_t zend = mm_min(e, mm_zone_end(s));
+
+		mm_fill_pages(s, zend - s, page_flags_make(PG_reserved, mm_zone_of(s), node->nid), 1);
+		s = zend;
+	}
 }
 
 /* End of the free run that starts in usable[*i] (adjacent ranges coalesced,
@@ -269,6 +271,7 @@ int memmap_init_range(const struct mm_node *node, uint64_t start_pfn, uint64_t e
 		pfn = next;
 	}
 	chunk_finish_lists(node, res);
+	mm_fill_fence();	/* the pages are complete before the caller publishes them */
 	set_pageblocks_movable(node, start_pfn, end_pfn);
 	res->pages_initialized = end_pfn - start_pfn;
 	return 0;

@@ -43,11 +43,12 @@ MODES = ('serial', 'hop', 'node', 'parallel', 'deferred')
 
 # name -> (Topology, description).  Memory per node in GiB.
 MATRIX = {
-    'n1c2': (lambda g: Topology(1, 2, [g]), '1 node x 2 vCPUs'),
-    'n2c1': (lambda g: Topology(2, 1, [g, g]), '2 nodes x 1 vCPU'),
-    'n2c2': (lambda g: Topology(2, 2, [g, g]), '2 nodes x 2 vCPUs'),
-    'n4c1': (lambda g: Topology(4, 1, [g / 2] * 4), '4 nodes x 1 vCPU'),
-    'n2c1-unequal': (lambda g: Topology(2, 1, [g + g / 2, g / 2]), '2 nodes x 1 vCPU, unequal memory'),
+    'n1c2': (lambda g: Topology(1, 2, [g], prealloc=True), '1 node x 2 vCPUs'),
+    'n2c1': (lambda g: Topology(2, 1, [g, g], prealloc=True), '2 nodes x 1 vCPU'),
+    'n2c2': (lambda g: Topology(2, 2, [g, g], prealloc=True), '2 nodes x 2 vCPUs'),
+    'n4c1': (lambda g: Topology(4, 1, [g / 2] * 4, prealloc=True), '4 nodes x 1 vCPU'),
+    'n2c1-unequal': (lambda g: Topology(2, 1, [g + g / 2, g / 2], prealloc=True),
+                     '2 nodes x 1 vCPU, unequal memory'),
 }
 QUICK = ('n1c2', 'n2c1')
 BRINGUP_CPUS = (1, 2, 4, 8, 16)

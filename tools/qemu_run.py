@@ -43,6 +43,8 @@ class Topology:
     numa: bool = True              # False: no -numa options, no SRAT
     dist: dict = field(default_factory=dict)  # {(a, b): d}
     x2apic: bool = False           # intel-iommu with EIM, as x2APIC needs under TCG
+    prealloc: bool = False         # host allocates guest RAM up front (benchmarks: no
+                                   # first-touch faults inside timed regions); else reserve=off
     extra: list = field(default_factory=list)
 
     def total_mem_mib(self):
@@ -75,6 +77,10 @@ class Result:
         return recs[0]
 
 
+def backend(topo):
+    return 'prealloc=on' if topo.prealloc else 'reserve=off'
+
+
 def qemu_args(topo, esp, vars_copy, kernel=None, append=''):
     """QEMU command line.  kernel: boot this Linux bzImage through OVMF
     (-kernel/-append, no ESP) instead of the EFI image, same topology."""
@@ -95,14 +101,14 @@ def qemu_args(topo, esp, vars_copy, kernel=None, append=''):
         sockets = len(topo.cpu_nodes()) if topo.numa else topo.nodes
         args += ['-smp', f'{topo.total_cpus()},sockets={sockets},cores={topo.cpus},threads=1']
     if not topo.numa:
-        args += ['-object', f'memory-backend-ram,id=m0,size={mem_mib}M,reserve=off',
+        args += ['-object', f'memory-backend-ram,id=m0,size={mem_mib}M,{backend(topo)}',
                  '-machine', 'memory-backend=m0']
         return args + topo.extra
     socket = 0
     for n in range(topo.nodes):
         gib = topo.mem_gib[n]
         if gib:
-            args += ['-object', f'memory-backend-ram,id=m{n},size={int(gib * 1024)}M,reserve=off',
+            args += ['-object', f'memory-backend-ram,id=m{n},size={int(gib * 1024)}M,{backend(topo)}',
                      '-numa', f'node,nodeid={n},memdev=m{n}']
         else:
             args += ['-numa', f'node,nodeid={n}']
@@ -208,6 +214,8 @@ def main():
     p.add_argument('--no-numa', action='store_true', help='no -numa options (no SRAT)')
     p.add_argument('--dist', default='', help='SLIT distances, e.g. 0:1=21,1:0=21')
     p.add_argument('--x2apic', action='store_true')
+    p.add_argument('--prealloc', action='store_true',
+                   help='allocate guest RAM up front (no host first-touch faults in timings)')
     p.add_argument('--opts', default='', help='kernel options (numaboot.cfg)')
     p.add_argument('--timeout', type=float, default=600)
     p.add_argument('--json', action='store_true', help='print only the JSON records')
@@ -218,7 +226,7 @@ def main():
         p.error('--nodes and --cpus must be at least 1')
     topo = Topology(nodes=a.nodes, cpus=a.cpus, mem_gib=parse_mem(a.mem, a.nodes),
                     cpuless=tuple(int(x) for x in filter(None, a.cpuless.split(','))),
-                    numa=not a.no_numa, dist=parse_dist(a.dist), x2apic=a.x2apic,
+                    numa=not a.no_numa, dist=parse_dist(a.dist), x2apic=a.x2apic, prealloc=a.prealloc,
                     extra=a.extra)
     if a.print_cmd:
         print(' '.join(qemu_args(topo, 'ESP', 'VARS')))
