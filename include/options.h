@@ -38,6 +38,7 @@ struct options {
 	uint64_t bw_mb;			/* per-node store-bandwidth sample size, 0 = skip */
 	uint64_t ignore_apic;		/* test hook: pretend this APIC id never answers; ~0 = none */
 	bool json;			/* print the machine-readable lines */
+	bool warmup;			/* untimed memory-init pass before the timed modes */
 	bool x2apic;			/* allow x2APIC mode */
 	uint32_t exit_how;		/* enum exit_how */
 };

@@ -42,6 +42,7 @@ static const struct opt_desc opt_table[] = {
 	{ "bw_mb", OPT_U64, OFF(bw_mb), NULL, 0, 1ULL << 20 },
 	{ "ignore_apic", OPT_U64, OFF(ignore_apic), NULL, 0, ~0ULL },
 	{ "json", OPT_BOOL, OFF(json), NULL, 0, 0 },
+	{ "warmup", OPT_BOOL, OFF(warmup), NULL, 0, 0 },
 	{ "x2apic", OPT_BOOL, OFF(x2apic), NULL, 0, 0 },
 	{ "exit", OPT_WORD, OFF(exit_how), exit_words, 0, 0 },
 };
@@ -59,6 +60,7 @@ void options_defaults(struct options *o)
 	o->bw_mb = 64;
 	o->ignore_apic = ~0ULL;
 	o->json = true;
+	o->warmup = true;
 	o->x2apic = true;
 	o->exit_how = EXIT_HOW_AUTO;
 }
