@@ -429,26 +429,47 @@ static uint64_t mgib_per_s(uint64_t bytes, uint64_t ns)
 	return ns ? (uint64_t)((unsigned __int128)bytes * 1000000000000ULL / ((unsigned __int128)ns << 30)) : 0;
 }
 
-/* Largest usable range of the node, as the scratch area for bandwidth. */
+/*
+ * Where to measure a node's store bandwidth: its own memmap, through the
+ * vmemmap mapping, i.e. the very memory and mapping the initializer writes.
+ * Longest run of consecutive present sections (contiguous virtual
+ * addresses), at most bytes_max.  Safe because nothing lives there yet:
+ * the warm-up and every mode rewrite all of it.
+ */
+static uint64_t bw_area(const struct mm_node_plan *p, uint64_t bytes_max, uint64_t *bytes)
+{
+	uint64_t best_start = 0, best_len = 0, run_start = 0, run_len = 0, prev = UINT64_MAX;
+
+	for (uint32_t c = 0; c < p->nchunks; c++) {
+		uint64_t sec = pfn_to_section_nr(p->chunks[c].start_pfn);
+
+		if (sec == prev)
+			continue;
+		if (sec != prev + 1) {
+			run_start = sec;
+			run_len = 0;
+		}
+		run_len++;
+		prev = sec;
+		if (run_len > best_len) {
+			best_len = run_len;
+			best_start = run_start;
+		}
+	}
+	*bytes = best_len * SECTION_MEMMAP_BYTES < bytes_max ? best_len * SECTION_MEMMAP_BYTES : bytes_max;
+	return section_memmap_vaddr(best_start);
+}
+
 static void measure_bandwidth(struct mm_state *mm, const struct numa_topology *numa,
 			      const struct options *o)
 {
 	for (uint32_t nid = 0; nid < mm->nnodes; nid++) {
-		const struct mm_node *n = &mm->plan[nid].node;
-		uint64_t best = 0, base = 0, bytes;
+		uint64_t base, bytes;
 		cpumask_t w;
 
 		if (!mm->plan[nid].has_memory || !o->bw_mb)
 			continue;
-		for (uint32_t i = 0; i < n->nr_usable; i++) {
-			uint64_t len = (n->usable[i].end_pfn - n->usable[i].start_pfn) << PAGE_SHIFT;
-
-			if (len > best) {
-				best = len;
-				base = n->usable[i].start_pfn << PAGE_SHIFT;
-			}
-		}
-		bytes = o->bw_mb << 20 < best ? o->bw_mb << 20 : best;
+		base = bw_area(&mm->plan[nid], o->bw_mb << 20, &bytes);
 		worker_set(numa, nid, &w);
 		if (bw_measure(base, bytes, &w, &bw[nid])) {
 			kprintf("bandwidth: node %u: measurement failed\n", nid);
