@@ -204,7 +204,7 @@ def test_targets_met_and_not_met():
     assert [x['met'] for x in sp] == [True, False]              # vs serial 1.8x; vs hop 1.8/1.8 = 1.0 -> no
     assert sp[1]['value'] == pytest.approx(1.0)
     assert t[('bw_fraction', 'n1c2')]['met'] is True and t[('bw_fraction', 'n2c1')]['met'] is False
-    assert t[('vs_linux', '-')]['met'] is None and t[('large', 'large')]['met'] is None
+    assert t[('vs_linux', '-')]['met'] is None and t[('large', 'large (timed parallel, warm)')]['met'] is None
 
 
 def test_large_target_is_time_bound():
@@ -256,3 +256,21 @@ def test_from_results_file_and_plots(tmp_path, capsys):
     assert 'n2c2' in capsys.readouterr().out
     for name in ('modes.png', 'speedup.png', 'bandwidth.png', 'bringup.png', 'linux.png'):
         assert (tmp_path / name).stat().st_size > 1000
+
+
+def test_cold_warmup_pass_is_reported_beside_linux():
+    boot = synth_boot()
+    boot.append({'schema': 'numaboot/1', 'kind': 'meminit_warmup', 'cpus': 2,
+                 'pages': 262144, 'ns': 40_000_000, 'ram_gib_per_s': 25.0})
+    e = bench.collect([boot])
+    assert e['warmup']['ms'] == pytest.approx(40.0)
+    linux = {'nodes': [{'node': 0, 'ms': 60, 'threads': 1, 'deferred_gib_est': 1.0,
+                        'ms_per_gib': 60.0, 'ms_per_gib_per_thread': 60.0, 'ms_per_node_gib': 60.0}]}
+    rows = bench.linux_compare(e, linux)
+    assert rows[0]['numaboot_cold_ms_per_gib'] == pytest.approx(40.0)   # 40 ms for 1 GiB
+    assert rows[0]['factor_cold'] == pytest.approx(1.5)
+    e['linux_compare'] = rows
+    t = [x for x in bench.evaluate_targets(results_with(n1c2=e)) if x['id'] == 'vs_linux']
+    assert len(t) == 2 and 'cold' in t[1]['where']
+    assert t[1]['value'] == pytest.approx(1.5) and t[1]['met'] is False   # 1.5x < 5x
+    assert 'cold' in bench.report(results_with(n1c2=e))
