@@ -42,6 +42,11 @@ if ! qemu_ok && [ "$codename" = bookworm ]; then
 	need_backports=1
 fi
 
+if [ $need_backports -eq 1 ]; then
+	# installed from backports below; bookworm's own 7.2 would only be replaced
+	missing=($(printf '%s\n' "${missing[@]}" | grep -vx qemu-system-x86 || true))
+fi
+
 if [ ${#missing[@]} -eq 0 ] && [ $need_backports -eq 0 ]; then
 	echo "install-deps: all build and test dependencies present"
 	exit 0
