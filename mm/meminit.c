@@ -641,6 +641,20 @@ static void warm_up(struct mm_state *mm, const struct numa_topology *numa,
 	json_u64(&j, "pages", pages);
 	json_u64(&j, "ns", ns);
 	json_fixed(&j, "ram_gib_per_s", (int64_t)mgib_per_s(pages << PAGE_SHIFT, ns), 3);
+	json_arr_begin(&j, "nodes");
+	for (uint32_t nid = 0; nid < mm->nnodes; nid++) {
+		const struct node_run *nr = &run.node[nid];
+
+		if (!mm->plan[nid].has_memory)
+			continue;
+		json_obj_begin(&j, NULL);
+		json_u64(&j, "node", nid);
+		json_u64(&j, "cpus", nr->workers);
+		json_u64(&j, "pages", mm->plan[nid].pages);
+		json_u64(&j, "ns", nr->end_tsc > nr->start_tsc ? tsc_to_ns(nr->end_tsc - nr->start_tsc) : 0);
+		json_obj_end(&j);
+	}
+	json_arr_end(&j);
 	json_emit(&j);
 }
 

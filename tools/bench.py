@@ -121,7 +121,12 @@ def collect(boots):
     entry = {'modes': {}, 'bandwidth': [], 'smp': _merge(smp) if smp else None,
              'result_status': status}
     if warm:
-        w = _merge(warm)
+        per_node = {}
+        for rec in warm:
+            for n in rec.get('nodes') or []:
+                per_node.setdefault(n.get('node'), []).append(n)
+        w = _merge([{k: v for k, v in rec.items() if k != 'nodes'} for rec in warm])
+        w['nodes'] = [_merge(v) for _, v in sorted(per_node.items(), key=lambda kv: kv[0])]
         w.pop('schema', None)
         w.pop('kind', None)
         # the untimed cold pass before the timed modes: parallel, first writes
@@ -196,15 +201,15 @@ def linux_compare(entry, linux):
             row['factor_per_thread'] = (l['ms_per_gib_per_thread'] / row['numaboot_ms_per_gib_per_thread']) \
                 if nb and l['ms_per_gib_per_thread'] else None
         rows.append(row)
-    warm = entry.get('warmup')
-    if warm and warm.get('ms') and warm.get('pages'):
-        # Cold: the warm-up pass, parallel over every node, first writes to
-        # the memmap, as Linux's init is.  Whole machine, so per GiB of all RAM.
-        cold = warm['ms'] / (warm['pages'] * PAGE / GiB)
-        for row in rows:
-            row['numaboot_cold_ms_per_gib'] = cold
-            if row.get('linux_ms_per_gib'):
-                row['factor_cold'] = row['linux_ms_per_gib'] / cold if cold else None
+    # Cold: the warm-up pass (parallel, first writes to the memmap, as
+    # Linux's init is), per node: the node's own time over its own RAM.
+    cold_nodes = {n.get('node'): n for n in (entry.get('warmup') or {}).get('nodes') or []}
+    for row in rows:
+        c = cold_nodes.get(row['node'])
+        cold = ms_per_gib(c) if c else None
+        row['numaboot_cold_ms_per_gib'] = cold
+        if cold and row.get('linux_ms_per_gib'):
+            row['factor_cold'] = row['linux_ms_per_gib'] / cold
     return rows
 
 

@@ -261,9 +261,13 @@ def test_from_results_file_and_plots(tmp_path, capsys):
 def test_cold_warmup_pass_is_reported_beside_linux():
     boot = synth_boot()
     boot.append({'schema': 'numaboot/1', 'kind': 'meminit_warmup', 'cpus': 2,
-                 'pages': 262144, 'ns': 40_000_000, 'ram_gib_per_s': 25.0})
-    e = bench.collect([boot])
+                 'pages': 262144, 'ns': 40_000_000, 'ram_gib_per_s': 25.0,
+                 'nodes': [{'node': 0, 'cpus': 2, 'pages': 262144, 'ns': 40_000_000}]})
+    boot2 = [dict(r) for r in boot]
+    boot2[-1] = dict(boot[-1], ns=60_000_000, nodes=[{'node': 0, 'cpus': 2, 'pages': 262144, 'ns': 20_000_000}])
+    e = bench.collect([boot, boot2, boot])   # medians over boots, per node too
     assert e['warmup']['ms'] == pytest.approx(40.0)
+    assert e['warmup']['nodes'] == [{'node': 0, 'cpus': 2, 'pages': 262144, 'ns': 40_000_000}]
     linux = {'nodes': [{'node': 0, 'ms': 60, 'threads': 1, 'deferred_gib_est': 1.0,
                         'ms_per_gib': 60.0, 'ms_per_gib_per_thread': 60.0, 'ms_per_node_gib': 60.0}]}
     rows = bench.linux_compare(e, linux)
