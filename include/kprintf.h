@@ -19,6 +19,9 @@
 int kvsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
 int ksnprintf(char *buf, size_t size, const char *fmt, ...) KPRINTF_FMT(3, 4);
 int kprintf(const char *fmt, ...) KPRINTF_FMT(1, 2);
+/* Format one line and hand it to write() in one call (kprintf uses
+ * console_write; the panic path a lock-breaking writer). */
+int kvprintf_to(void (*write)(const char *s, size_t len), const char *fmt, va_list ap);
 
 /* Provided by the console (kernel) or the test harness (host). */
 void console_write(const char *s, size_t len);

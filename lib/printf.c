@@ -212,15 +212,22 @@ int ksnprintf(char *buf, size_t size, const char *fmt, ...)
 	return n;
 }
 
-int kprintf(const char *fmt, ...)
+int kvprintf_to(void (*write)(const char *s, size_t len), const char *fmt, va_list ap)
 {
 	char buf[KPRINTF_BUF];
+	int n = kvsnprintf(buf, sizeof(buf), fmt, ap);
+
+	write(buf, (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
+	return n;
+}
+
+int kprintf(const char *fmt, ...)
+{
 	va_list ap;
 	int n;
 
 	va_start(ap, fmt);
-	n = kvsnprintf(buf, sizeof(buf), fmt, ap);
+	n = kvprintf_to(console_write, fmt, ap);
 	va_end(ap);
-	console_write(buf, (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
 	return n;
 }

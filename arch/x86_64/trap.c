@@ -50,14 +50,11 @@ static uint32_t cpuid_apic_id(void)
 static void dump_line(const char *fmt, ...) KPRINTF_FMT(1, 2);
 static void dump_line(const char *fmt, ...)
 {
-	char buf[160];
 	va_list ap;
-	int n;
 
 	va_start(ap, fmt);
-	n = kvsnprintf(buf, sizeof(buf), fmt, ap);
+	kvprintf_to(console_panic_write, fmt, ap);
 	va_end(ap);
-	console_panic_write(buf, (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
 }
 
 void trap_panic(const struct trap_frame *tf, const char *why)
