@@ -112,6 +112,8 @@ static void worker_set(const struct numa_topology *numa, uint32_t nid, cpumask_t
 	for (uint32_t c = 0; c < smp_ncpus(); c++) {
 		uint32_t cn = smp_cpu_node(c);
 
+		if (cn >= numa->nnodes)
+			continue;
 		if (cn == g || (numa->nodes[cn].memless && numa->nodes[cn].helps == g))
 			cpumask_set(out, c);
 	}
