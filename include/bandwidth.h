@@ -1,9 +1,10 @@
 /*
  * Per-node store bandwidth (mm/bandwidth.c): the node's own CPUs write the
- * node's own free memory with plain stores, non-temporal stores and
- * rep stosq, all CPUs at once; the best of the three is the limit memory
- * init is compared against.  Boot CPU only, before any init mode runs (it
- * scribbles over free memory).
+ * node's own memory with plain stores, non-temporal stores and rep stosq,
+ * all of them at once; the best of the three is the limit memory init is
+ * compared against.  Several jobs (nodes) can be measured at the same time,
+ * as the all-nodes-at-once modes run.  Boot CPU only, before any init mode
+ * runs (it scribbles over memory that holds nothing yet).
  */
 #ifndef NUMABOOT_BANDWIDTH_H
 #define NUMABOOT_BANDWIDTH_H
@@ -23,8 +24,16 @@ struct bw_result {
 
 extern const char *const bw_method_names[BW_NMETHODS];
 
-/* Measure node memory [base, base + bytes) with the CPUs of mask.
- * Returns 0, or -1 when a cross-call failed. */
-int bw_measure(uint64_t base, uint64_t bytes, const cpumask_t *mask, struct bw_result *out);
+/* One node's measurement: [base, base + bytes) written by the CPUs of cpus. */
+struct bw_job {
+	uint64_t base, bytes;		/* in */
+	cpumask_t cpus;			/* in: no CPU in two jobs of one call */
+	struct bw_result out;		/* out */
+};
+
+/* Measure every job at once (one barrier for all their CPUs; each job's
+ * time runs from its first worker's start to its last worker's end).
+ * Returns 0, or -1 for an empty or overlapping job or a failed cross-call. */
+int bw_measure(struct bw_job *jobs, uint32_t njobs);
 
 #endif

@@ -11,6 +11,7 @@
 #include "bandwidth.h"
 #include "page.h"
 #include "kprintf.h"
+#include "numa.h"
 #include "tsc.h"
 #include "x86.h"
 
@@ -18,13 +19,19 @@
 
 const char *const bw_method_names[BW_NMETHODS] = { "plain", "nontemporal", "rep_stos" };
 
-struct bw_ctx {
-	uint64_t base, bytes;
-	uint32_t method, nworkers;
-	uint32_t ticket;	/* (A) slice index */
-	uint32_t arrived;	/* (A) barrier */
-	uint64_t start, end;	/* (A) min start, max end TSC */
+/* One timed pass of one method over every job at once. */
+struct bw_pass {
+	struct bw_job *jobs;
+	uint32_t method;
+	uint32_t nworkers;		/* all jobs together */
+	uint32_t arrived;		/* (A) barrier */
+	uint32_t ticket[NUMA_MAX_NODES];	/* (A) slice index per job */
+	uint64_t start[NUMA_MAX_NODES];	/* (A) min start TSC per job */
+	uint64_t end[NUMA_MAX_NODES];	/* (A) max end TSC per job */
 };
+
+/* Which job a CPU works for; written by the boot CPU before each call. */
+static uint16_t job_of_cpu[SMP_MAX_CPUS];
 
 static void store_plain(uint64_t p, uint64_t end)
 {
@@ -56,59 +63,83 @@ static void store_rep_stos(uint64_t p, uint64_t end)
 	__asm__ volatile("rep stosq" : "+D"(p), "+c"(n) : "a"(0x3c3c3c3c3c3c3c3cULL) : "memory");
 }
 
-/* Cross-call function: one worker's slice. */
+/* Cross-call function: one worker's slice of its job. */
 static void bw_worker(void *arg)
 {
-	struct bw_ctx *c = arg;
-	uint32_t i = __atomic_fetch_add(&c->ticket, 1, __ATOMIC_RELAXED);
-	uint64_t slice = (c->bytes / c->nworkers) & ~(PAGE_SIZE - 1);
-	uint64_t p = c->base + i * slice, deadline, t;
+	struct bw_pass *c = arg;
+	uint32_t j = job_of_cpu[smp_this_cpu()];
+	const struct bw_job *job = &c->jobs[j];
+	uint32_t i = __atomic_fetch_add(&c->ticket[j], 1, __ATOMIC_RELAXED);
+	uint64_t slice = (job->bytes / cpumask_weight(&job->cpus)) & ~(PAGE_SIZE - 1);
+	uint64_t p = job->base + i * slice, deadline, t;
 
 	__atomic_fetch_add(&c->arrived, 1, __ATOMIC_ACQ_REL);
 	deadline = rdtsc() + tsc_from_ns(BARRIER_SPIN_NS);
 	while (__atomic_load_n(&c->arrived, __ATOMIC_ACQUIRE) < c->nworkers && rdtsc() < deadline)
 		cpu_relax();
 	t = rdtsc();
-	atomic_min_u64(&c->start, t);
+	atomic_min_u64(&c->start[j], t);
 	if (c->method == BW_PLAIN)
 		store_plain(p, p + slice);
 	else if (c->method == BW_NONTEMPORAL)
 		store_nontemporal(p, p + slice);
 	else
 		store_rep_stos(p, p + slice);
-	atomic_max_u64(&c->end, rdtsc());
+	atomic_max_u64(&c->end[j], rdtsc());
 }
 
-int bw_measure(uint64_t base, uint64_t bytes, const cpumask_t *mask, struct bw_result *out)
+static int run_pass(struct bw_job *jobs, uint32_t njobs, const cpumask_t *all, uint32_t method,
+		    struct bw_pass *c)
 {
-	uint32_t n = cpumask_weight(mask);
-	uint64_t slice = (bytes / (n ? n : 1)) & ~(PAGE_SIZE - 1);
+	*c = (struct bw_pass){ .jobs = jobs, .method = method, .nworkers = cpumask_weight(all) };
+	for (uint32_t j = 0; j < njobs; j++)
+		c->start[j] = UINT64_MAX;
+	return smp_call(all, bw_worker, c);
+}
 
-	*out = (struct bw_result){ .bytes = slice * n, .cpus = n };
-	if (!n || !slice)
+int bw_measure(struct bw_job *jobs, uint32_t njobs)
+{
+	static struct bw_pass pass;
+	cpumask_t all;
+
+	if (!njobs || njobs > NUMA_MAX_NODES)
 		return -1;
+	cpumask_clear(&all);
+	for (uint32_t j = 0; j < njobs; j++) {
+		uint32_t n = cpumask_weight(&jobs[j].cpus);
+		uint64_t slice = (jobs[j].bytes / (n ? n : 1)) & ~(PAGE_SIZE - 1);
+
+		jobs[j].out = (struct bw_result){ .bytes = slice * n, .cpus = n };
+		if (!n || !slice)
+			return -1;
+		for (uint32_t c = 0; c < smp_ncpus(); c++) {
+			if (!cpumask_test(&jobs[j].cpus, c))
+				continue;
+			if (cpumask_test(&all, c))
+				return -1;	/* jobs must not share CPUs */
+			cpumask_set(&all, c);
+			job_of_cpu[c] = (uint16_t)j;
+		}
+	}
 	/* Untimed first pass: under emulation the host backs guest memory on
 	 * first touch, which real memory never costs; on hardware it warms the
 	 * TLBs as a memmap that was just mapped would be. */
-	{
-		struct bw_ctx warm = { .base = base, .bytes = bytes, .method = BW_REP_STOS,
-				       .nworkers = n, .start = UINT64_MAX };
-
-		if (smp_call(mask, bw_worker, &warm))
-			return -1;
-	}
+	if (run_pass(jobs, njobs, &all, BW_REP_STOS, &pass))
+		return -1;
 	for (uint32_t m = 0; m < BW_NMETHODS; m++) {
-		struct bw_ctx c = { .base = base, .bytes = bytes, .method = m, .nworkers = n,
-				    .start = UINT64_MAX };
-		uint64_t bps;
-
-		if (smp_call(mask, bw_worker, &c))
+		if (run_pass(jobs, njobs, &all, m, &pass))
 			return -1;
-		out->ns[m] = tsc_to_ns(c.end - c.start);
-		bps = out->ns[m] ? (uint64_t)((unsigned __int128)out->bytes * 1000000000ULL / out->ns[m]) : 0;
-		if (bps > out->best_bytes_per_s) {
-			out->best_bytes_per_s = bps;
-			out->best = m;
+		for (uint32_t j = 0; j < njobs; j++) {
+			struct bw_result *out = &jobs[j].out;
+			uint64_t bps;
+
+			out->ns[m] = tsc_to_ns(pass.end[j] - pass.start[j]);
+			bps = out->ns[m] ? (uint64_t)((unsigned __int128)out->bytes * 1000000000ULL /
+						      out->ns[m]) : 0;
+			if (bps > out->best_bytes_per_s) {
+				out->best_bytes_per_s = bps;
+				out->best = m;
+			}
 		}
 	}
 	return 0;
