@@ -41,6 +41,7 @@ struct options {
 	bool warmup;			/* untimed memory-init pass before the timed modes */
 	bool x2apic;			/* allow x2APIC mode */
 	uint32_t exit_how;		/* enum exit_how */
+	uint64_t exit_delay_s;		/* keep the report on screen before a real machine powers off */
 };
 
 extern const char *const meminit_mode_names[MEMINIT_NMODES];

@@ -14,6 +14,7 @@
 #include "smp.h"
 #include "topology.h"
 #include "trap.h"
+#include "tsc.h"
 #include "x86.h"
 
 #define PIC1_DATA	0x21
@@ -80,6 +81,14 @@ static __attribute__((noreturn)) void finish(enum exit_code code)
 		kprintf("numaboot: halted (exit=halt)\n");
 		for (;;)
 			halt();
+	}
+	/* Before a firmware power-off (a real machine, or exit=reset), which
+	 * may leave only the screen: keep the report readable for a while. */
+	if ((opts.exit_how == EXIT_HOW_RESET || !arch_under_qemu()) && opts.exit_delay_s) {
+		kprintf("numaboot: powering off in %llu s (exit_delay_s; exit=halt keeps the report on screen)\n",
+			(unsigned long long)opts.exit_delay_s);
+		for (uint64_t s = 0; s < opts.exit_delay_s; s++)
+			delay_us(1000000);
 	}
 	arch_exit(code);
 }

@@ -45,6 +45,7 @@ static const struct opt_desc opt_table[] = {
 	{ "warmup", OPT_BOOL, OFF(warmup), NULL, 0, 0 },
 	{ "x2apic", OPT_BOOL, OFF(x2apic), NULL, 0, 0 },
 	{ "exit", OPT_WORD, OFF(exit_how), exit_words, 0, 0 },
+	{ "exit_delay_s", OPT_U64, OFF(exit_delay_s), NULL, 0, 3600 },
 };
 #define NOPTS (sizeof(opt_table) / sizeof(opt_table[0]))
 
@@ -63,6 +64,7 @@ void options_defaults(struct options *o)
 	o->warmup = true;
 	o->x2apic = true;
 	o->exit_how = EXIT_HOW_AUTO;
+	o->exit_delay_s = 30;
 }
 
 static int word_index(const char *const *words, const char *v, size_t n)

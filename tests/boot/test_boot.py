@@ -70,3 +70,11 @@ def test_bad_option_rejected_by_name(opts, named):
     assert r.status == 'bad_option', explain(r)
     assert named in r.output, explain(r)
     assert r.one('result')['status'] == 'bad_option'
+
+
+def test_exit_reset_powers_off_through_firmware_after_the_delay():
+    r = boot(Topology(nodes=1, cpus=1, mem_gib=[1]), 'exit=reset exit_delay_s=1 bw_mb=0')
+    # No isa-debug-exit code: UEFI ResetSystem powered the machine off.
+    assert r.status == 'qemu_error' and r.qemu_status == 0, explain(r)
+    assert r.one('result')['status'] == 'ok'
+    assert 'powering off in 1 s' in r.output, explain(r)
