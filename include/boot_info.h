@@ -118,6 +118,11 @@ static inline int boot_mem_usable(uint32_t type)
  * firmware's identity-mapped page tables.  Never returns. */
 __attribute__((noreturn)) void kernel_main(const struct boot_info *bi);
 
+/* Provided by boot/: store data in the non-volatile UEFI variable
+ * name-4e554d41-424f-4f54-8d1e-4f5a2b3c1107 (readable from Linux through
+ * efivarfs).  Returns 0, or -1 when the firmware refused. */
+int boot_efi_set_variable(uint64_t efi_runtime, const char *name, const void *data, uint64_t len);
+
 /* Provided by boot/: power off through UEFI runtime ResetSystem. */
 __attribute__((noreturn)) void boot_efi_poweroff(uint64_t efi_runtime, uint64_t status);
 

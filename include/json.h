@@ -42,7 +42,9 @@ void json_arr_begin(struct json *j, const char *key);
 void json_arr_end(struct json *j);
 /* Finish the record; returns the line (NUL-terminated, with '\n'). */
 const char *json_end(struct json *j);
-/* json_end() and console_write() the line. */
+/* json_end() and console_write() the line (and hand it to the sink). */
 void json_emit(struct json *j);
+/* Boot CPU, once: also pass every emitted line to sink (NULL: none). */
+void json_set_sink(void (*sink)(const struct json *j));
 
 #endif

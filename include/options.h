@@ -39,6 +39,7 @@ struct options {
 	uint64_t ignore_apic;		/* test hook: pretend this APIC id never answers; ~0 = none */
 	bool json;			/* print the machine-readable lines */
 	bool warmup;			/* untimed memory-init pass before the timed modes */
+	bool save_efivar;		/* store the result records in a UEFI variable */
 	bool x2apic;			/* allow x2APIC mode */
 	uint32_t exit_how;		/* enum exit_how */
 	uint64_t exit_delay_s;		/* keep the report on screen before a real machine powers off */

@@ -13,6 +13,10 @@
 extern char report_json_buf[REPORT_JSON_MAX];
 
 void report_boot(const struct boot_info *bi, const struct options *o);
+/* save=efivar (kernel/report_save.c): collect records from here on ... */
+void report_save_init(const struct options *o);
+/* ... and store them in a UEFI variable; 0, or -1 if the firmware refused. */
+int report_save_commit(const struct boot_info *bi);
 void report_memmap(const struct boot_info *bi);
 
 #endif

@@ -25,6 +25,7 @@ static uint8_t bsp_ist_stack[16384] __attribute__((aligned(16)));
 static struct options opts;
 static struct machine machine;
 static struct mm_state mm;
+static const struct boot_info *boot;
 
 /* The legacy 8259s stay masked: every interrupt we use is a LAPIC one. */
 static void pic_mask_all(void)
@@ -77,6 +78,8 @@ static __attribute__((noreturn)) void finish(enum exit_code code)
 
 	kprintf("numaboot: done: %s\n", status);
 	emit_result(status, code);
+	if (boot)
+		report_save_commit(boot);
 	if (opts.exit_how == EXIT_HOW_HALT) {
 		kprintf("numaboot: halted (exit=halt)\n");
 		for (;;)
@@ -113,6 +116,8 @@ void kernel_main(const struct boot_info *bi)
 		finish(EXIT_BAD_OPTION);
 	}
 	exit_use_firmware_reset(opts.exit_how == EXIT_HOW_RESET);
+	boot = bi;
+	report_save_init(&opts);
 	report_boot(bi, &opts);
 	report_memmap(bi);
 	topology_init(bi, &opts, &machine);

@@ -43,6 +43,7 @@ static const struct opt_desc opt_table[] = {
 	{ "ignore_apic", OPT_U64, OFF(ignore_apic), NULL, 0, ~0ULL },
 	{ "json", OPT_BOOL, OFF(json), NULL, 0, 0 },
 	{ "warmup", OPT_BOOL, OFF(warmup), NULL, 0, 0 },
+	{ "save_efivar", OPT_BOOL, OFF(save_efivar), NULL, 0, 0 },
 	{ "x2apic", OPT_BOOL, OFF(x2apic), NULL, 0, 0 },
 	{ "exit", OPT_WORD, OFF(exit_how), exit_words, 0, 0 },
 	{ "exit_delay_s", OPT_U64, OFF(exit_delay_s), NULL, 0, 3600 },

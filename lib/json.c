@@ -169,8 +169,17 @@ const char *json_end(struct json *j)
 	return j->buf;
 }
 
+static void (*json_sink)(const struct json *j);
+
+void json_set_sink(void (*sink)(const struct json *j))
+{
+	json_sink = sink;
+}
+
 void json_emit(struct json *j)
 {
 	json_end(j);
 	console_write(j->buf, j->len);
+	if (json_sink)
+		json_sink(j);
 }

@@ -66,6 +66,7 @@ class Result:
     records: list
     seconds: float
     cmdline: list
+    vars: bytes = b''     # the UEFI variable store after the boot (run(keep_vars=True))
 
     def kind(self, kind):
         return [r for r in self.records if r.get('kind') == kind]
@@ -134,8 +135,9 @@ def parse_records(text):
     return records
 
 
-def run(topo, opts='', timeout=300, echo=False, image=IMAGE, kernel=None, append=''):
-    """Boot once; return a Result.  echo=True streams the serial output.
+def run(topo, opts='', timeout=300, echo=False, image=IMAGE, kernel=None, append='', keep_vars=False):
+    """Boot once; return a Result.  echo=True streams the serial output;
+    keep_vars=True returns the per-run UEFI variable store in Result.vars.
     kernel: boot that Linux kernel with the command line append instead of
     the image (no isa-debug-exit code: status is qemu_error unless it timed out)."""
     if kernel is None and not os.path.exists(image):
@@ -179,12 +181,13 @@ def run(topo, opts='', timeout=300, echo=False, image=IMAGE, kernel=None, append
                 break
             time.sleep(0.05)
         seconds = time.monotonic() - start
+        nvram = open(vars_copy, 'rb').read() if keep_vars else b''
     text = b''.join(chunks).decode('utf-8', 'replace').replace('\r', '')
     if timed_out:
         status, code = 'timeout', 124
     else:
         status, code = STATUS.get(proc.returncode, ('qemu_error', 125))
-    return Result(status, code, proc.returncode, text, parse_records(text), seconds, cmd)
+    return Result(status, code, proc.returncode, text, parse_records(text), seconds, cmd, nvram)
 
 
 def parse_mem(s, nodes):
