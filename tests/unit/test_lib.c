@@ -89,6 +89,31 @@ static void test_json_overflow_is_still_json(void **state)
 					  "\"error\":\"json overflow\",\"of\":\"big\"}\n");
 }
 
+static char sunk[256];
+
+static void sink(const struct json *j)
+{
+	snprintf(sunk, sizeof(sunk), "%s|%.*s", j->kind, (int)j->len, j->buf);
+}
+
+static void test_json_sink_sees_every_emitted_line(void **state)
+{
+	char buf[128];
+	struct json j;
+
+	(void)state;
+	json_set_sink(sink);
+	json_begin(&j, buf, sizeof(buf), "k");
+	json_u64(&j, "v", 7);
+	json_emit(&j);
+	json_set_sink(NULL);
+	assert_string_equal(sunk, "k|{\"schema\":\"numaboot/1\",\"kind\":\"k\",\"v\":7}\n");
+	sunk[0] = 0;
+	json_begin(&j, buf, sizeof(buf), "k");
+	json_emit(&j);
+	assert_string_equal(sunk, "");
+}
+
 static void test_strtou(void **state)
 {
 	unsigned long long v;
@@ -114,6 +139,7 @@ int main(void)
 		cmocka_unit_test(test_printf_truncates_safely),
 		cmocka_unit_test(test_json_records),
 		cmocka_unit_test(test_json_overflow_is_still_json),
+		cmocka_unit_test(test_json_sink_sees_every_emitted_line),
 		cmocka_unit_test(test_strtou),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
