@@ -45,7 +45,7 @@ struct options {
 	uint64_t exit_delay_s;		/* keep the report on screen before a real machine powers off */
 };
 
-extern const char *const meminit_mode_names[MEMINIT_NMODES];
+extern const char *const meminit_mode_names[MEMINIT_NMODES + 1];	/* NULL-terminated */
 
 void options_defaults(struct options *o);
 /* Parse text into o (on top of what it holds).  Returns the number of

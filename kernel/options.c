@@ -19,10 +19,9 @@ struct opt_desc {
 	uint64_t min, max;		/* OPT_U64 */
 };
 
-const char *const meminit_mode_names[MEMINIT_NMODES] = {
-	"serial", "hop", "node", "parallel", "deferred", "all",
-};
-static const char *const meminit_words[] = {
+/* Indexed by enum meminit_mode; NULL-terminated, so it is also the option's
+ * word list. */
+const char *const meminit_mode_names[MEMINIT_NMODES + 1] = {
 	"serial", "hop", "node", "parallel", "deferred", "all", NULL,
 };
 static const char *const fault_words[] = { "none", "pf", "ud", "gp", "de", NULL };
@@ -31,7 +30,7 @@ static const char *const exit_words[] = { "auto", "reset", "halt", NULL };
 
 #define OFF(f) offsetof(struct options, f)
 static const struct opt_desc opt_table[] = {
-	{ "meminit", OPT_WORD, OFF(meminit), meminit_words, 0, 0 },
+	{ "meminit", OPT_WORD, OFF(meminit), meminit_mode_names, 0, 0 },
 	{ "fault", OPT_WORD, OFF(fault), fault_words, 0, 0 },
 	{ "fault_cpu", OPT_WORD, OFF(fault_cpu), fault_cpu_words, 0, 0 },
 	{ "ap_timeout_ms", OPT_U64, OFF(ap_timeout_ms), NULL, 1, 60000 },
