@@ -15,6 +15,7 @@ Exit status: 0 ok, 1 self-check failed, 2 panic, 3 bad option,
 124 timeout, 125 QEMU or harness error (see docs/output.md).
 """
 import argparse
+import fcntl
 import json
 import os
 import shutil
@@ -135,6 +136,19 @@ def parse_records(text):
     return records
 
 
+def qemu_lock():
+    """With NUMABOOT_QEMU_LOCK=FILE, hold an exclusive lock on FILE while
+    QEMU runs, so that several test suites or benchmarks sharing one host
+    boot one guest at a time (a guest's timings are its own).  Returns the
+    open lock file (close it when QEMU has exited) or None."""
+    path = os.environ.get('NUMABOOT_QEMU_LOCK')
+    if not path:
+        return None
+    f = open(path, 'a')
+    fcntl.flock(f, fcntl.LOCK_EX)
+    return f
+
+
 def run(topo, opts='', timeout=300, echo=False, image=IMAGE, kernel=None, append='', keep_vars=False):
     """Boot once; return a Result.  echo=True streams the serial output;
     keep_vars=True returns the per-run UEFI variable store in Result.vars.
@@ -154,6 +168,7 @@ def run(topo, opts='', timeout=300, echo=False, image=IMAGE, kernel=None, append
         shutil.copy(OVMF_VARS, vars_copy)
         os.chmod(vars_copy, 0o644)
         cmd = qemu_args(topo, esp, vars_copy, kernel=kernel, append=append)
+        lock = qemu_lock()
         start = time.monotonic()
         proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                 stdin=subprocess.DEVNULL)
@@ -181,6 +196,8 @@ def run(topo, opts='', timeout=300, echo=False, image=IMAGE, kernel=None, append
                 break
             time.sleep(0.05)
         seconds = time.monotonic() - start
+        if lock:
+            lock.close()
         nvram = open(vars_copy, 'rb').read() if keep_vars else b''
     text = b''.join(chunks).decode('utf-8', 'replace').replace('\r', '')
     if timed_out:
