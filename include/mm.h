@@ -22,6 +22,25 @@ struct mm_range {
 	uint64_t end_pfn;
 };
 
+/* Where a device range's memmap (its struct pages) lives. */
+enum mm_memmap_loc {
+	MM_MEMMAP_DRAM,		/* the node's DRAM (default) */
+	MM_MEMMAP_DEVICE,	/* the first pages of the device itself (Linux's altmap) */
+};
+
+/*
+ * A device-memory range of a node (persistent memory): ZONE_DEVICE pages,
+ * never on a free list.  Described before any chunk runs; constant after.
+ */
+struct mm_device {
+	uint32_t id;			/* (C) device id (numa_pmem.id), written to its pages */
+	uint64_t start_pfn, end_pfn;	/* (C) [start, end) */
+	unsigned compound_order;	/* (C) 0 (4 KiB pages), 9 (2 MiB) or 18 (1 GiB) */
+	enum mm_memmap_loc memmap_loc;	/* (C) */
+	uint64_t altmap_pfns;		/* (C) MM_MEMMAP_DEVICE: pages at start_pfn that hold
+					 *     the memmap itself (not device-usable) */
+};
+
 /* One buddy free list: pfn-linked through struct page next_pfn/prev_pfn. */
 struct mm_free_list {
 	uint64_t head;		/* first block's pfn, PFN_NONE when empty */
@@ -47,6 +66,8 @@ struct mm_node {
 	uint64_t early_reserved_pages;		/* (C) of those, held by memblock */
 	uint8_t *pageblock_mt;			/* (C) 4 bits per 2 MiB pageblock of the
 						 *     section-rounded span, memmap_pageblock_bytes() */
+	const struct mm_device *dev;		/* (C) device ranges, sorted, disjoint from present */
+	uint32_t nr_dev;
 
 	struct spinlock lock;
 	struct mm_free_list free_area[MM_NR_ZONES][NR_ORDERS];	/* (L) */

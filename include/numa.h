@@ -25,6 +25,7 @@
 #define NUMA_DIST_LOCAL		10	/* distances without a (trusted) SLIT */
 #define NUMA_DIST_REMOTE	20
 #define NUMA_REASON_MAX		128
+#define NUMA_MAX_PMEM		64	/* persistent-memory ranges kept, all nodes */
 
 /* Large enough for numa_emit_json() at every limit above. */
 #define NUMA_JSON_BUF_SIZE	(2048 + NUMA_MAX_NODES * (192 + NUMA_MAX_NODES * 4 + 4) + \
@@ -41,6 +42,28 @@ struct numa_range {
 	uint32_t node;
 };
 
+/* Where a persistent-memory range was found. */
+enum numa_pmem_source {
+	NUMA_PMEM_NFIT,		/* ACPI NFIT SPA range, persistent-memory type */
+	NUMA_PMEM_EFI,		/* EfiPersistentMemory descriptor in the UEFI memory map */
+};
+
+/*
+ * A persistent-memory (device) range that passed every check: non-empty,
+ * below 1 << MAX_PHYSMEM_BITS, overlapping no RAM and no other device, its
+ * proximity domain a known node.  Ranges that fail are reported by name
+ * and not kept (numa_topology.npmem_skipped counts them).
+ */
+struct numa_pmem {
+	uint64_t start, end;	/* [start, end), bytes */
+	uint32_t node;		/* dense node id */
+	uint32_t id;		/* dense device id: its index in numa_topology.pmem */
+	uint32_t source;	/* enum numa_pmem_source */
+	uint32_t spa_index;	/* NFIT SPA range structure index; 0 for EFI */
+	uint32_t pxm;		/* proximity domain as the firmware gave it */
+	uint32_t flags;		/* NFIT SPA flags (ACPI 6.5 §5.2.26.2); 0 for EFI */
+};
+
 struct numa_node {
 	uint32_t id;		/* dense, 0..nnodes-1, ascending proximity domain */
 	uint32_t pxm;		/* ACPI proximity domain */
@@ -53,6 +76,8 @@ struct numa_node {
 	bool cpuless;		/* has memory, no enabled CPU */
 	uint32_t helps;		/* memless: nearest node with memory, else NUMA_NO_NODE */
 	uint32_t init_by;	/* cpuless: nearest node with CPUs, else NUMA_NO_NODE */
+	uint64_t pmem_bytes;	/* persistent memory of this node (sum of its pmem[]) */
+	uint32_t npmem;		/* its persistent-memory ranges */
 };
 
 struct numa_cpu {
@@ -79,6 +104,9 @@ struct numa_topology {
 	struct numa_cpu cpus[NUMA_MAX_CPUS];
 	struct numa_range ranges[NUMA_MAX_RANGES];	/* by node, then start */
 	uint8_t distance[NUMA_MAX_NODES][NUMA_MAX_NODES];	/* by node id */
+	uint32_t npmem;
+	uint32_t npmem_skipped;		/* ranges reported and left out */
+	struct numa_pmem pmem[NUMA_MAX_PMEM];	/* sorted by start */
 };
 
 /*
