@@ -2,7 +2,8 @@
  * One-line JSON records: {"schema":"numaboot/1","kind":"...",...}\n
  *
  * The caller owns the buffer, so any CPU may build a record; json_emit()
- * writes the finished line to the console in one console_write() call.
+ * writes the finished line to the console in one console_write() call
+ * (unless json_set_console(false)) and hands it to the sink, if any.
  * A record that overflows its buffer is emitted as a valid
  * {"schema":...,"kind":"error","error":"json overflow","of":"<kind>"} line
  * instead of a truncated one, so consumers never see broken JSON.
@@ -46,5 +47,9 @@ const char *json_end(struct json *j);
 void json_emit(struct json *j);
 /* Boot CPU, once: also pass every emitted line to sink (NULL: none). */
 void json_set_sink(void (*sink)(const struct json *j));
+/* Boot CPU, once (the json option): whether emitted lines go to the
+ * console.  The sink sees every line either way, so what save_efivar
+ * stores does not depend on it.  Default on. */
+void json_set_console(bool on);
 
 #endif

@@ -1,33 +1,84 @@
 /*
- * Boot-time memory initialization (mm/setup.c, mm/meminit.c,
- * mm/bandwidth.c): from the NUMA table to per-node memmaps and buddy free
- * lists, in one of the modes of include/options.h, verified and timed.
- * Boot CPU only; other CPUs take part through cross-calls.
+ * Memory initialization as a service (mm/setup.c, mm/plan.c,
+ * mm/request.c, mm/meminit.c, mm/meminit_bw.c): from the NUMA table to
+ * per-node memmaps and buddy free lists, in one of the modes of
+ * include/meminit_mode.h, verified and timed.
+ *
+ * The unit of work is an init request: one node's ranges of one kind of
+ * memory (boot DRAM, a persistent-memory device, a hot-added block), cut
+ * into chunks that the node's worker CPUs take through cross-calls, each
+ * run through the one range initializer and published (spliced) in chunk
+ * order.  A request carries its own run state, so requests of different
+ * nodes may be in flight at once; nothing of a run is file-static.
+ * docs/mm.md ("Locking rules") says who writes what and when.
+ *
+ * Lock letters: (C) constant once mm_setup()/mm_plan_workers() returned;
+ * (R) written by the requester (the CPU that starts the request) before it
+ * starts the cross-call, read by workers after (the call's release/acquire
+ * orders them); (A) atomic; (S) the request's splice_lock; (W) the CPU that
+ * took the chunk writes it, the splicer reads it after done[c] (acquire);
+ * (B) boot CPU only; (L) the node lock (include/mm.h).
  */
 #ifndef NUMABOOT_MEMINIT_H
 #define NUMABOOT_MEMINIT_H
 
+#include <stdbool.h>
 #include <stdint.h>
+#include "bandwidth.h"
 #include "boot_info.h"
+#include "meminit_mode.h"
 #include "mm.h"
 #include "numa.h"
-#include "options.h"
+#include "smp.h"
+#include "spinlock.h"
 
 #define MM_RANGE_POOL		8192	/* pfn ranges for all nodes' present/usable lists */
 #define MM_MEMBLOCK_REGIONS	4096
 
+/* Kinds of memory a request may carry. */
+enum meminit_kind {
+	MEMINIT_KIND_DRAM,	/* boot-time RAM from the memory map: free lists */
+	MEMINIT_KIND_DEVICE,	/* persistent memory: ZONE_DEVICE pages, no free lists */
+	MEMINIT_NKINDS
+};
+extern const char *const meminit_kind_names[MEMINIT_NKINDS];
+
+/*
+ * One init request.  Its chunk tables come from memblock at setup; the
+ * per-run part is reset by meminit_request_reset() before each run.
+ */
+struct meminit_request {
+	struct mm_node *node;			/* (C) the node it initializes */
+	uint32_t kind;				/* (C) enum meminit_kind */
+	uint32_t dev;				/* (C) DEVICE: index in node->dev[] */
+	struct mm_range *chunks;		/* (C) chunk (= publish) order */
+	uint32_t nchunks;			/* (C) */
+	uint64_t pages;				/* (C) pfns its chunks cover */
+	struct memmap_chunk_result *results;	/* (W) one per chunk */
+	uint8_t *done;				/* (A) per chunk: 1 once results[c] is complete */
+
+	cpumask_t assigned;			/* (R) CPUs that take its chunks in this run */
+	uint32_t next_chunk;			/* (A) next chunk to take */
+	uint32_t failures;			/* (A) chunks the initializer refused */
+	uint64_t start_tsc, end_tsc;		/* (A) first worker's start, last worker's end */
+	uint64_t ran[SMP_MAX_CPUS / 64];	/* (A) CPUs that initialized at least one chunk */
+	struct spinlock splice_lock;
+	uint32_t next_splice;			/* (S) chunks published so far */
+	uint64_t complete_tsc;			/* (S) when the last chunk was published */
+	uint32_t complete;			/* (A) release-set with the last chunk published */
+} __attribute__((aligned(64)));
+
 /* One node's memory as meminit drives it. */
 struct mm_node_plan {
 	struct mm_node node;
-	int has_memory;
-	uint32_t nchunks;
-	struct mm_range *chunks;		/* memmap_node_chunks(), chunk order */
-	struct memmap_chunk_result *results;	/* one per chunk */
-	uint8_t *done;				/* one flag per chunk, for a run */
-	uint64_t sections;			/* present sections (memmap pages of 2 MiB) */
-	uint64_t memmap_bytes;			/* struct page bytes written per init */
-	uint64_t pages;				/* pfns initialized (span's present sections) */
-	uint32_t init_node;			/* whose CPUs initialize it (itself unless CPU-less) */
+	int has_memory;				/* (C) DRAM or device memory to initialize */
+	struct meminit_request dram;		/* (C) its boot DRAM (nchunks 0: none) */
+	struct meminit_request *dev_req;	/* (C) one per node.dev[] entry */
+	uint32_t ndev_req;			/* (C) */
+	uint64_t sections;			/* (C) present DRAM sections (memmap pages of 2 MiB) */
+	uint32_t init_node;			/* (C) whose CPUs initialize it (itself unless CPU-less) */
+	cpumask_t workers;			/* (C) its worker CPU set, mm_plan_workers() */
+	uint32_t first_worker;			/* (C) lowest CPU of workers */
 };
 
 struct mm_state {
@@ -40,14 +91,134 @@ struct mm_state {
 	struct mm_node_plan plan[NUMA_MAX_NODES];
 	uint64_t sections_mapped;		/* vmemmap 2 MiB pages mapped */
 	uint64_t early_alloc_bytes;		/* memblock allocations for the memmap & plans */
+	bool workers_planned;			/* (B) mm_plan_workers() ran */
 };
 
+/* What a boot asks of meminit (kernel_main fills it from the options). */
+struct meminit_config {
+	uint32_t mode;			/* enum meminit_mode */
+	bool warmup;			/* untimed parallel pass before the timed modes */
+	uint64_t deferred_sync_mb;	/* deferred: per node, before the first allocation */
+	uint64_t bw_mb;			/* store-bandwidth sample per node, 0 = skip */
+};
+
+/* ---- results (owned by the caller of meminit_run, read by the report) ---- */
+
+struct meminit_node_result {
+	uint64_t ns;			/* first worker's start to last worker's end, all kinds */
+	uint64_t cpus_ran[SMP_MAX_CPUS / 64];	/* CPUs that initialized a chunk */
+	uint32_t cpus_assigned;		/* the most any of its requests had */
+	uint64_t pages[MEMINIT_NKINDS];	/* pfns initialized, by kind */
+	uint64_t checksum;
+	int verified;
+	struct memmap_verify_result v;
+};
+
+struct meminit_device_wait {
+	uint32_t nid, dev;
+	uint64_t ready_ns;		/* mode start to the device's last chunk published */
+	uint64_t waited_ns;		/* how long the boot CPU waited for it */
+};
+
+struct meminit_deferred_stats {
+	uint64_t first_alloc_ns;	/* mode start to the boot CPU's first allocation */
+	uint64_t allocs;		/* blocks allocated while the rest initialized */
+	uint64_t failed_allocs;
+	uint32_t ndev_waits;
+	struct meminit_device_wait dev_wait[NUMA_MAX_PMEM];	/* devices, in wait order */
+};
+
+struct meminit_mode_result {
+	uint32_t mode;
+	bool ran;
+	bool ok;
+	bool sums_equal;		/* every node's checksum equals the first mode's */
+	uint64_t ns;
+	struct meminit_deferred_stats deferred;
+	struct meminit_node_result node[NUMA_MAX_NODES];
+};
+
+struct meminit_bw {
+	struct bw_result alone[NUMA_MAX_NODES];	/* each node with its worker set */
+	struct bw_result conc[NUMA_MAX_NODES];	/* every node at once */
+	struct bw_job jobs[NUMA_MAX_NODES];	/* the measurement's scratch */
+};
+
+struct meminit_warmup {
+	bool ran;
+	uint64_t ns;
+	uint32_t cpus;
+	uint64_t node_ns[NUMA_MAX_NODES];
+	uint32_t node_cpus[NUMA_MAX_NODES];
+};
+
+struct meminit_results {
+	uint32_t first, last;		/* modes run, in order */
+	struct meminit_bw bw;
+	struct meminit_warmup warmup;
+	struct meminit_mode_result mode[MEMINIT_ALL];
+};
+
+/* ---- setup and plan (boot CPU) --------------------------------------------- */
+
 /* Build memblock, map the vmemmap with node-local memory, describe every
- * node.  Returns 0, or -1 (reported) when memory for the memmap is short. */
+ * node and allocate its requests.  Returns 0, or -1 (reported) when memory
+ * for the memmap is short.  Boot CPU, once. */
 int mm_setup(const struct boot_info *bi, const struct numa_topology *numa, struct mm_state *mm);
 
-/* Run the mode(s) selected by o->meminit, verify and report.  Returns 0 when
- * every mode verified and all checksums agree, else -1. */
-int meminit_run(struct mm_state *mm, const struct numa_topology *numa, const struct options *o);
+/* After SMP bring-up: each node's worker set (its own online CPUs plus
+ * those of memory-less nodes that help it; a CPU-less node takes its
+ * init_by node's set; the boot CPU when nobody is left).  Boot CPU, once. */
+void mm_plan_workers(struct mm_state *mm, const struct numa_topology *numa);
+
+/* ---- requests (mm/request.c) -------------------------------------------------- */
+
+/* A batch of requests one cross-call works on: every CPU that runs it
+ * takes chunks of the requests whose assigned set holds it. */
+struct meminit_job {
+	struct meminit_request **req;
+	uint32_t nreq;
+};
+
+/* Forget the previous run: counters, flags, assigned set.  Requester, with
+ * the request quiescent (no worker on it). */
+void meminit_request_reset(struct meminit_request *r);
+
+/* Take chunks of r until none is left (any CPU in r->assigned, or the
+ * requester helping). */
+void meminit_request_work(struct meminit_request *r);
+
+/* Take chunks of r whose index is below limit (the synchronous first part
+ * of deferred init).  Any CPU. */
+void meminit_request_work_first(struct meminit_request *r, uint32_t limit);
+
+/* The one worker: the cross-call function, arg a struct meminit_job. */
+void meminit_worker(void *arg);
+
+/* Whether every chunk of r is published (acquire). */
+bool meminit_request_complete(const struct meminit_request *r);
+
+/* Requester: help r, then wait until it is complete, at most timeout_ms.
+ * Returns 0 or -1 (reported: a worker never finished). */
+int meminit_request_wait(struct meminit_request *r, uint64_t timeout_ms);
+
+/* ---- modes (mm/meminit.c) ----------------------------------------------------- */
+
+/* Run the mode(s) of cfg over every node's requests, verify each mode and
+ * fill *res.  Returns 0 when every mode verified and all checksums agree,
+ * else -1.  Boot CPU, after mm_plan_workers(), interrupts on. */
+int meminit_run(struct mm_state *mm, const struct meminit_config *cfg,
+		struct meminit_results *res);
+
+/* Each node's store bandwidth alone and all at once (mm/meminit_bw.c). */
+void meminit_measure_bandwidth(struct mm_state *mm, uint64_t bw_mb, struct meminit_bw *out);
+
+/* Fraction (x1000) of the node's store bandwidth that init of memmap_bytes
+ * in ns reached, against the every-node-at-once figure for modes that run
+ * nodes at once; -1 when unknown. */
+int64_t meminit_bw_fraction_milli(const struct meminit_bw *bw, uint32_t nid, uint32_t mode,
+				  uint64_t memmap_bytes, uint64_t ns);
+/* Whether that fraction is taken against the concurrent figure. */
+bool meminit_bw_basis_concurrent(const struct meminit_bw *bw, uint32_t nid, uint32_t mode);
 
 #endif

@@ -50,8 +50,12 @@ struct mm_free_list {
 
 /*
  * A NUMA node as the memory model sees it.  The caller fills the (C) fields
- * with memmap_node_init() before any chunk runs; they never change after.
- * (L) fields are protected by lock.
+ * with memmap_node_init() before any chunk runs; they never change after
+ * (boot CPU, node quiescent).  (L) fields are written only under lock, by
+ * memmap_splice_chunk() and the buddy allocator; a reader without the lock
+ * may see a stale value but never a half-published chunk, because a chunk's
+ * lists and counts are added in one critical section.  docs/mm.md,
+ * "Locking rules".
  */
 struct mm_node {
 	uint32_t nid;				/* (C) < MM_MAX_NODES */
@@ -76,8 +80,13 @@ struct mm_node {
 	uint32_t nr_chunks_spliced;		/* (L) */
 };
 
-/* What one chunk of the range initializer produced: its own free lists, in
- * pfn order, to be appended to the node's lists by memmap_splice_chunk(). */
+/*
+ * What one chunk of the range initializer produced: its own free lists, in
+ * pfn order, to be appended to the node's lists by memmap_splice_chunk().
+ * (W) every field: written only by the CPU that runs memmap_init_range() on
+ * the chunk; read by whichever CPU publishes it, after the chunk's done
+ * flag (release by the writer, acquire by the reader; mm/request.c).
+ */
 struct memmap_chunk_result {
 	uint64_t start_pfn, end_pfn;
 	struct mm_free_list lists[MM_NR_ZONES][NR_ORDERS];
@@ -98,6 +107,11 @@ int memmap_node_init(struct mm_node *node, uint32_t nid, uint64_t start_pfn, uin
 		     const struct mm_range *usable, uint32_t nr_usable,
 		     uint64_t ram_usable_pages, uint64_t early_reserved_pages,
 		     uint8_t *pageblock_mt);
+
+/* Empty the node's free lists and zero its (L) counters, keeping every (C)
+ * field: the node as it is before its first chunk is published.  The node
+ * must be quiescent (no request in flight, no allocation). */
+void memmap_node_reset(struct mm_node *node);
 
 /* Bytes of the pageblock migratetype bitmap for a node span. */
 uint64_t memmap_pageblock_bytes(uint64_t start_pfn, uint64_t end_pfn);

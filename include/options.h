@@ -11,16 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-
-enum meminit_mode {
-	MEMINIT_SERIAL,		/* the boot CPU initializes every node */
-	MEMINIT_HOP,		/* one node at a time, by a CPU of that node */
-	MEMINIT_NODE,		/* one CPU per node, all nodes at once */
-	MEMINIT_PARALLEL,	/* every CPU of each node, via cross-calls (default) */
-	MEMINIT_DEFERRED,	/* a first part synchronously, the rest while allocating */
-	MEMINIT_ALL,		/* every mode in turn on the same memory */
-	MEMINIT_NMODES
-};
+#include "meminit_mode.h"
 
 enum fault_kind { FAULT_NONE, FAULT_PF, FAULT_UD, FAULT_GP, FAULT_DE };
 enum fault_where { FAULT_ON_BSP, FAULT_ON_AP };
@@ -44,8 +35,6 @@ struct options {
 	uint32_t exit_how;		/* enum exit_how */
 	uint64_t exit_delay_s;		/* keep the report on screen before a real machine powers off */
 };
-
-extern const char *const meminit_mode_names[MEMINIT_NMODES + 1];	/* NULL-terminated */
 
 void options_defaults(struct options *o);
 /* Parse text into o (on top of what it holds).  Returns the number of

@@ -6,6 +6,7 @@
 #define NUMABOOT_REPORT_H
 
 #include "boot_info.h"
+#include "meminit.h"
 #include "options.h"
 
 /* Shared line buffer for the boot CPU's JSON records. */
@@ -18,5 +19,7 @@ void report_save_init(const struct options *o);
 /* ... and store them in a UEFI variable; 0, or -1 if the firmware refused. */
 int report_save_commit(const struct boot_info *bi);
 void report_memmap(const struct boot_info *bi);
+/* The memory-init results (kernel/report_meminit.c). */
+void report_meminit(const struct mm_state *mm, const struct meminit_results *res);
 
 #endif

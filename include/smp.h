@@ -78,18 +78,23 @@ static inline uint32_t cpumask_weight(const cpumask_t *m)
 typedef void (*smp_call_fn)(void *arg);
 struct smp_call;	/* a handle; opaque */
 
+/* The highest APIC id of an enabled CPU the topology lists (how wide the
+ * LAPIC mode must address: lapic_init_bsp()). */
+uint32_t smp_max_enabled_apic_id(const struct numa_topology *t);
+
 /*
- * Boot CPU, once, after topology_init(), interrupts off: calibrate the TSC,
- * set up the LAPICs, start every enabled AP the MADT lists (up to
- * max_cpus), report them (human lines and the "smp" JSON record), run the
- * cross-call stress test if smp_stress > 0, and with fault_cpu=ap let the
- * first AP take the deliberate fault by calling fault_fn(o->fault) there.
- * APs that do not answer are reported and left out: that is not an error.
- * Returns 0, or -1 when a self-check (the stress counts) failed.
+ * Boot CPU, once, after topology_init(), tsc_init() and lapic_init_bsp(),
+ * interrupts off: start every enabled AP the MADT lists (up to max_cpus)
+ * and report them (human lines and the "smp" JSON record).  APs that do not
+ * answer are reported and left out: that is not an error.  Returns 0, or
+ * -1 when the boot CPU's own per-CPU area cannot be had (no SMP at all).
  * Returns with interrupts enabled on the boot CPU.
  */
-int smp_init(const struct boot_info *bi, const struct options *o, const struct machine *m,
-	     void (*fault_fn)(uint32_t kind));
+int smp_init(const struct boot_info *bi, const struct options *o, const struct machine *m);
+
+/* The cross-call stress test (smp_stress=N rounds; docs/smp.md): 0 when
+ * every count came out exact.  Boot CPU, after smp_init(). */
+int smp_stress_run(uint64_t rounds);
 
 /* Online CPUs (1 before smp_init). */
 uint32_t smp_ncpus(void);

@@ -9,7 +9,6 @@
 #include "acpi.h"
 #include "boot_info.h"
 #include "numa.h"
-#include "options.h"
 
 struct machine {
 	struct acpi_info acpi;
@@ -18,6 +17,6 @@ struct machine {
 
 /* Parse firmware tables into m and report the topology.  Never fails: no
  * ACPI at all degrades to one node with the boot CPU only. */
-void topology_init(const struct boot_info *bi, const struct options *o, struct machine *m);
+void topology_init(const struct boot_info *bi, struct machine *m);
 
 #endif

@@ -7,6 +7,7 @@
 #include "exit.h"
 #include "json.h"
 #include "kprintf.h"
+#include "lapic.h"
 #include "meminit.h"
 #include "options.h"
 #include "paging.h"
@@ -25,6 +26,7 @@ static uint8_t bsp_ist_stack[16384] __attribute__((aligned(16)));
 static struct options opts;
 static struct machine machine;
 static struct mm_state mm;
+static struct meminit_results meminit_res;
 static const struct boot_info *boot;
 
 /* The legacy 8259s stay masked: every interrupt we use is a LAPIC one. */
@@ -59,12 +61,31 @@ static void deliberate_fault(uint32_t kind)
 	}
 }
 
+static void fault_on_this_cpu(void *arg)
+{
+	kprintf("smp: cpu %u takes the deliberate fault\n", smp_this_cpu());
+	deliberate_fault(*(const uint32_t *)arg);
+}
+
+/* fault_cpu=ap: the first AP (logical cpu 1) takes the fault in its
+ * cross-call handler; the panic path ends the boot from there. */
+static void fault_on_ap(uint32_t kind)
+{
+	int err;
+
+	if (smp_ncpus() < 2) {
+		kprintf("smp: fault_cpu=ap but no AP is online; the boot CPU takes the fault\n");
+		deliberate_fault(kind);
+		return;
+	}
+	err = smp_call_cpu(1, fault_on_this_cpu, &kind);
+	kprintf("smp: cpu 1 survived the deliberate fault (%d)\n", err);
+}
+
 static void emit_result(const char *status, enum exit_code code)
 {
 	struct json j;
 
-	if (!opts.json)
-		return;
 	json_begin(&j, report_json_buf, sizeof(report_json_buf), "result");
 	json_str(&j, "status", status);
 	json_u64(&j, "exit_code", code);
@@ -96,6 +117,21 @@ static __attribute__((noreturn)) void finish(enum exit_code code)
 	arch_exit(code);
 }
 
+/* Memory init in the chosen mode(s) and its report. */
+static int run_meminit(void)
+{
+	const struct meminit_config cfg = {
+		.mode = opts.meminit,
+		.warmup = opts.warmup,
+		.deferred_sync_mb = opts.deferred_sync_mb,
+		.bw_mb = opts.bw_mb,
+	};
+	int err = meminit_run(&mm, &cfg, &meminit_res);
+
+	report_meminit(&mm, &meminit_res);
+	return err;
+}
+
 void kernel_main(const struct boot_info *bi)
 {
 	irq_disable();
@@ -116,16 +152,27 @@ void kernel_main(const struct boot_info *bi)
 		finish(EXIT_BAD_OPTION);
 	}
 	exit_use_firmware_reset(opts.exit_how == EXIT_HOW_RESET);
+	json_set_console(opts.json);
 	boot = bi;
 	report_save_init(&opts);
 	report_boot(bi, &opts);
 	report_memmap(bi);
-	topology_init(bi, &opts, &machine);
-	if (smp_init(bi, &opts, &machine, deliberate_fault))
+	topology_init(bi, &machine);
+	tsc_init(&machine.acpi.timer);
+	lapic_init_bsp(machine.acpi.madt.present ? machine.acpi.madt.lapic_addr : 0,
+		       smp_max_enabled_apic_id(&machine.numa), opts.x2apic);
+	if (smp_init(bi, &opts, &machine))
 		finish(EXIT_CHECK_FAIL);
-	if (opts.fault_cpu == FAULT_ON_BSP)
+	if (opts.smp_stress && smp_stress_run(opts.smp_stress))
+		finish(EXIT_CHECK_FAIL);
+	if (opts.fault != FAULT_NONE && opts.fault_cpu == FAULT_ON_AP)
+		fault_on_ap(opts.fault);
+	else if (opts.fault != FAULT_NONE)
 		deliberate_fault(opts.fault);
-	if (mm_setup(bi, &machine.numa, &mm) || meminit_run(&mm, &machine.numa, &opts))
+	if (mm_setup(bi, &machine.numa, &mm))
+		finish(EXIT_CHECK_FAIL);
+	mm_plan_workers(&mm, &machine.numa);
+	if (run_meminit())
 		finish(EXIT_CHECK_FAIL);
 	finish(EXIT_OK);
 }

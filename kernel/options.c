@@ -19,11 +19,6 @@ struct opt_desc {
 	uint64_t min, max;		/* OPT_U64 */
 };
 
-/* Indexed by enum meminit_mode; NULL-terminated, so it is also the option's
- * word list. */
-const char *const meminit_mode_names[MEMINIT_NMODES + 1] = {
-	"serial", "hop", "node", "parallel", "deferred", "all", NULL,
-};
 static const char *const fault_words[] = { "none", "pf", "ud", "gp", "de", NULL };
 static const char *const fault_cpu_words[] = { "bsp", "ap", NULL };
 static const char *const exit_words[] = { "auto", "reset", "halt", NULL };

@@ -24,8 +24,6 @@ void report_boot(const struct boot_info *bi, const struct options *o)
 		kprintf("numaboot: framebuffer %ux%u at 0x%llx\n", bi->fb.width, bi->fb.height,
 			(unsigned long long)bi->fb.base);
 	kprintf("numaboot: console %s; options: %s\n", console_outputs(), opts);
-	if (!o->json)
-		return;
 	json_begin(&j, report_json_buf, sizeof(report_json_buf), "boot");
 	json_str(&j, "firmware", bi->vendor);
 	json_hex(&j, "firmware_revision", bi->firmware_revision);

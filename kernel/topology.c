@@ -18,7 +18,7 @@ static const void *identity_map(uint64_t phys, size_t len, void *ctx)
 	return (const void *)phys;
 }
 
-void topology_init(const struct boot_info *bi, const struct options *o, struct machine *m)
+void topology_init(const struct boot_info *bi, struct machine *m)
 {
 	struct paging_stats ps;
 
@@ -30,6 +30,5 @@ void topology_init(const struct boot_info *bi, const struct options *o, struct m
 		kprintf("acpi: table scan reported problems (see above)\n");
 	numa_build(&m->acpi, bi->mmap, bi->mmap_count, &m->numa);
 	numa_print(&m->numa);
-	if (o->json)
-		numa_emit_json(&m->numa, topology_json, sizeof(topology_json));
+	numa_emit_json(&m->numa, topology_json, sizeof(topology_json));
 }

@@ -169,17 +169,26 @@ const char *json_end(struct json *j)
 	return j->buf;
 }
 
+/* (B) set once by the boot CPU before any other CPU emits. */
 static void (*json_sink)(const struct json *j);
+
+static bool json_console = true;	/* (B) likewise */
 
 void json_set_sink(void (*sink)(const struct json *j))
 {
 	json_sink = sink;
 }
 
+void json_set_console(bool on)
+{
+	json_console = on;
+}
+
 void json_emit(struct json *j)
 {
 	json_end(j);
-	console_write(j->buf, j->len);
+	if (json_console)
+		console_write(j->buf, j->len);
 	if (json_sink)
 		json_sink(j);
 }

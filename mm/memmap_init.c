@@ -51,6 +51,17 @@ static int usable_inside_present(const struct mm_node *node)
 	return 1;
 }
 
+void memmap_node_reset(struct mm_node *node)
+{
+	node->lock = (struct spinlock)SPINLOCK_INIT;
+	for (unsigned z = 0; z < MM_NR_ZONES; z++)
+		for (unsigned o = 0; o < NR_ORDERS; o++)
+			node->free_area[z][o] = (struct mm_free_list){ PFN_NONE, PFN_NONE, 0 };
+	node->nr_free_pages = 0;
+	node->nr_allocated_pages = 0;
+	node->nr_chunks_spliced = 0;
+}
+
 int memmap_node_init(struct mm_node *node, uint32_t nid, uint64_t start_pfn, uint64_t end_pfn,
 		     const struct mm_range *present, uint32_t nr_present,
 		     const struct mm_range *usable, uint32_t nr_usable,
@@ -64,11 +75,8 @@ int memmap_node_init(struct mm_node *node, uint32_t nid, uint64_t start_pfn, uin
 		.ram_usable_pages = ram_usable_pages,
 		.early_reserved_pages = early_reserved_pages,
 		.pageblock_mt = pageblock_mt,
-		.lock = SPINLOCK_INIT,
 	};
-	for (unsigned z = 0; z < MM_NR_ZONES; z++)
-		for (unsigned o = 0; o < NR_ORDERS; o++)
-			node->free_area[z][o] = (struct mm_free_list){ PFN_NONE, PFN_NONE, 0 };
+	memmap_node_reset(node);
 
 	if (nid >= MM_MAX_NODES || start_pfn > end_pfn || end_pfn > MAX_PFN ||
 	    !pageblock_mt || !ranges_sorted(present, nr_present) ||

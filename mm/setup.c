@@ -110,27 +110,40 @@ static int plan_node(struct mm_state *mm, const struct numa_topology *numa, uint
 	return 0;
 }
 
-/* Chunk arrays and pageblock bits: memblock memory, so before the freeze. */
+/* Tables for r->nchunks chunks: memblock memory of the node, so before
+ * the freeze. */
+static int alloc_request_tables(struct mm_state *mm, uint32_t nid, struct meminit_request *r)
+{
+	uint64_t pa_chunks = alloc_near(mm, nid, r->nchunks * sizeof(struct mm_range), 64);
+	uint64_t pa_results = alloc_near(mm, nid, r->nchunks * sizeof(struct memmap_chunk_result), 64);
+	uint64_t pa_done = alloc_near(mm, nid, r->nchunks, 64);
+
+	if (!pa_chunks || !pa_results || !pa_done)
+		return -1;
+	r->chunks = (struct mm_range *)pa_chunks;
+	r->results = (struct memmap_chunk_result *)pa_results;
+	r->done = (uint8_t *)pa_done;
+	return 0;
+}
+
+/* The DRAM request's tables and the pageblock bits. */
 static int alloc_node_tables(struct mm_state *mm, uint32_t nid)
 {
 	struct mm_node_plan *p = &mm->plan[nid];
-	uint64_t bits = memmap_pageblock_bytes(p->node.start_pfn, p->node.end_pfn);
-	uint64_t pa_chunks, pa_results, pa_bits, pa_done;
+	struct meminit_request *r = &p->dram;
+	uint64_t pa_bits = alloc_near(mm, nid, memmap_pageblock_bytes(p->node.start_pfn,
+								      p->node.end_pfn), 64);
 
-	p->nchunks = memmap_node_chunks(&p->node, NULL, 0);
-	pa_chunks = alloc_near(mm, nid, p->nchunks * sizeof(struct mm_range), 64);
-	pa_results = alloc_near(mm, nid, p->nchunks * sizeof(struct memmap_chunk_result), 64);
-	pa_bits = alloc_near(mm, nid, bits, 64);
-	pa_done = alloc_near(mm, nid, p->nchunks, 64);
-	if (!pa_chunks || !pa_results || !pa_bits || !pa_done) {
+	*r = (struct meminit_request){ .node = &p->node, .kind = MEMINIT_KIND_DRAM };
+	r->nchunks = memmap_node_chunks(&p->node, NULL, 0);
+	if (!pa_bits || alloc_request_tables(mm, nid, r)) {
 		kprintf("mm: node %u: no memory for its chunk tables\n", nid);
 		return -1;
 	}
-	p->chunks = (struct mm_range *)pa_chunks;
-	p->results = (struct memmap_chunk_result *)pa_results;
 	p->node.pageblock_mt = (uint8_t *)pa_bits;
-	p->done = (uint8_t *)pa_done;
-	memmap_node_chunks(&p->node, p->chunks, p->nchunks);
+	memmap_node_chunks(&p->node, r->chunks, r->nchunks);
+	for (uint32_t c = 0; c < r->nchunks; c++)
+		r->pages += r->chunks[c].end_pfn - r->chunks[c].start_pfn;
 	return 0;
 }
 
@@ -154,10 +167,6 @@ static int describe_node(struct mm_state *mm, uint32_t nid)
 		kprintf("mm: node %u: inconsistent node description\n", nid);
 		return -1;
 	}
-	p->pages = 0;
-	for (uint32_t c = 0; c < p->nchunks; c++)
-		p->pages += p->chunks[c].end_pfn - p->chunks[c].start_pfn;
-	p->memmap_bytes = p->pages * sizeof(struct page);
 	return 0;
 }
 

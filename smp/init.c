@@ -26,7 +26,7 @@ struct smp_skipped {
 	uint32_t no_memory;		/* per-CPU area allocation failed */
 };
 
-static uint32_t max_enabled_apic_id(const struct numa_topology *t)
+uint32_t smp_max_enabled_apic_id(const struct numa_topology *t)
 {
 	uint32_t max = 0;
 
@@ -188,48 +188,14 @@ static void report_json(const struct smp_bringup *b, const struct smp_skipped *s
 	json_emit(&j);
 }
 
-struct fault_ctx {
-	void (*fn)(uint32_t kind);
-	uint32_t kind;
-};
-
-static void fault_on_this_cpu(void *arg)
-{
-	const struct fault_ctx *f = arg;
-
-	kprintf("smp: cpu %u takes the deliberate fault\n", smp_this_cpu());
-	f->fn(f->kind);
-}
-
-/* fault_cpu=ap: the first AP (logical cpu 1) takes the fault in its
- * cross-call handler; the panic path ends the boot from there. */
-static void fault_on_ap(void (*fn)(uint32_t kind), uint32_t kind)
-{
-	struct fault_ctx f = { fn, kind };
-	int err;
-
-	if (smp.ncpus < 2) {
-		kprintf("smp: fault_cpu=ap but no AP is online; the boot CPU takes the fault\n");
-		fn(kind);
-		return;
-	}
-	err = smp_call_cpu(1, fault_on_this_cpu, &f);
-	kprintf("smp: cpu 1 survived the deliberate fault (%d)\n", err);
-}
-
-int smp_init(const struct boot_info *bi, const struct options *o, const struct machine *m,
-	     void (*fault_fn)(uint32_t kind))
+int smp_init(const struct boot_info *bi, const struct options *o, const struct machine *m)
 {
 	struct smp_bringup *b = &bringup;
 	struct smp_skipped sk = { 0 };
 	uint32_t bsp_apic_id;
-	int ret = 0;
 
 	smp.topo = &m->numa;
 	smp.call_timeout_ms = o->call_timeout_ms;
-	tsc_init(&m->acpi.timer);
-	lapic_init_bsp(m->acpi.madt.present ? m->acpi.madt.lapic_addr : 0,
-		       max_enabled_apic_id(&m->numa), o->x2apic);
 	bsp_apic_id = lapic_id();
 	b->trampoline = bi->trampoline_page;
 	b->ap_timeout_ms = o->ap_timeout_ms;
@@ -255,13 +221,8 @@ int smp_init(const struct boot_info *bi, const struct options *o, const struct m
 	__atomic_store_n(&smp.ready, true, __ATOMIC_RELEASE);
 	irq_enable();
 	report_human(b, &sk);
-	if (o->json)
-		report_json(b, &sk, m->acpi.madt.nunusable);
-	if (o->smp_stress && smp_stress_run(o->smp_stress, o->json))
-		ret = -1;
-	if (o->fault != FAULT_NONE && o->fault_cpu == FAULT_ON_AP && fault_fn)
-		fault_on_ap(fault_fn, o->fault);
-	return ret;
+	report_json(b, &sk, m->acpi.madt.nunusable);
+	return 0;
 }
 
 uint32_t smp_ncpus(void)

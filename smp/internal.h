@@ -119,7 +119,4 @@ void smp_percpu_install(struct percpu *pc);
 void smp_call_init(void);
 void smp_call_drain(struct percpu *self);
 
-/* smp/stress.c: 0 when every count came out exact. */
-int smp_stress_run(uint64_t rounds, bool json);
-
 #endif

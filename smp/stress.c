@@ -107,7 +107,7 @@ static void stress_round(struct stress *s, uint64_t round)
 	wait_inflight(s);
 }
 
-int smp_stress_run(uint64_t rounds, bool json)
+int smp_stress_run(uint64_t rounds)
 {
 	struct stress *s = &st;
 	uint64_t expected = 0, counted = 0, t0 = now_ns(), ns;
@@ -136,16 +136,14 @@ int smp_stress_run(uint64_t rounds, bool json)
 		(unsigned long long)s->calls, (unsigned long long)counted,
 		(unsigned long long)expected, (unsigned long long)s->errors,
 		(unsigned long long)(ns / 1000), ok ? "ok" : "FAILED");
-	if (json) {
-		json_begin(&j, buf, sizeof(buf), "smp_stress");
-		json_u64(&j, "rounds", rounds);
-		json_u64(&j, "calls", s->calls);
-		json_u64(&j, "expected", expected);
-		json_u64(&j, "counted", counted);
-		json_u64(&j, "errors", s->errors);
-		json_u64(&j, "ns", ns);
-		json_bool(&j, "ok", ok);
-		json_emit(&j);
-	}
+	json_begin(&j, buf, sizeof(buf), "smp_stress");
+	json_u64(&j, "rounds", rounds);
+	json_u64(&j, "calls", s->calls);
+	json_u64(&j, "expected", expected);
+	json_u64(&j, "counted", counted);
+	json_u64(&j, "errors", s->errors);
+	json_u64(&j, "ns", ns);
+	json_bool(&j, "ok", ok);
+	json_emit(&j);
 	return ok ? 0 : -1;
 }

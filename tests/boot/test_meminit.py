@@ -54,9 +54,36 @@ def test_all_modes_verified_and_identical(name):
             assert m['allocated_pages'] == 0
             assert m['free_pages'] == m['usable_pages'] - m['early_reserved_pages']
             assert m['pages'] >= m['usable_pages'] and m['memmap_bytes'] == 64 * m['pages']
+    check_initializing_cpus(r)
     if name == 'above4g':
         hi = [n for n in mem_nodes.values() if int(n['ranges'][-1][1], 16) > 4 << 30]
         assert hi, 'expected RAM above 4 GiB'
+
+
+def worker_nodes(nodes, nid):
+    """Nodes whose CPUs initialize node nid: its init node and the
+    memory-less nodes that help that one (docs/meminit.md)."""
+    n = nodes[nid]
+    init = n['init_by'] if n['cpuless'] else nid
+    return {init} | {m['id'] for m in nodes.values() if m['memless'] and m['helps'] == init}
+
+
+def check_initializing_cpus(r):
+    """cpu_ids says which CPUs initialized each node: the boot CPU alone in
+    serial, one CPU in hop and node, and never a CPU outside the worker set."""
+    nodes = {n['id']: n for n in r.one('topology')['nodes']}
+    node_of = {c['cpu']: c['node'] for c in r.one('smp')['cpus']}
+    for m in r.kind('meminit'):
+        ids = m['cpu_ids']
+        assert m['cpus_ran'] == len(ids) >= 1, m
+        assert len(ids) <= m['cpus'] or m['mode'] == 'deferred', m
+        if m['mode'] == 'serial':
+            assert ids == [0], m
+        if m['mode'] in ('hop', 'node'):
+            assert len(ids) == 1, m
+        if m['mode'] != 'serial' and m['mode'] != 'deferred':
+            allowed = worker_nodes(nodes, m['node'])
+            assert {node_of[c] for c in ids} <= allowed, (m, allowed)
 
 
 def parallel_cpus(r):

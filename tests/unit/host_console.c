@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "host_console.h"
+#include "kassert.h"
 #include "kprintf.h"
 
 static char captured[1 << 20];
@@ -36,4 +37,12 @@ void host_console_reset(void)
 int host_console_contains(const char *needle)
 {
 	return strstr(captured, needle) != NULL;
+}
+
+/* kassert() in host builds: say which precondition broke, then abort so
+ * the test (or fuzzer) fails right there. */
+void kassert_fail(const char *func, const char *cond, const char *file, int line)
+{
+	fprintf(stderr, "kassert: %s: assertion \"%s\" failed (%s:%d)\n", func, cond, file, line);
+	abort();
 }

@@ -1,0 +1,138 @@
+/*
+ * Init requests: the one worker and the chunk protocol every kind of memory
+ * and every mode goes through.
+ *
+ * A CPU in a request's assigned set takes chunks from the request's atomic
+ * counter, runs the one range initializer (memmap_init_range) on each, marks
+ * the chunk done (release) and publishes every finished chunk that is next in
+ * chunk order (splice_ready, under the request's splice_lock, which takes the
+ * node lock inside memmap_splice_chunk).  So the node's free lists and
+ * counters grow one whole chunk at a time, in the same order whichever CPUs
+ * ran which chunk, and never show a half-initialized chunk.
+ *
+ * All run state lives in the request; the cross-call argument is a
+ * struct meminit_job naming the requests.  Requests of different nodes share
+ * nothing but the cross-call machinery.  docs/mm.md, "Locking rules".
+ */
+#include <stdint.h>
+#include "atomic.h"
+#include "kassert.h"
+#include "kprintf.h"
+#include "kstring.h"
+#include "meminit.h"
+#include "smp.h"
+#include "tsc.h"
+#include "x86.h"
+
+const char *const meminit_kind_names[MEMINIT_NKINDS] = { "dram", "device" };
+
+void meminit_request_reset(struct meminit_request *r)
+{
+	kassert(!r->nchunks || r->done);
+	cpumask_clear(&r->assigned);
+	r->next_chunk = 0;
+	r->failures = 0;
+	r->start_tsc = UINT64_MAX;
+	r->end_tsc = 0;
+	memset(r->ran, 0, sizeof(r->ran));
+	r->splice_lock = (struct spinlock)SPINLOCK_INIT;
+	r->next_splice = 0;
+	r->complete_tsc = 0;
+	r->complete = r->nchunks == 0;
+	if (r->nchunks)
+		memset(r->done, 0, r->nchunks);
+}
+
+/* Publish every finished chunk that is next in chunk order.  Any CPU.  The
+ * acquire load of done[] pairs with the release store in run_chunk(); the
+ * release store of complete pairs with meminit_request_complete(). */
+static void splice_ready(struct meminit_request *r)
+{
+	spin_lock(&r->splice_lock);
+	while (r->next_splice < r->nchunks &&
+	       __atomic_load_n(&r->done[r->next_splice], __ATOMIC_ACQUIRE)) {
+		memmap_splice_chunk(r->node, &r->results[r->next_splice]);
+		r->next_splice++;
+		if (r->next_splice == r->nchunks) {
+			r->complete_tsc = rdtsc();
+			__atomic_store_n(&r->complete, 1, __ATOMIC_RELEASE);
+		}
+	}
+	spin_unlock(&r->splice_lock);
+}
+
+static void run_chunk(struct meminit_request *r, uint32_t c)
+{
+	if (memmap_init_range(r->node, r->chunks[c].start_pfn, r->chunks[c].end_pfn,
+			      &r->results[c]))
+		__atomic_fetch_add(&r->failures, 1, __ATOMIC_RELAXED);
+	__atomic_store_n(&r->done[c], 1, __ATOMIC_RELEASE);
+	splice_ready(r);
+}
+
+/* The next chunk below limit, or UINT32_MAX when none is left. */
+static uint32_t take_chunk(struct meminit_request *r, uint32_t limit)
+{
+	uint32_t c = __atomic_load_n(&r->next_chunk, __ATOMIC_RELAXED);
+
+	do {
+		if (c >= limit)
+			return UINT32_MAX;
+	} while (!__atomic_compare_exchange_n(&r->next_chunk, &c, c + 1, 0, __ATOMIC_RELAXED,
+					      __ATOMIC_RELAXED));
+	return c;
+}
+
+void meminit_request_work_first(struct meminit_request *r, uint32_t limit)
+{
+	uint32_t cpu = smp_this_cpu(), c, took = 0;
+
+	if (limit > r->nchunks)
+		limit = r->nchunks;
+	atomic_min_u64(&r->start_tsc, rdtsc());
+	while ((c = take_chunk(r, limit)) != UINT32_MAX) {
+		run_chunk(r, c);
+		took = 1;
+	}
+	if (took)
+		__atomic_fetch_or(&r->ran[cpu / 64], 1ULL << (cpu % 64), __ATOMIC_RELAXED);
+	atomic_max_u64(&r->end_tsc, rdtsc());
+}
+
+void meminit_request_work(struct meminit_request *r)
+{
+	meminit_request_work_first(r, r->nchunks);
+}
+
+void meminit_worker(void *arg)
+{
+	const struct meminit_job *job = arg;
+	uint32_t cpu = smp_this_cpu();
+
+	for (uint32_t i = 0; i < job->nreq; i++)
+		if (cpumask_test(&job->req[i]->assigned, cpu))
+			meminit_request_work(job->req[i]);
+}
+
+bool meminit_request_complete(const struct meminit_request *r)
+{
+	return __atomic_load_n(&r->complete, __ATOMIC_ACQUIRE);
+}
+
+int meminit_request_wait(struct meminit_request *r, uint64_t timeout_ms)
+{
+	uint64_t deadline;
+
+	meminit_request_work(r);
+	deadline = now_ns() + timeout_ms * 1000000ULL;
+	while (!meminit_request_complete(r)) {
+		if (now_ns() > deadline) {
+			kprintf("meminit: node %u %s request: %u of %u chunks published after %llu ms\n",
+				r->node->nid, meminit_kind_names[r->kind], r->next_splice, r->nchunks,
+				(unsigned long long)timeout_ms);
+			return -1;
+		}
+		cpu_relax();
+	}
+	return 0;
+}
