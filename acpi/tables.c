@@ -107,5 +107,8 @@ int acpi_parse_table(const void *table, size_t len, struct acpi_info *out)
 	if (!memcmp(s, "HPET", 4))
 		return refuse_duplicate(out->timer.hpet_present, "HPET") ? -1 :
 		       acpi_parse_hpet(table, len, &out->timer);
+	if (!memcmp(s, "NFIT", 4))
+		return refuse_duplicate(out->nfit.present, "NFIT") ? -1 :
+		       acpi_parse_nfit(table, len, &out->nfit);
 	return 1;
 }

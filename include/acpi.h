@@ -24,6 +24,7 @@
 #define ACPI_MAX_MEM_RANGES	512	/* SRAT memory affinity entries kept */
 #define ACPI_MAX_DOMAINS	256	/* distinct proximity domains; SLIT localities */
 #define ACPI_MAX_TABLE_LEN	(16u << 20)	/* longer tables are refused as impossible */
+#define ACPI_MAX_NFIT_SPA	64	/* NFIT persistent-memory SPA ranges kept */
 
 /* A processor from the MADT, in MADT order (ACPI 6.5 §5.2.12.2, §5.2.12.12). */
 struct acpi_cpu {
@@ -81,6 +82,30 @@ struct acpi_slit_info {
 	uint8_t dist[ACPI_MAX_DOMAINS][ACPI_MAX_DOMAINS];
 };
 
+/*
+ * NFIT System Physical Address Range structure (ACPI 6.5 §5.2.26.2) of the
+ * persistent-memory type, as the firmware gave it: [base, base + length)
+ * unchecked (zero length, wrap-around, overlaps are judged by mm/numa.c).
+ */
+struct acpi_nfit_spa {
+	uint64_t base;
+	uint64_t length;
+	uint32_t domain;	/* proximity domain; meaningful only when domain_valid */
+	bool domain_valid;	/* flag bit 1, Proximity Domain valid */
+	uint16_t index;		/* SPA Range Structure Index */
+	uint16_t flags;		/* SPA flags as given (bit 0 add/online only, bit 1 domain valid) */
+};
+
+struct acpi_nfit_info {
+	bool present;		/* an NFIT passed the table checks */
+	uint32_t nspa;		/* entries in spa[] */
+	uint32_t nother;	/* SPA ranges of other types (volatile, control region...), not kept */
+	uint32_t nrejected;	/* SPA structures refused: shorter than the layout (message) */
+	bool overflow;		/* more than ACPI_MAX_NFIT_SPA persistent-memory ranges */
+	bool truncated;		/* structure walk stopped at a bad length */
+	struct acpi_nfit_spa spa[ACPI_MAX_NFIT_SPA];
+};
+
 enum acpi_space {
 	ACPI_SPACE_MEMORY = 0,	/* GAS address space ids, §5.2.3.2 */
 	ACPI_SPACE_IO = 1,
@@ -105,6 +130,7 @@ struct acpi_info {
 	struct acpi_srat_info srat;
 	struct acpi_slit_info slit;
 	struct acpi_timer_info timer;
+	struct acpi_nfit_info nfit;
 };
 
 /* map(): a pointer to len readable bytes at physical address phys, or NULL. */
@@ -115,7 +141,7 @@ void acpi_info_init(struct acpi_info *out);
 
 /*
  * Walk RSDP -> XSDT (RSDT when the XSDT is absent or bad) and parse every
- * table numaboot knows (APIC, SRAT, SLIT, FACP, HPET) into *out, which is
+ * table numaboot knows (APIC, SRAT, SLIT, FACP, HPET, NFIT) into *out, which is
  * initialized first.  Returns 0 when the RSDP and a root table were valid,
  * -1 otherwise (out then holds nothing).  Boot CPU only.
  */
@@ -137,5 +163,6 @@ int acpi_parse_srat(const void *table, size_t len, struct acpi_srat_info *out);
 int acpi_parse_slit(const void *table, size_t len, struct acpi_slit_info *out);
 int acpi_parse_fadt(const void *table, size_t len, struct acpi_timer_info *out);
 int acpi_parse_hpet(const void *table, size_t len, struct acpi_timer_info *out);
+int acpi_parse_nfit(const void *table, size_t len, struct acpi_nfit_info *out);
 
 #endif

@@ -28,8 +28,8 @@
 #define NUMA_MAX_PMEM		64	/* persistent-memory ranges kept, all nodes */
 
 /* Large enough for numa_emit_json() at every limit above. */
-#define NUMA_JSON_BUF_SIZE	(2048 + NUMA_MAX_NODES * (192 + NUMA_MAX_NODES * 4 + 4) + \
-				 NUMA_MAX_CPUS * 12 + NUMA_MAX_RANGES * 48)
+#define NUMA_JSON_BUF_SIZE	(2048 + NUMA_MAX_NODES * (232 + NUMA_MAX_NODES * 4 + 4) + \
+				 NUMA_MAX_CPUS * 12 + NUMA_MAX_RANGES * 48 + NUMA_MAX_PMEM * 200)
 
 enum numa_source {
 	NUMA_SRC_SRAT,		/* nodes from the SRAT */
@@ -73,7 +73,7 @@ struct numa_node {
 	uint32_t ncpus;		/* enabled CPUs */
 	uint32_t ncpus_offline;	/* online-capable, not enabled */
 	bool memless;		/* has CPUs, no memory */
-	bool cpuless;		/* has memory, no enabled CPU */
+	bool cpuless;		/* has memory (DRAM or persistent), no enabled CPU */
 	uint32_t helps;		/* memless: nearest node with memory, else NUMA_NO_NODE */
 	uint32_t init_by;	/* cpuless: nearest node with CPUs, else NUMA_NO_NODE */
 	uint64_t pmem_bytes;	/* persistent memory of this node (sum of its pmem[]) */

@@ -11,22 +11,14 @@
  * gives one node 0 with everything.  A CPU missing from the SRAT goes to
  * node 0 (the lowest domain); usable memory outside every SRAT range goes
  * to the domain of the nearest range by address.  Each case is reported.
+ * Persistent memory (NFIT, EFI) is checked and placed by mm/numa_pmem.c;
+ * hot-pluggable and non-volatile SRAT ranges are not RAM.
  */
-#include "numa.h"
-#include "json.h"
+#include "numa_internal.h"
 #include "kprintf.h"
 #include "kstring.h"
 
 #define PAGE_SIZE 4096ull
-
-/* Scratch kept across the build steps; on the stack of numa_build(). */
-struct numa_build_ctx {
-	const struct acpi_info *acpi;
-	struct numa_topology *out;
-	uint32_t ndom;
-	uint32_t dom[NUMA_MAX_NODES];		/* sorted proximity domains */
-	uint32_t node_of_dom[NUMA_MAX_NODES];	/* dense id or NUMA_NO_NODE */
-};
 
 static void set_reason(struct numa_topology *t, enum numa_source src, const char *why)
 {
@@ -116,11 +108,20 @@ static void copy_cpus(const struct acpi_info *acpi, struct numa_topology *t)
 	}
 }
 
-/* One node 0 with all usable memory (or, without a memory map, every SRAT
- * range) and every CPU. */
-static void build_single(const struct acpi_info *acpi, const struct boot_mem_range *mmap,
-			 size_t n, struct numa_topology *t, enum numa_source src, const char *why)
+/* An SRAT range that is RAM: neither a hot-pluggable window nor persistent
+ * memory. */
+static bool srat_is_ram(const struct acpi_mem_affinity *m)
 {
+	return !m->hotplug && !m->nonvolatile;
+}
+
+/* One node 0 with all usable memory (or, without a memory map, every SRAT
+ * RAM range), every CPU and all persistent memory. */
+static void build_single(struct numa_build_ctx *c, const struct boot_mem_range *mmap,
+			 size_t n, enum numa_source src, const char *why)
+{
+	const struct acpi_info *acpi = c->acpi;
+	struct numa_topology *t = c->out;
 	uint64_t s, e;
 
 	set_reason(t, src, why);
@@ -133,17 +134,21 @@ static void build_single(const struct acpi_info *acpi, const struct boot_mem_ran
 		if (mmap_usable(&mmap[i], &s, &e))
 			add_range(t, s, e, 0);
 	for (uint32_t i = 0; !mmap && i < acpi->srat.nmem; i++)
-		if (!acpi->srat.mem[i].hotplug)
+		if (srat_is_ram(&acpi->srat.mem[i]))
 			add_range(t, acpi->srat.mem[i].base,
 				  acpi->srat.mem[i].base + acpi->srat.mem[i].length, 0);
 	ranges_finish(t);
+	c->single = true;
+	numa_pmem_collect(c, mmap, n);
+	numa_pmem_finish(c);
 	for (uint32_t i = 0; i < t->ncpus; i++) {
 		t->cpus[i].node = 0;
 		t->nodes[0].ncpus += t->cpus[i].enabled;
 		t->nodes[0].ncpus_offline += !t->cpus[i].enabled;
 	}
 	t->nodes[0].memless = t->nodes[0].bytes == 0 && t->ncpus > 0;
-	t->nodes[0].cpuless = t->nodes[0].bytes > 0 && t->nodes[0].ncpus == 0;
+	t->nodes[0].cpuless = (t->nodes[0].bytes > 0 || t->nodes[0].pmem_bytes > 0) &&
+			      t->nodes[0].ncpus == 0;
 	t->distance[0][0] = NUMA_DIST_LOCAL;
 }
 
@@ -164,7 +169,7 @@ static bool dom_add(struct numa_build_ctx *c, uint32_t d)
 	return true;
 }
 
-static uint32_t dom_index(const struct numa_build_ctx *c, uint32_t d)
+uint32_t numa_dom_index(const struct numa_build_ctx *c, uint32_t d)
 {
 	for (uint32_t i = 0; i < c->ndom; i++)
 		if (c->dom[i] == d)
@@ -209,6 +214,11 @@ static bool srat_distrusted(struct numa_build_ctx *c, char *why, size_t size)
 
 			if (a->base >= b->base + b->length || b->base >= a->base + a->length)
 				continue;
+			/* A hot-pluggable window (QEMU: all of its device memory, the
+			 * last node's domain) may hold ranges of other domains, such as
+			 * its NVDIMMs' non-volatile entries; the narrower entry wins. */
+			if (a->hotplug != b->hotplug)
+				continue;
 			if (a->domain != b->domain) {
 				ksnprintf(why, size, "SRAT ranges of domains %u and %u overlap at 0x%llx",
 					  a->domain, b->domain,
@@ -223,24 +233,28 @@ static bool srat_distrusted(struct numa_build_ctx *c, char *why, size_t size)
 	return false;
 }
 
-/* SRAT range index containing addr, or the first one starting after it
- * (*inside false), or NUMA_NO_NODE. */
+/* SRAT range index containing addr (one that is not hot-pluggable first:
+ * a window may overlap the ranges of other domains), or the first one
+ * starting after it (*inside false), or NUMA_NO_NODE. */
 static uint32_t srat_range_at(const struct acpi_srat_info *s, uint64_t addr, bool *inside)
 {
-	uint32_t next = NUMA_NO_NODE;
+	uint32_t next = NUMA_NO_NODE, window = NUMA_NO_NODE;
 
 	for (uint32_t i = 0; i < s->nmem; i++) {
 		const struct acpi_mem_affinity *m = &s->mem[i];
 
 		if (addr >= m->base && addr - m->base < m->length) {
-			*inside = true;
-			return i;
+			if (!m->hotplug) {
+				*inside = true;
+				return i;
+			}
+			window = window == NUMA_NO_NODE ? i : window;
 		}
 		if (m->base > addr && (next == NUMA_NO_NODE || m->base < s->mem[next].base))
 			next = i;
 	}
-	*inside = false;
-	return next;
+	*inside = window != NUMA_NO_NODE;
+	return *inside ? window : next;
 }
 
 /* Domain of the SRAT range nearest [start, end) by address. */
@@ -285,7 +299,7 @@ static void split_usable(struct numa_build_ctx *c, uint64_t start, uint64_t end)
 				(unsigned long long)start, (unsigned long long)stop, dom);
 			c->out->bytes_outside_srat += stop - start;
 		}
-		add_range(c->out, start, stop, dom_index(c, dom));
+		add_range(c->out, start, stop, numa_dom_index(c, dom));
 		start = stop;
 	}
 }
@@ -297,9 +311,9 @@ static void collect_memory(struct numa_build_ctx *c, const struct boot_mem_range
 
 	if (!mmap) {
 		for (uint32_t i = 0; i < s->nmem; i++)
-			if (!s->mem[i].hotplug)
+			if (srat_is_ram(&s->mem[i]))
 				add_range(c->out, s->mem[i].base, s->mem[i].base + s->mem[i].length,
-					  dom_index(c, s->mem[i].domain));
+					  numa_dom_index(c, s->mem[i].domain));
 		return;
 	}
 	for (size_t i = 0; i < n; i++)
@@ -319,7 +333,7 @@ static void place_cpus(struct numa_build_ctx *c)
 		t->cpus[i].node = 0;
 		for (uint32_t j = 0; j < s->ncpus; j++) {
 			if (s->cpus[j].apic_id == t->cpus[i].apic_id) {
-				t->cpus[i].node = dom_index(c, s->cpus[j].domain);
+				t->cpus[i].node = numa_dom_index(c, s->cpus[j].domain);
 				t->cpus[i].in_srat = true;
 				break;
 			}
@@ -332,7 +346,9 @@ static void place_cpus(struct numa_build_ctx *c)
 	}
 }
 
-/* Number the domains that have CPUs or memory, ascending; drop the rest. */
+/* Number the domains that have CPUs, memory or persistent memory (in
+ * .node of out->pmem[] as a domain index until now), ascending; drop the
+ * rest. */
 static void number_nodes(struct numa_build_ctx *c)
 {
 	struct numa_topology *t = c->out;
@@ -344,9 +360,11 @@ static void number_nodes(struct numa_build_ctx *c)
 			used = t->cpus[i].node == d;
 		for (uint32_t i = 0; i < t->nranges && !used; i++)
 			used = t->ranges[i].node == d;
+		for (uint32_t i = 0; i < t->npmem && !used; i++)
+			used = t->pmem[i].node == d;
 		c->node_of_dom[d] = used ? t->nnodes : NUMA_NO_NODE;
 		if (!used) {
-			kprintf("numa: proximity domain %u has no usable memory and no CPUs; no node\n",
+			kprintf("numa: proximity domain %u has no usable memory, persistent memory or CPUs; no node\n",
 				c->dom[d]);
 			continue;
 		}
@@ -404,14 +422,15 @@ static uint32_t nearest_node(const struct numa_topology *t, uint32_t from, bool 
 }
 
 /* Memory-less nodes' CPUs help the nearest node with memory; CPU-less
- * nodes are initialized by the nearest node with CPUs. */
+ * nodes (DRAM or persistent memory, no CPUs) are initialized by the nearest
+ * node with CPUs. */
 static void assign_helpers(struct numa_topology *t)
 {
 	for (uint32_t i = 0; i < t->nnodes; i++) {
 		struct numa_node *nd = &t->nodes[i];
 
 		nd->memless = nd->bytes == 0 && nd->ncpus + nd->ncpus_offline > 0;
-		nd->cpuless = nd->bytes > 0 && nd->ncpus == 0;
+		nd->cpuless = (nd->bytes > 0 || nd->pmem_bytes > 0) && nd->ncpus == 0;
 		if (nd->memless) {
 			nd->helps = nearest_node(t, i, true);
 			kprintf("numa: node %u has CPUs but no memory; its CPUs help node %d\n", i,
@@ -419,7 +438,8 @@ static void assign_helpers(struct numa_topology *t)
 		}
 		if (nd->cpuless) {
 			nd->init_by = nearest_node(t, i, false);
-			kprintf("numa: node %u has memory but no CPUs; initialized by node %d\n", i,
+			kprintf("numa: node %u has %smemory but no CPUs; initialized by node %d\n", i,
+				nd->bytes ? "" : "only persistent ",
 				nd->init_by == NUMA_NO_NODE ? -1 : (int)nd->init_by);
 		}
 	}
@@ -434,24 +454,26 @@ void numa_build(const struct acpi_info *acpi, const struct boot_mem_range *mmap,
 	memset(out, 0, sizeof(*out));
 	copy_cpus(acpi, out);
 	if (!acpi->srat.present) {
-		build_single(acpi, mmap, n, out, NUMA_SRC_NONE, "no SRAT");
+		build_single(&c, mmap, n, NUMA_SRC_NONE, "no SRAT");
 		return;
 	}
 	if (srat_distrusted(&c, why, sizeof(why))) {
-		build_single(acpi, mmap, n, out, NUMA_SRC_FALLBACK, why);
+		build_single(&c, mmap, n, NUMA_SRC_FALLBACK, why);
 		return;
 	}
 	collect_memory(&c, mmap, n);
 	place_cpus(&c);
+	numa_pmem_collect(&c, mmap, n);
 	number_nodes(&c);
 	if (out->nnodes == 0) {
 		memset(out, 0, sizeof(*out));
 		copy_cpus(acpi, out);
-		build_single(acpi, mmap, n, out, NUMA_SRC_FALLBACK,
+		build_single(&c, mmap, n, NUMA_SRC_FALLBACK,
 			     "SRAT leaves no domain with CPUs or usable memory");
 		return;
 	}
 	ranges_finish(out);
+	numa_pmem_finish(&c);
 	fill_distances(&acpi->slit, out);
 	assign_helpers(out);
 	out->source = NUMA_SRC_SRAT;
@@ -463,130 +485,4 @@ uint32_t numa_node_of_apic(const struct numa_topology *t, uint32_t apic_id)
 		if (t->cpus[i].apic_id == apic_id)
 			return t->cpus[i].node;
 	return NUMA_NO_NODE;
-}
-
-static const char *const numa_source_names[] = {
-	[NUMA_SRC_SRAT] = "srat", [NUMA_SRC_NONE] = "none", [NUMA_SRC_FALLBACK] = "fallback",
-};
-
-/* "node K cpus: 0 1 2", enabled CPUs in MADT order; online-capable apart. */
-static void print_node_cpus(const struct numa_topology *t, uint32_t node, bool enabled)
-{
-	for (uint32_t i = 0; i < t->ncpus; i++)
-		if (t->cpus[i].node == node && t->cpus[i].enabled == enabled)
-			kprintf(" %u", t->cpus[i].apic_id);
-}
-
-static void print_node(const struct numa_topology *t, const struct numa_node *nd)
-{
-	kprintf("node %u cpus:", nd->id);
-	print_node_cpus(t, nd->id, true);
-	kprintf("\n");
-	if (nd->ncpus_offline) {
-		kprintf("node %u online-capable cpus:", nd->id);
-		print_node_cpus(t, nd->id, false);
-		kprintf("\n");
-	}
-	kprintf("node %u size: %llu MB\n", nd->id, (unsigned long long)(nd->bytes >> 20));
-	for (uint32_t r = nd->range_first; r < nd->range_first + nd->nranges; r++)
-		kprintf("node %u range: [0x%llx, 0x%llx)\n", nd->id,
-			(unsigned long long)t->ranges[r].start, (unsigned long long)t->ranges[r].end);
-	if (nd->memless)
-		kprintf("node %u: memory-less (pxm %u); its CPUs help node %d\n", nd->id, nd->pxm,
-			nd->helps == NUMA_NO_NODE ? -1 : (int)nd->helps);
-	if (nd->cpuless)
-		kprintf("node %u: CPU-less (pxm %u); initialized by node %d\n", nd->id, nd->pxm,
-			nd->init_by == NUMA_NO_NODE ? -1 : (int)nd->init_by);
-}
-
-void numa_print(const struct numa_topology *t)
-{
-	kprintf("available: %u nodes (0", t->nnodes);
-	if (t->nnodes > 1)
-		kprintf("-%u", t->nnodes - 1);
-	kprintf(")\n");
-	for (uint32_t i = 0; i < t->nnodes; i++)
-		print_node(t, &t->nodes[i]);
-	kprintf("node distances:\nnode ");
-	for (uint32_t j = 0; j < t->nnodes; j++)
-		kprintf(" %3u", j);
-	kprintf("\n");
-	for (uint32_t i = 0; i < t->nnodes; i++) {
-		kprintf("%3u: ", i);
-		for (uint32_t j = 0; j < t->nnodes; j++)
-			kprintf(" %3u", t->distance[i][j]);
-		kprintf("\n");
-	}
-	kprintf("source: %s%s%s%s\n", numa_source_names[t->source],
-		t->source != NUMA_SRC_SRAT ? " (" : "", t->source != NUMA_SRC_SRAT ? t->reason : "",
-		t->source != NUMA_SRC_SRAT ? ")" : "");
-	if (t->ncpus_not_in_srat || t->bytes_outside_srat)
-		kprintf("warning: %u CPUs not in the SRAT (on node 0), %llu MB outside SRAT ranges\n",
-			t->ncpus_not_in_srat, (unsigned long long)(t->bytes_outside_srat >> 20));
-}
-
-/* "key":<node>, or "key":null for NUMA_NO_NODE. */
-static void json_node_or_null(struct json *j, const char *key, uint32_t node)
-{
-	if (node == NUMA_NO_NODE)
-		json_null(j, key);
-	else
-		json_u64(j, key, node);
-}
-
-static void json_node(struct json *j, const struct numa_topology *t, const struct numa_node *nd)
-{
-	json_obj_begin(j, NULL);
-	json_u64(j, "id", nd->id);
-	json_u64(j, "pxm", nd->pxm);
-	json_arr_begin(j, "cpus");
-	for (uint32_t i = 0; i < t->ncpus; i++)
-		if (t->cpus[i].node == nd->id && t->cpus[i].enabled)
-			json_u64(j, NULL, t->cpus[i].apic_id);
-	json_arr_end(j);
-	json_arr_begin(j, "online_capable_cpus");
-	for (uint32_t i = 0; i < t->ncpus; i++)
-		if (t->cpus[i].node == nd->id && !t->cpus[i].enabled)
-			json_u64(j, NULL, t->cpus[i].apic_id);
-	json_arr_end(j);
-	json_arr_begin(j, "ranges");
-	for (uint32_t r = nd->range_first; r < nd->range_first + nd->nranges; r++) {
-		json_arr_begin(j, NULL);
-		json_hex(j, NULL, t->ranges[r].start);
-		json_hex(j, NULL, t->ranges[r].end);
-		json_arr_end(j);
-	}
-	json_arr_end(j);
-	json_u64(j, "bytes", nd->bytes);
-	json_bool(j, "memless", nd->memless);
-	json_bool(j, "cpuless", nd->cpuless);
-	json_node_or_null(j, "helps", nd->helps);
-	json_node_or_null(j, "init_by", nd->init_by);
-	json_obj_end(j);
-}
-
-void numa_emit_json(const struct numa_topology *t, char *buf, size_t size)
-{
-	struct json j;
-
-	json_begin(&j, buf, size, "topology");
-	json_str(&j, "source", numa_source_names[t->source]);
-	if (t->source != NUMA_SRC_SRAT)
-		json_str(&j, "reason", t->reason);
-	json_bool(&j, "slit", t->slit_used);
-	json_u64(&j, "cpus_not_in_srat", t->ncpus_not_in_srat);
-	json_u64(&j, "bytes_outside_srat", t->bytes_outside_srat);
-	json_arr_begin(&j, "nodes");
-	for (uint32_t i = 0; i < t->nnodes; i++)
-		json_node(&j, t, &t->nodes[i]);
-	json_arr_end(&j);
-	json_arr_begin(&j, "distances");
-	for (uint32_t i = 0; i < t->nnodes; i++) {
-		json_arr_begin(&j, NULL);
-		for (uint32_t k = 0; k < t->nnodes; k++)
-			json_u64(&j, NULL, t->distance[i][k]);
-		json_arr_end(&j);
-	}
-	json_arr_end(&j);
-	json_emit(&j);
 }

@@ -46,6 +46,7 @@ class Topology:
     x2apic: bool = False           # intel-iommu with EIM, as x2APIC needs under TCG
     prealloc: bool = False         # host allocates guest RAM up front (benchmarks: no
                                    # first-touch faults inside timed regions); else reserve=off
+    pmem: list = field(default_factory=list)  # [(node, GiB)]: one NVDIMM each (--pmem)
     extra: list = field(default_factory=list)
 
     def total_mem_mib(self):
@@ -83,13 +84,29 @@ def backend(topo):
     return 'prealloc=on' if topo.prealloc else 'reserve=off'
 
 
+def pmem_args(topo):
+    """NVDIMMs for topo.pmem: (-machine suffix, -m suffix, device arguments).
+    QEMU places them in its device-memory window above RAM, describes them
+    in its own NFIT and gives each a non-volatile SRAT entry (docs/acpi.md)."""
+    if not topo.pmem:
+        return '', '', []
+    pmem_mib = [int(gib * 1024) for _, gib in topo.pmem]
+    maxmem = topo.total_mem_mib() + sum(pmem_mib)
+    args = []
+    for i, ((node, _), mib) in enumerate(zip(topo.pmem, pmem_mib)):
+        args += ['-object', f'memory-backend-ram,id=nv{i},size={mib}M,{backend(topo)}',
+                 '-device', f'nvdimm,id=nvdimm{i},memdev=nv{i},node={node}']
+    return ',nvdimm=on', f',slots={len(pmem_mib)},maxmem={maxmem}M', args
+
+
 def qemu_args(topo, esp, vars_copy, kernel=None, append=''):
     """QEMU command line.  kernel: boot this Linux bzImage through OVMF
     (-kernel/-append, no ESP) instead of the EFI image, same topology."""
     mem_mib = topo.total_mem_mib()
-    args = [QEMU, '-machine', 'q35' + (',kernel-irqchip=off' if topo.x2apic else ''),
+    pmem_machine, pmem_m, pmem_devs = pmem_args(topo)
+    args = [QEMU, '-machine', 'q35' + (',kernel-irqchip=off' if topo.x2apic else '') + pmem_machine,
             '-accel', 'tcg,thread=multi', '-cpu', 'max',
-            '-m', f'{mem_mib}M',
+            '-m', f'{mem_mib}M' + pmem_m, *pmem_devs,
             '-drive', f'if=pflash,format=raw,unit=0,readonly=on,file={OVMF_CODE}',
             '-drive', f'if=pflash,format=raw,unit=1,file={vars_copy}',
             *(['-kernel', kernel, '-append', append] if kernel else

@@ -4,6 +4,7 @@
 ACPI_DSL := $(wildcard tests/data/*/*.dsl)
 ACPI_AML := $(patsubst tests/data/%.dsl,$(BUILD)/data/%.aml,$(ACPI_DSL))
 ACPI_SRCS := $(wildcard acpi/*.c)
+NUMA_SRCS := $(wildcard mm/numa*.c)
 
 $(BUILD)/data/%.aml: tests/data/%.dsl
 	@mkdir -p $(dir $@)
@@ -15,7 +16,7 @@ acpi-tables: $(ACPI_AML)
 UNIT_TESTS += test_acpi test_numa
 test_acpi_SRCS := tests/unit/test_acpi.c tests/unit/test_acpi_scan.c tests/unit/test_acpi_util.c \
 	$(ACPI_SRCS)
-test_numa_SRCS := tests/unit/test_numa.c tests/unit/test_acpi_util.c $(ACPI_SRCS) mm/numa.c
+test_numa_SRCS := tests/unit/test_numa.c tests/unit/test_acpi_util.c $(ACPI_SRCS) $(NUMA_SRCS)
 
 # The tests read the compiled tables (path: argv[1], else build/data).
-$(BUILD)/unit/test_acpi $(BUILD)/unit/test_numa: $(ACPI_AML) acpi/internal.h
+$(BUILD)/unit/test_acpi $(BUILD)/unit/test_numa: $(ACPI_AML) acpi/internal.h mm/numa_internal.h

@@ -161,13 +161,15 @@ static void test_memless_json_and_print(void **state)
 		"\"cpus_not_in_srat\":0,\"bytes_outside_srat\":0,\"nodes\":["
 		"{\"id\":0,\"pxm\":0,\"cpus\":[0,1],\"online_capable_cpus\":[],"
 		"\"ranges\":[[\"0x0\",\"0x80000000\"]],\"bytes\":2147483648,\"memless\":false,"
-		"\"cpuless\":false,\"helps\":null,\"init_by\":null},"
+		"\"cpuless\":false,\"helps\":null,\"init_by\":null,\"pmem_bytes\":0,\"pmem\":[]},"
 		"{\"id\":1,\"pxm\":1,\"cpus\":[2,3],\"online_capable_cpus\":[],\"ranges\":[],"
-		"\"bytes\":0,\"memless\":true,\"cpuless\":false,\"helps\":2,\"init_by\":null},"
+		"\"bytes\":0,\"memless\":true,\"cpuless\":false,\"helps\":2,\"init_by\":null,"
+		"\"pmem_bytes\":0,\"pmem\":[]},"
 		"{\"id\":2,\"pxm\":2,\"cpus\":[],\"online_capable_cpus\":[],"
 		"\"ranges\":[[\"0x100000000\",\"0x180000000\"]],\"bytes\":2147483648,"
-		"\"memless\":false,\"cpuless\":true,\"helps\":null,\"init_by\":1}],"
-		"\"distances\":[[10,21,21],[21,10,17],[21,17,10]]}\n";
+		"\"memless\":false,\"cpuless\":true,\"helps\":null,\"init_by\":1,\"pmem_bytes\":0,"
+		"\"pmem\":[]}],\"distances\":[[10,21,21],[21,10,17],[21,17,10]],\"pmem\":[],"
+		"\"pmem_skipped\":0}\n";
 
 	(void)state;
 	load("memless", all3);
