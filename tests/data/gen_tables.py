@@ -88,6 +88,43 @@ def srat(cpus, mems, rev=3):
     return out
 
 
+PMEM_GUID = "66F0D379-B4F3-4074-AC43-0D3318B78CDB"
+VOLATILE_GUID = "7305944F-FDDA-44E3-B16C-3F22D252E5D0"
+SPA_ADD_ONLINE_ONLY, SPA_DOMAIN_VALID = 1, 2
+
+
+def nfit(spas, extra=True):
+    """spas: (index, flags, domain, base, length[, guid]); extra adds a
+    Memory Range Map and a Platform Capabilities structure (skipped)."""
+    out = header("NFIT", 1) + [f(4, "Reserved", "00000000"), ""]
+    for spa in spas:
+        index, fl, dom, base, length = spa[:5]
+        guid = spa[5] if len(spa) > 5 else PMEM_GUID
+        out += [f(2, "Subtable Type", "0000"), f(2, "Length", "0038"), "",
+                f(2, "Range Index", hx(index, 2))] + \
+            flags(2, fl, ["Add/Online Operation Only", "Proximity Domain Valid"]) + \
+            [f(4, "Reserved", "00000000"), f(4, "Proximity Domain", hx(dom, 4)),
+             f(16, "Region Type GUID", guid), f(8, "Address Range Base", hx(base, 8)),
+             f(8, "Address Range Length", hx(length, 8)),
+             f(8, "Memory Map Attribute", hx(0x8008, 8)), ""]
+    if extra:
+        out += [f(2, "Subtable Type", "0001"), f(2, "Length", "0030"), "",
+                f(4, "Device Handle", "00000001"), f(2, "Physical Id", "0001"),
+                f(2, "Region Id", "0000"), f(2, "Range Index", hx(spas[0][0], 2)),
+                f(2, "Control Region Index", "0000"), f(8, "Region Size", hx(spas[0][4], 8)),
+                f(8, "Region Offset", hx(0, 8)), f(8, "Address Region Base", hx(0, 8)),
+                f(2, "Interleave Index", "0000"), f(2, "Interleave Ways", "0001")] + \
+            flags(2, 0, ["Save to device failed", "Restore from device failed",
+                         "Platform flush failed", "Device not armed", "Health events observed",
+                         "Health events enabled", "Mapping failed"], "Flags") + \
+            [f(2, "Reserved", "0000"), "",
+             f(2, "Subtable Type", "0007"), f(2, "Length", "0010"), "",
+             f(1, "Highest Capability", "00"), f(3, "Reserved", "000000")] + \
+            flags(4, 1, ["Cache Flush to NVDIMM", "Memory Flush to NVDIMM", "Memory Mirroring"],
+                  "Capabilities (decoded below)") + [f(4, "Reserved", "00000000"), ""]
+    return out
+
+
 def slit(matrix):
     n = len(matrix)
     out = header("SLIT", 1)
@@ -211,6 +248,31 @@ def main():
            (8 * GiB, 4 * GiB, 1, ENABLED | 2), (16 * GiB, GiB, 0, 0)]
     write("cpumissing", "apic", madt(mc, override=0xFEE10000))
     write("cpumissing", "srat", srat(sc, mem))
+
+    # Persistent memory as QEMU lays it out (docs/acpi.md): RAM of domains 0
+    # and 1, NVDIMMs of domain 1 (which has a CPU) and 2 (no CPU, no DRAM)
+    # with non-volatile SRAT entries, the hot-pluggable device-memory window
+    # of the last domain over them, an NFIT with their SPA ranges, a
+    # volatile SPA range (not kept) and other structure types (skipped).
+    mc = [("l", 0, 0, ENABLED), ("l", 1, 1, ENABLED)]
+    sc = [("l", 0, 0, ENABLED), ("l", 1, 1, ENABLED)]
+    mem = [(0, GiB, 0, ENABLED), (GiB, GiB, 1, ENABLED),
+           (4 * GiB, GiB, 1, ENABLED | 4), (5 * GiB, GiB // 2, 2, ENABLED | 4),
+           (4 * GiB, 4 * GiB, 2, ENABLED | 2)]
+    spa_flags = SPA_ADD_ONLINE_ONLY | SPA_DOMAIN_VALID
+    write("pmem", "apic", madt(mc))
+    write("pmem", "srat", srat(sc, mem))
+    write("pmem", "nfit", nfit([(2, spa_flags, 1, 4 * GiB, GiB), (4, spa_flags, 2, 5 * GiB, GiB // 2),
+                                (6, spa_flags, 0, 7 * GiB, GiB, VOLATILE_GUID)]))
+    # Every check numa_build() makes, on the pmem machine's SRAT: overlaps
+    # RAM, unknown domain, zero length, beyond 2^46, no valid domain (the
+    # SRAT's non-volatile entry names it: kept), overlaps the range before,
+    # not 4 KiB aligned.
+    write("bad", "nfit_ranges", nfit([
+        (1, SPA_DOMAIN_VALID, 0, GiB // 2, GiB), (2, SPA_DOMAIN_VALID, 9, 6 * GiB, GiB),
+        (3, SPA_DOMAIN_VALID, 1, 6 * GiB, 0), (4, SPA_DOMAIN_VALID, 1, 1 << 46, GiB),
+        (5, 0, 0, 4 * GiB, GiB), (6, SPA_DOMAIN_VALID, 1, 4 * GiB + GiB // 2, GiB),
+        (7, SPA_DOMAIN_VALID, 2, 5 * GiB + 0x800, MiB)], extra=False))
 
     # Malformed tables.
     mc = [("l", 0, 0, ENABLED), ("l", 1, 1, ENABLED), ("l", 2, 1, ENABLED),	# dup APIC id 1

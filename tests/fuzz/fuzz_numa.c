@@ -1,5 +1,6 @@
 /*
- * libFuzzer: tables -> numa_build() -> numa_print() and numa_emit_json().
+ * libFuzzer: tables -> numa_build() -> numa_print() and numa_emit_json(),
+ * checking the node table's invariants (ranges, CPUs, persistent memory).
  * Input: byte 0 = n memory map entries (n & 31, 0: no map), n x 16 bytes
  * (phys u64, pages u32, type u32, little-endian), then ACPI tables back to
  * back, each as long as its header says.  Seeds: build/seeds/fuzz_numa.
@@ -10,6 +11,28 @@
 static struct acpi_info info;
 static struct numa_topology topo;
 static char json[NUMA_JSON_BUF_SIZE];
+
+/* Persistent memory: sorted, disjoint, page-aligned, below 2^46, on a
+ * node, and the per-node sums match. */
+static void check_pmem(void)
+{
+	uint64_t total = 0;
+
+	if (topo.npmem > NUMA_MAX_PMEM)
+		__builtin_trap();
+	for (uint32_t i = 0; i < topo.npmem; i++) {
+		const struct numa_pmem *p = &topo.pmem[i];
+
+		if (p->start >= p->end || p->end > (1ull << 46) || ((p->start | p->end) & 4095) ||
+		    p->node >= topo.nnodes || p->id != i || (i && p->start < topo.pmem[i - 1].end))
+			__builtin_trap();
+		total += p->end - p->start;
+	}
+	for (uint32_t i = 0; i < topo.nnodes; i++)
+		total -= topo.nodes[i].pmem_bytes;
+	if (total != 0)
+		__builtin_trap();
+}
 
 static void check(void)
 {
@@ -29,6 +52,7 @@ static void check(void)
 			__builtin_trap();
 	if (total != 0)
 		__builtin_trap();
+	check_pmem();
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -13,10 +13,11 @@ $(BUILD)/data/%.aml: tests/data/%.dsl
 .PHONY: acpi-tables
 acpi-tables: $(ACPI_AML)
 
-UNIT_TESTS += test_acpi test_numa
+UNIT_TESTS += test_acpi test_numa test_pmem
 test_acpi_SRCS := tests/unit/test_acpi.c tests/unit/test_acpi_scan.c tests/unit/test_acpi_util.c \
 	$(ACPI_SRCS)
 test_numa_SRCS := tests/unit/test_numa.c tests/unit/test_acpi_util.c $(ACPI_SRCS) $(NUMA_SRCS)
+test_pmem_SRCS := tests/unit/test_pmem.c tests/unit/test_acpi_util.c $(ACPI_SRCS) $(NUMA_SRCS)
 
 # The tests read the compiled tables (path: argv[1], else build/data).
-$(BUILD)/unit/test_acpi $(BUILD)/unit/test_numa: $(ACPI_AML) acpi/internal.h mm/numa_internal.h
+$(BUILD)/unit/test_acpi $(BUILD)/unit/test_numa $(BUILD)/unit/test_pmem: $(ACPI_AML) acpi/internal.h mm/numa_internal.h
