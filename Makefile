@@ -2,6 +2,7 @@
 #
 #   make            build build/numaboot.efi and the host tools
 #   make run        boot it under QEMU+OVMF: NODES, CPUS (per node), MEM (per node, GiB),
+#                   PMEM (persistent memory, NODE:GiB[,NODE:GiB...], one NVDIMM each),
 #                   OPTS (kernel options), QEMU_EXTRA (extra QEMU arguments)
 #   make test       every test: unit (ASan+UBSan), short fuzz, tools, QEMU boot tests
 #   make fuzz       longer fuzzing runs (FUZZ_SECONDS per target)
@@ -24,6 +25,7 @@ NODES ?= 2
 CPUS  ?= 2
 MEM   ?= 2
 OPTS  ?=
+PMEM  ?=
 QEMU_EXTRA ?=
 
 KCFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -ffreestanding -fno-stack-protector \
@@ -127,7 +129,7 @@ deps:
 
 run: deps kernel
 	$(PYTHON) tools/qemu_run.py --nodes $(NODES) --cpus $(CPUS) --mem $(MEM) \
-		--opts "$(OPTS)" -- $(QEMU_EXTRA)
+		$(if $(PMEM),--pmem $(PMEM)) --opts "$(OPTS)" -- $(QEMU_EXTRA)
 
 boot-test: kernel tools
 	$(PYTHON) -m pytest -q tests/boot

@@ -3,12 +3,13 @@
  * prints the NUMA topology numaboot would use on that machine, through the
  * kernel's own parsers (acpi/) and node table (mm/numa.c) built for the
  * host.  Sources, any mix of:
- *   - a directory of tables: /sys/firmware/acpi/tables (APIC, SRAT, ...) or
- *     what `acpixtract -a` writes (apic.dat, srat.dat, ...);
+ *   - a directory of tables: /sys/firmware/acpi/tables (APIC, SRAT, SLIT,
+ *     FACP, HPET, NFIT) or what `acpixtract -a` writes (apic.dat, ...);
  *   - an `acpidump` text file ("SRAT @ 0x..." then "    0000: 53 52 ..." lines);
  *   - a binary table file.
  * No RSDP or XSDT is needed; missing tables are allowed.  There is no memory
- * map on the host, so node memory is the SRAT's ranges as they are.
+ * map on the host, so node memory is the SRAT's RAM ranges as they are and
+ * persistent memory comes from the NFIT alone.
  * Parser messages go to stderr, the topology to stdout.  See docs/acpi.md.
  */
 #include <ctype.h>
@@ -41,8 +42,8 @@ static void usage(FILE *f)
 		"usage: numaboot-topo [--json] SOURCE...\n"
 		"Print the NUMA topology numaboot would use, from ACPI tables.\n"
 		"SOURCE: a directory of tables (/sys/firmware/acpi/tables, or acpixtract -a\n"
-		"        output: apic.dat srat.dat slit.dat facp.dat hpet.dat), an acpidump\n"
-		"        text file, or one binary table.\n"
+		"        output: apic.dat srat.dat slit.dat facp.dat hpet.dat nfit.dat), an\n"
+		"        acpidump text file, or one binary table.\n"
 		"  --json   one {\"kind\":\"topology\"} JSON line (docs/acpi.md) instead of the table\n"
 		"  --help   this text\n"
 		"Exit: 0 ok, 1 unreadable input or no table found, 2 bad usage.\n");
@@ -163,7 +164,7 @@ static int parse_acpidump(const char *text, const char *path)
 
 static int load_dir(const char *dir)
 {
-	static const char *const sigs[] = { "APIC", "SRAT", "SLIT", "FACP", "HPET" };
+	static const char *const sigs[] = { "APIC", "SRAT", "SLIT", "FACP", "HPET", "NFIT" };
 	static const char *const names[] = { "%s/%s", "%s/%s1", "%s/%s.dat", "%s/%s.aml" };
 	unsigned found = 0;
 
@@ -204,7 +205,7 @@ static int load_source(const char *path)
 	}
 	if (S_ISDIR(st.st_mode)) {
 		if (load_dir(path) < 0) {
-			fprintf(stderr, "numaboot-topo: %s: no APIC, SRAT, SLIT, FACP or HPET table "
+			fprintf(stderr, "numaboot-topo: %s: no APIC, SRAT, SLIT, FACP, HPET or NFIT table "
 				"(looked for SIG, sig.dat, sig.aml)\n", path);
 			return -1;
 		}
@@ -278,7 +279,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	if (ntables == 0) {
-		fprintf(stderr, "numaboot-topo: no usable APIC, SRAT, SLIT, FACP or HPET table found\n");
+		fprintf(stderr, "numaboot-topo: no usable APIC, SRAT, SLIT, FACP, HPET or NFIT table found\n");
 		return 1;
 	}
 	numa_build(&info, NULL, 0, &topo);

@@ -9,7 +9,9 @@ variable store is copied per run.
 Topology: --nodes N --cpus C (per node) --mem G (GiB per node, or a comma
 list per node, 0 = memory-less node); --cpuless 2,3 gives nodes no CPUs;
 --no-numa passes no -numa at all (no SRAT); --dist 0:1=20,... sets SLIT
-distances.  --opts is written to numaboot.cfg next to the image.
+distances; --pmem 1:4,2:1 adds NVDIMMs (persistent memory, GiB) on nodes;
+--acpitable FILE gives the guest an extra ACPI table.  --opts is written
+to numaboot.cfg next to the image.
 
 Exit status: 0 ok, 1 self-check failed, 2 panic, 3 bad option,
 124 timeout, 125 QEMU or harness error (see docs/output.md).
@@ -47,6 +49,7 @@ class Topology:
     prealloc: bool = False         # host allocates guest RAM up front (benchmarks: no
                                    # first-touch faults inside timed regions); else reserve=off
     pmem: list = field(default_factory=list)  # [(node, GiB)]: one NVDIMM each (--pmem)
+    acpi_tables: list = field(default_factory=list)  # extra ACPI table files (--acpitable)
     extra: list = field(default_factory=list)
 
     def total_mem_mib(self):
@@ -107,6 +110,7 @@ def qemu_args(topo, esp, vars_copy, kernel=None, append=''):
     args = [QEMU, '-machine', 'q35' + (',kernel-irqchip=off' if topo.x2apic else '') + pmem_machine,
             '-accel', 'tcg,thread=multi', '-cpu', 'max',
             '-m', f'{mem_mib}M' + pmem_m, *pmem_devs,
+            *[a for f in topo.acpi_tables for a in ('-acpitable', f'file={f}')],
             '-drive', f'if=pflash,format=raw,unit=0,readonly=on,file={OVMF_CODE}',
             '-drive', f'if=pflash,format=raw,unit=1,file={vars_copy}',
             *(['-kernel', kernel, '-append', append] if kernel else
@@ -233,6 +237,21 @@ def parse_mem(s, nodes):
     return [int(v) if v == int(v) else v for v in vals]
 
 
+def parse_pmem(s):
+    """'NODE:GiB[,NODE:GiB...]' -> [(node, GiB)]"""
+    out = []
+    for item in filter(None, s.split(',')):
+        node, _, size = item.partition(':')
+        try:
+            gib = float(size)
+            out.append((int(node), int(gib) if gib == int(gib) else gib))
+        except ValueError:
+            raise argparse.ArgumentTypeError(f'--pmem item {item!r} is not NODE:GiB')
+        if gib <= 0:
+            raise argparse.ArgumentTypeError(f'--pmem item {item!r}: size must be positive')
+    return out
+
+
 def parse_dist(s):
     dist = {}
     for item in filter(None, s.split(',')):
@@ -251,6 +270,10 @@ def main():
     p.add_argument('--no-numa', action='store_true', help='no -numa options (no SRAT)')
     p.add_argument('--dist', default='', help='SLIT distances, e.g. 0:1=21,1:0=21')
     p.add_argument('--x2apic', action='store_true')
+    p.add_argument('--pmem', type=parse_pmem, default=[],
+                   help='persistent memory: NODE:GiB[,NODE:GiB...], one NVDIMM each')
+    p.add_argument('--acpitable', action='append', default=[], metavar='FILE',
+                   help='extra ACPI table file for the guest (QEMU -acpitable; repeatable)')
     p.add_argument('--prealloc', action='store_true',
                    help='allocate guest RAM up front (no host first-touch faults in timings)')
     p.add_argument('--opts', default='', help='kernel options (numaboot.cfg)')
@@ -264,7 +287,9 @@ def main():
     topo = Topology(nodes=a.nodes, cpus=a.cpus, mem_gib=parse_mem(a.mem, a.nodes),
                     cpuless=tuple(int(x) for x in filter(None, a.cpuless.split(','))),
                     numa=not a.no_numa, dist=parse_dist(a.dist), x2apic=a.x2apic, prealloc=a.prealloc,
-                    extra=a.extra)
+                    pmem=a.pmem, acpi_tables=a.acpitable, extra=a.extra)
+    if any(n >= a.nodes for n, _ in a.pmem):
+        p.error('--pmem names a node past --nodes')
     if a.print_cmd:
         print(' '.join(qemu_args(topo, 'ESP', 'VARS')))
         return 0

@@ -208,3 +208,21 @@ def test_binary_table_files(tmp_path):
     topo = json.loads(r.stdout)
     assert [n["cpus"] for n in topo["nodes"]] == [[0, 1], [2, 3]]
     assert topo["slit"] is False
+
+
+def test_sysfs_nfit_pmem(tmp_path):
+    """The NFIT in the tables directory: persistent memory per node, a node
+    with only persistent memory (CPU-less), the pmem array."""
+    d = as_sysfs(tmp_path, "pmem", ("apic", "srat", "nfit"))
+    r = run("--json", d)
+    assert r.returncode == 0, r.stderr
+    t = json.loads(r.stdout)
+    nodes = {n["id"]: n for n in t["nodes"]}
+    assert nodes[1]["pmem_bytes"] == GiB and nodes[1]["pmem"] == [0]
+    assert nodes[2]["pmem_bytes"] == GiB // 2 and nodes[2]["bytes"] == 0
+    assert nodes[2]["cpuless"] and nodes[2]["init_by"] == 0
+    assert [(p["node"], p["start"], p["end"], p["source"], p["spa_index"]) for p in t["pmem"]] == \
+        [(1, "0x100000000", "0x140000000", "nfit", 2), (2, "0x140000000", "0x160000000", "nfit", 4)]
+    assert t["pmem_skipped"] == 0
+    r = run(d)
+    assert "node 2 pmem: 512 MB in 1 range" in r.stdout
