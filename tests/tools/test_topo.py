@@ -77,12 +77,13 @@ NODE2 = {
         {"id": 0, "pxm": 0, "cpus": [0, 1], "online_capable_cpus": [],
          "ranges": [["0x0", "0xa0000"], ["0x100000", "0x80000000"]],
          "bytes": 0xA0000 + 0x80000000 - 0x100000, "memless": False, "cpuless": False,
-         "helps": None, "init_by": None},
+         "helps": None, "init_by": None, "pmem_bytes": 0, "pmem": []},
         {"id": 1, "pxm": 1, "cpus": [2, 3], "online_capable_cpus": [],
          "ranges": [["0x100000000", "0x180000000"]], "bytes": 2 * GiB,
-         "memless": False, "cpuless": False, "helps": None, "init_by": None},
+         "memless": False, "cpuless": False, "helps": None, "init_by": None,
+         "pmem_bytes": 0, "pmem": []},
     ],
-    "distances": [[10, 21], [21, 10]],
+    "distances": [[10, 21], [21, 10]], "pmem": [], "pmem_skipped": 0,
 }
 
 
@@ -180,7 +181,7 @@ def test_missing_input():
 def test_empty_dir_and_garbage_file(tmp_path):
     r = run(str(tmp_path))
     assert r.returncode == 1
-    assert "no APIC, SRAT, SLIT, FACP or HPET table" in r.stderr
+    assert "no APIC, SRAT, SLIT, FACP, HPET or NFIT table" in r.stderr
     g = tmp_path / "garbage.txt"
     g.write_text("hello\n")
     r = run(str(g))
