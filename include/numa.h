@@ -1,8 +1,8 @@
 /*
  * NUMA node table (mm/numa.c): the SRAT's proximity domains turned into
  * dense node ids, each node's usable memory as sorted [start, end) ranges,
- * each CPU's node, the distances, and which node's CPUs initialize a node
- * that has none.  Built once by the boot CPU from struct acpi_info and the
+ * each CPU's node, the distances, which node's CPUs initialize a node
+ * that has none, and the persistent-memory ranges (NFIT, EFI) per node.  Built once by the boot CPU from struct acpi_info and the
  * memory map; read-only afterwards (any CPU may read it).
  *
  * struct numa_topology is about 250 KiB: keep it static.  See docs/acpi.md
