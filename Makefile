@@ -104,7 +104,7 @@ $(foreach t,$(FUZZERS),$(eval $(call fuzz_rule,$(t))))
 define tool_rule
 $(BUILD)/$(1): $$($(1)_SRCS) $(HOST_LIB_SRCS) $$(wildcard include/*.h)
 	@mkdir -p $$(dir $$@)
-	$(HOSTCC) $(HOST_CFLAGS) -O2 $$($(1)_SRCS) $(HOST_LIB_SRCS) -o $$@
+	$(HOSTCC) $(HOST_CFLAGS) -O2 $$($(1)_SRCS) $(HOST_LIB_SRCS) $$($(1)_CFLAGS) -o $$@
 endef
 $(foreach t,$(HOST_TOOLS),$(eval $(call tool_rule,$(t))))
 

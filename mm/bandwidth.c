@@ -3,12 +3,12 @@
  * takes a page-aligned slice, meets the others at a barrier, then writes it;
  * the elapsed time runs from the earliest start to the latest end (TSC), so
  * the figure is what all the CPUs achieve together, as in parallel init.
- * The store loops are inline assembly so the compiler cannot turn them
- * into a call to memset (which is rep stosb).
+ * The store loops are in bw_store.h (the host benchmark times the same ones).
  */
 #include <stdint.h>
 #include "atomic.h"
 #include "bandwidth.h"
+#include "bw_store.h"
 #include "page.h"
 #include "kprintf.h"
 #include "numa.h"
@@ -33,36 +33,6 @@ struct bw_pass {
 /* Which job a CPU works for; written by the boot CPU before each call. */
 static uint16_t job_of_cpu[SMP_MAX_CPUS];
 
-static void store_plain(uint64_t p, uint64_t end)
-{
-	__asm__ volatile("1:\n\t"
-			 "movq %%rax, 0(%0)\n\tmovq %%rax, 8(%0)\n\t"
-			 "movq %%rax, 16(%0)\n\tmovq %%rax, 24(%0)\n\t"
-			 "movq %%rax, 32(%0)\n\tmovq %%rax, 40(%0)\n\t"
-			 "movq %%rax, 48(%0)\n\tmovq %%rax, 56(%0)\n\t"
-			 "addq $64, %0\n\tcmpq %1, %0\n\tjb 1b"
-			 : "+r"(p) : "r"(end), "a"(0x5a5a5a5a5a5a5a5aULL) : "memory", "cc");
-}
-
-static void store_nontemporal(uint64_t p, uint64_t end)
-{
-	__asm__ volatile("1:\n\t"
-			 "movnti %%rax, 0(%0)\n\tmovnti %%rax, 8(%0)\n\t"
-			 "movnti %%rax, 16(%0)\n\tmovnti %%rax, 24(%0)\n\t"
-			 "movnti %%rax, 32(%0)\n\tmovnti %%rax, 40(%0)\n\t"
-			 "movnti %%rax, 48(%0)\n\tmovnti %%rax, 56(%0)\n\t"
-			 "addq $64, %0\n\tcmpq %1, %0\n\tjb 1b\n\t"
-			 "sfence"
-			 : "+r"(p) : "r"(end), "a"(0xa5a5a5a5a5a5a5a5ULL) : "memory", "cc");
-}
-
-static void store_rep_stos(uint64_t p, uint64_t end)
-{
-	uint64_t n = (end - p) / 8;
-
-	__asm__ volatile("rep stosq" : "+D"(p), "+c"(n) : "a"(0x3c3c3c3c3c3c3c3cULL) : "memory");
-}
-
 /* Cross-call function: one worker's slice of its job. */
 static void bw_worker(void *arg)
 {
@@ -80,11 +50,11 @@ static void bw_worker(void *arg)
 	t = rdtsc();
 	atomic_min_u64(&c->start[j], t);
 	if (c->method == BW_PLAIN)
-		store_plain(p, p + slice);
+		bw_store_plain(p, p + slice);
 	else if (c->method == BW_NONTEMPORAL)
-		store_nontemporal(p, p + slice);
+		bw_store_nontemporal(p, p + slice);
 	else
-		store_rep_stos(p, p + slice);
+		bw_store_rep_stos(p, p + slice);
 	atomic_max_u64(&c->end[j], rdtsc());
 }
 

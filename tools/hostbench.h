@@ -1,0 +1,82 @@
+/*
+ * hostbench: the kernel's range initializer, splice, buddy lists and
+ * verifier (mm/memmap_init.c, mm/buddy.c, mm/verify.c) run natively on the
+ * host, against the host's store bandwidth measured with the kernel's own
+ * store loops (bw_store.h).  docs/bench.md ("Native host benchmark").
+ *
+ *   hostbench_node.c  a synthetic node shaped like a real memory map, its
+ *                     memmap (mmap'd, 2 MiB pages where offered) and tables
+ *   hostbench_run.c   pinned threads: one init pass (the kernel's chunk
+ *                     worker) or one store-bandwidth pass
+ *   hostbench.c       options, memory check, the sequence, JSON records
+ *
+ * Single-threaded except inside hb_init_pass()/hb_bw_pass(); all state is
+ * in the structures passed around (no run state in statics).
+ */
+#ifndef NUMABOOT_HOSTBENCH_H
+#define NUMABOOT_HOSTBENCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "boot_info.h"
+#include "mm.h"
+
+#define HB_MAX_MAP	4096	/* memory map entries of the synthetic machine */
+#define HB_MAX_REGIONS	4096	/* memblock storage, each type */
+#define HB_MAX_CPUS	1024
+
+/* A synthetic node 0 of ram_gib GiB of RAM, as the kernel would see it:
+ * memory map -> memblock (with the memmap backing and the chunk tables
+ * allocated from the node) -> present and usable pfn ranges. */
+struct hb_layout {
+	uint64_t ram_gib;			/* as asked */
+	struct boot_mem_range map[HB_MAX_MAP];
+	uint32_t map_count;
+	struct memblock mb;
+	struct memblock_region mem[HB_MAX_REGIONS], res[HB_MAX_REGIONS];
+	struct mm_range *present, *usable;	/* malloc'd */
+	uint32_t nr_present, nr_usable;
+	uint64_t start_pfn, end_pfn;		/* node span */
+	uint64_t ram_bytes;			/* usable RAM in the memory map */
+	uint64_t sections;			/* present sections: 2 MiB of memmap each */
+	uint64_t pages;				/* pfns with a struct page */
+	uint32_t nchunks;
+};
+
+/* The node ready to initialize, and its memmap. */
+struct hb_node {
+	const struct hb_layout *lay;
+	struct mm_node node;
+	struct mm_range *chunks;		/* memmap_node_chunks(), chunk order */
+	struct memmap_chunk_result *results;	/* one per chunk */
+	uint8_t *done;				/* (A) one flag per chunk, per pass */
+	uint8_t *pageblock_mt;
+	uint64_t pageblock_bytes;
+	void *map;				/* the mmap, for munmap */
+	size_t map_bytes;
+};
+
+/* Threads of one pass: cpus[i] runs thread i (shared when fewer CPUs). */
+struct hb_cpus {
+	int cpu[HB_MAX_CPUS];
+	uint32_t n;
+};
+
+enum hb_store { HB_PLAIN, HB_NONTEMPORAL, HB_REP_STOS, HB_NSTORES };
+extern const char *const hb_store_names[HB_NSTORES];
+
+/* hostbench_node.c */
+int hb_layout_build(struct hb_layout *l, uint64_t ram_gib);
+void hb_layout_free(struct hb_layout *l);
+int hb_node_map(struct hb_node *n, const struct hb_layout *l);
+void hb_node_unmap(struct hb_node *n);
+int hb_node_reset(struct hb_node *n);
+uint64_t hb_memmap_bytes(const struct hb_layout *l);
+
+/* hostbench_run.c: each returns the pass time in ns (first thread's start
+ * to last thread's end, CLOCK_MONOTONIC), 0 on failure (reported). */
+uint64_t hb_init_pass(struct hb_node *n, const struct hb_cpus *cpus, uint32_t threads);
+uint64_t hb_bw_pass(struct hb_node *n, const struct hb_cpus *cpus, uint32_t threads,
+		    enum hb_store method);
+
+#endif
