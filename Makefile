@@ -7,6 +7,8 @@
 #   make test       every test: unit (ASan+UBSan), short fuzz, tools, QEMU boot tests
 #   make fuzz       longer fuzzing runs (FUZZ_SECONDS per target)
 #   make bench      benchmarks (modes x topologies, bring-up, Linux comparison)
+#   make hostbench  the range initializer natively on this host vs its store bandwidth
+#                   (no QEMU; HOSTBENCH_ARGS for tools/hostbench.py)
 #   make deps       install what is missing (Debian/Ubuntu; asks apt-get)
 #
 # Subsystems add host programs through fragments: tests/unit/*.mk append to
@@ -52,7 +54,7 @@ FUZZERS :=
 HOST_TOOLS :=
 -include $(wildcard tests/unit/*.mk) $(wildcard tests/fuzz/*.mk) $(wildcard tools/*.mk)
 
-.PHONY: all kernel tools unit fuzz fuzz-short test run bench deps clean boot-test
+.PHONY: all kernel tools unit fuzz fuzz-short test run bench hostbench deps clean boot-test
 all: kernel tools
 
 kernel: $(BUILD)/numaboot.efi
@@ -142,6 +144,9 @@ test: deps
 
 bench: deps kernel
 	$(PYTHON) tools/bench.py $(BENCH_ARGS)
+
+hostbench: deps $(BUILD)/numaboot-hostbench
+	$(PYTHON) tools/hostbench.py $(HOSTBENCH_ARGS)
 
 clean:
 	rm -rf $(BUILD)

@@ -3,7 +3,7 @@
  * node of --ram-gib GiB, per thread count, against the host's store
  * bandwidth on the same memmap with the same threads.
  *
- *   hostbench --ram-gib G [--threads 1,2,...] [--reps N] [--cold-threads N]
+ *   numaboot-hostbench --ram-gib G [--threads 1,2,...] [--reps N] [--cold-threads N]
  *             [--keep-free-mib M]
  *
  * Sequence: describe the node; refuse it (exit 3) when its memmap cannot be
@@ -54,7 +54,7 @@ void console_write(const char *s, size_t len)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: hostbench --ram-gib G [--threads 1,2,...] [--reps N] "
+	fprintf(stderr, "usage: numaboot-hostbench --ram-gib G [--threads 1,2,...] [--reps N] "
 			"[--cold-threads N] [--keep-free-mib M]\n");
 }
 

@@ -1,0 +1,73 @@
+"""tools/hostbench.py and build/numaboot-hostbench on a small node: two
+threads, the verifier and the checksum (never the timing), the refusal of a
+size the host cannot back, bad options.  Run from the repo root after
+`make all`."""
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+ROOT = os.getcwd()
+TOOL = os.path.join(ROOT, "build", "numaboot-hostbench")
+DRIVER = os.path.join(ROOT, "tools", "hostbench.py")
+GiB = 1 << 30
+
+
+@pytest.fixture(scope="session", autouse=True)
+def built():
+    subprocess.run(["make", "build/numaboot-hostbench"], cwd=ROOT, check=True,
+                   stdout=subprocess.DEVNULL)
+
+
+def mem_available():
+    with open("/proc/meminfo") as f:
+        for line in f:
+            if line.startswith("MemAvailable:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+def test_two_threads_verify_and_equal_checksums(tmp_path):
+    # 4 GiB: low memory with firmware holes, the PCI hole, RAM above 4 GiB
+    p = subprocess.run([sys.executable, DRIVER, "--sizes", "4", "--threads", "1,2", "--reps", "2",
+                        "--out", str(tmp_path), "--no-plot"],
+                       capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, p.stderr
+    recs = [json.loads(line) for line in (tmp_path / "results.jsonl").read_text().splitlines()]
+    assert all(r["schema"] == "numaboot/1" for r in recs)
+    node = next(r for r in recs if r["kind"] == "hostbench_node")
+    assert int(node["end"], 16) > 4 * GiB                  # RAM above the PCI hole
+    span_sections = (int(node["end"], 16) + (128 << 20) - 1) // (128 << 20)
+    assert node["sections"] == span_sections - 8            # [3, 4) GiB has no memmap
+    assert node["memmap_bytes"] == 64 * node["pages"]
+    assert node["early_reserved_pages"] >= node["sections"] * 512  # the memmap's own backing
+    runs = [r for r in recs if r["kind"] == "hostbench"]
+    assert [r["threads"] for r in runs] == [1, 2]
+    cold = next(r for r in recs if r["kind"] == "hostbench_cold")
+    assert cold["verified"] and cold["threads"] == 2
+    for r in runs:
+        assert r["verified"] and r["checksum_equal"]
+        assert r["checksum"] == runs[0]["checksum"] == cold["checksum"]
+        assert r["ns"] > 0 and set(r["bw"]) == {"plain", "nontemporal", "rep_stos"}
+    assert "equal" in p.stdout and "PROJECTION (not a measurement)" in p.stdout
+
+
+def test_refuses_a_memmap_the_host_cannot_back():
+    gib = 32768                          # 32 TiB described: a 512 GiB memmap
+    if mem_available() > (gib // 64 + 16) * GiB:
+        pytest.skip("this host could back a 512 GiB memmap")
+    p = subprocess.run([TOOL, "--ram-gib", str(gib)], capture_output=True, text=True, timeout=60)
+    assert p.returncode == 3
+    assert "size refused" in p.stderr
+    rec = json.loads(p.stdout.splitlines()[0])
+    assert rec["kind"] == "hostbench_refused" and rec["memmap_bytes"] >= 512 * GiB
+
+
+@pytest.mark.parametrize("args", [[], ["--ram-gib", "0"], ["--ram-gib", "1", "--threads", "2,1"],
+                                  ["--ram-gib", "1", "--reps"], ["--ram-gib", "65536"]])
+def test_bad_options(args):
+    p = subprocess.run([TOOL, *args], capture_output=True, text=True, timeout=60)
+    assert p.returncode == 2
+    assert p.stderr and not p.stdout
