@@ -156,6 +156,7 @@ def plot(records, path):
     a1.set_ylabel('GB/s of struct page written')
     a1.set_title('range initializer vs store bandwidth (host)')
     a2.axhline(80, color='grey', ls=':')
+    a2.set_ylim(0, max(110, max(r['bw_fraction'] * 100 for r in rows) + 10))
     a2.set_ylabel('% of best store bandwidth')
     a2.set_title('fraction of the store roofline')
     fig.tight_layout()
