@@ -4,6 +4,7 @@
   tools/hostbench.py [--sizes 1,4,16] [--threads 1,2] [--reps 3] [--max-gib N]
                      [--budget-s 90] [--out build/hostbench] [--no-plot]
                      [--project-bw-gbs 300] [--project-cores 32]
+  tools/hostbench.py --from build/hostbench/results.jsonl   # re-print a run, no measuring
 
 Runs build/numaboot-hostbench once per node size (GiB of RAM described; the memmap is
 1/64 of it) and thread counts 1, 2, 4, ..., CPUs (or --threads).  Without
@@ -42,6 +43,8 @@ def parse_args(argv):
     ap.add_argument('--budget-s', type=float, default=90.0,
                     help='stop growing sizes when the next would not fit (0: no limit)')
     ap.add_argument('--no-plot', action='store_true')
+    ap.add_argument('--from', dest='from_file', metavar='JSONL',
+                    help='re-print the table and projection of a results.jsonl')
     ap.add_argument('--project-bw-gbs', type=float, default=300.0)
     ap.add_argument('--project-cores', type=int, default=32)
     return ap.parse_args(argv)
@@ -116,19 +119,21 @@ def print_table(records, out=sys.stdout):
 
 
 def projection(records, bw_gbs, cores, out=sys.stdout):
-    """1 TiB per node from the largest size's 1-thread figures (labelled)."""
+    """1 TiB per node from the largest size's 1-thread figures (labelled).
+    A fraction above 1 (a noisy bandwidth sample) counts as 1."""
     ones = [r for r in records if r['kind'] == 'hostbench' and r['threads'] == 1]
     if not ones:
         return None
     r = max(ones, key=lambda x: x['ram_gib'])
     memmap_gb = PROJECT_GIB * (1 << 30) / 64 / 1e9
-    per_core = r['memmap_gb_per_s']
-    rate = min(bw_gbs * r['bw_fraction'], per_core * cores)
+    frac = min(r['bw_fraction'], 1.0)
+    per_thread = r['memmap_gb_per_s']
+    rate = min(bw_gbs * frac, per_thread * cores)
     ms = memmap_gb / rate * 1e3
     print(f"PROJECTION (not a measurement): {PROJECT_GIB} GiB per node = {memmap_gb:.1f} GB of "
-          f"struct page; at {r['bw_fraction'] * 100:.0f}% of a {bw_gbs:.0f} GB/s socket "
-          f"(fraction measured here at {r['ram_gib']} GiB, 1 thread), capped by {cores} cores x "
-          f"{per_core:.1f} GB/s per thread (measured here): {ms:.0f} ms", file=out)
+          f"struct page; at {frac * 100:.0f}% of a {bw_gbs:.0f} GB/s socket (fraction measured "
+          f"here at {r['ram_gib']} GiB, 1 thread, at most 100%), unless {cores} cores x "
+          f"{per_thread:.1f} GB/s per thread (measured here) is less: {ms:.0f} ms", file=out)
     return ms
 
 
@@ -166,6 +171,12 @@ def plot(records, path):
 
 def main(argv=None):
     args = parse_args(argv)
+    if args.from_file:
+        with open(args.from_file) as f:
+            records = [json.loads(line) for line in f if line.startswith('{')]
+        print_table(records)
+        projection(records, args.project_bw_gbs, args.project_cores)
+        return 0
     if not os.path.exists(args.bin):
         print(f'hostbench: {args.bin} missing (make tools)', file=sys.stderr)
         return 2
