@@ -1,7 +1,8 @@
 /*
  * hostbench: one timed pass with pinned threads.  An init pass is the
- * kernel's chunk worker (mm/meminit.c run_chunk/splice_ready/work_node):
- * every thread takes the node's chunks from one atomic counter, runs
+ * kernel's chunk worker (mm/request.c take_chunk/run_chunk/splice_ready/
+ * meminit_request_work): every thread takes the node's chunks from one
+ * atomic counter, runs
  * memmap_init_range() on each, marks it done (release) and splices every
  * finished chunk that is next in chunk order under the splice lock.  A
  * bandwidth pass writes the node's memmap (its present sections, 2 MiB
@@ -55,7 +56,7 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
-/* splice_ready() of mm/meminit.c: the acquire load of done[] pairs with the
+/* splice_ready() of mm/request.c: the acquire load of done[] pairs with the
  * release store in run_chunk(). */
 static void splice_ready(struct hb_pass *p)
 {
@@ -81,12 +82,25 @@ static void run_chunk(struct hb_pass *p, uint32_t c)
 	splice_ready(p);
 }
 
-/* work_node() of mm/meminit.c. */
+/* take_chunk() of mm/request.c: the next chunk, UINT32_MAX when none is left. */
+static uint32_t take_chunk(struct hb_pass *p, uint32_t limit)
+{
+	uint32_t c = __atomic_load_n(&p->next_chunk, __ATOMIC_RELAXED);
+
+	do {
+		if (c >= limit)
+			return UINT32_MAX;
+	} while (!__atomic_compare_exchange_n(&p->next_chunk, &c, c + 1, 0, __ATOMIC_RELAXED,
+					      __ATOMIC_RELAXED));
+	return c;
+}
+
+/* meminit_request_work() of mm/request.c. */
 static void work_node(struct hb_pass *p)
 {
 	uint32_t c;
 
-	while ((c = __atomic_fetch_add(&p->next_chunk, 1, __ATOMIC_RELAXED)) < p->n->lay->nchunks)
+	while ((c = take_chunk(p, p->n->lay->nchunks)) != UINT32_MAX)
 		run_chunk(p, c);
 }
 
