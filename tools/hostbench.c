@@ -47,11 +47,6 @@ struct hb_result {
 	uint64_t checksum;
 };
 
-void console_write(const char *s, size_t len)
-{
-	fwrite(s, 1, len, stderr);
-}
-
 static void usage(void)
 {
 	fprintf(stderr, "usage: numaboot-hostbench --ram-gib G [--threads 1,2,...] [--reps N] "

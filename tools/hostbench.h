@@ -1,13 +1,17 @@
 /*
- * hostbench: the kernel's range initializer, splice, buddy lists and
- * verifier (mm/memmap_init.c, mm/buddy.c, mm/verify.c) run natively on the
- * host, against the host's store bandwidth measured with the kernel's own
- * store loops (bw_store.h).  docs/bench.md ("Native host benchmark").
+ * hostbench: the kernel's chunk worker, range initializer, splice, buddy
+ * lists and verifier (mm/request.c, mm/memmap_init.c, mm/buddy.c,
+ * mm/verify.c) run natively on the host, against the host's store bandwidth
+ * measured with the kernel's own store loops (bw_store.h).  docs/bench.md
+ * ("Native host benchmark").
  *
  *   hostbench_node.c  a synthetic node shaped like a real memory map, its
- *                     memmap (mmap'd, 2 MiB pages where offered) and tables
- *   hostbench_run.c   pinned threads: one init pass (the kernel's chunk
- *                     worker) or one store-bandwidth pass
+ *                     memmap (mmap'd, 2 MiB pages where offered) and its
+ *                     DRAM init request (struct meminit_request)
+ *   hostbench_run.c   pinned threads: one init pass (each thread runs
+ *                     meminit_request_work()) or one store-bandwidth pass
+ *   hostbench_host.c  the kernel services the mm code calls (smp_this_cpu,
+ *                     now_ns, console_write, kassert_fail)
  *   hostbench.c       options, memory check, the sequence, JSON records
  *
  * Single-threaded except inside hb_init_pass()/hb_bw_pass(); all state is
@@ -19,6 +23,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "boot_info.h"
+#include "meminit.h"
 #include "mm.h"
 
 #define HB_MAX_MAP	4096	/* memory map entries of the synthetic machine */
@@ -43,13 +48,13 @@ struct hb_layout {
 	uint32_t nchunks;
 };
 
-/* The node ready to initialize, and its memmap. */
+/* The node ready to initialize, its memmap and its DRAM init request
+ * (chunks, results and done[] malloc'd; node = &node, as mm/setup.c
+ * builds a node's dram request). */
 struct hb_node {
 	const struct hb_layout *lay;
 	struct mm_node node;
-	struct mm_range *chunks;		/* memmap_node_chunks(), chunk order */
-	struct memmap_chunk_result *results;	/* one per chunk */
-	uint8_t *done;				/* (A) one flag per chunk, per pass */
+	struct meminit_request req;
 	uint8_t *pageblock_mt;
 	uint64_t pageblock_bytes;
 	void *map;				/* the mmap, for munmap */
@@ -72,6 +77,9 @@ int hb_node_map(struct hb_node *n, const struct hb_layout *l);
 void hb_node_unmap(struct hb_node *n);
 int hb_node_reset(struct hb_node *n);
 uint64_t hb_memmap_bytes(const struct hb_layout *l);
+
+/* hostbench_host.c: the calling thread's smp_this_cpu() from now on. */
+void hb_set_this_cpu(uint32_t id);
 
 /* hostbench_run.c: each returns the pass time in ns (first thread's start
  * to last thread's end, CLOCK_MONOTONIC), 0 on failure (reported). */

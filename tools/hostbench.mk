@@ -1,9 +1,10 @@
-# numaboot-hostbench: the kernel's range initializer, splice, buddy lists and verifier
-# timed natively against the host's store bandwidth (make hostbench).
+# numaboot-hostbench: the kernel's chunk worker (mm/request.c), range initializer,
+# splice, buddy lists and verifier timed natively against the host's store
+# bandwidth (make hostbench).  tools/hostbench_host.c: the kernel services they call.
 # NUMABOOT_HOST_KERNEL_STORES: the kernel's movnti fill loop, not the host
 # tests' plain one; -mgeneral-regs-only: the mm code compiled as the kernel's.
 HOST_TOOLS += numaboot-hostbench
 numaboot-hostbench_SRCS := tools/hostbench.c tools/hostbench_node.c tools/hostbench_run.c \
-	mm/memmap_init.c mm/buddy.c mm/verify.c mm/memblock.c
+	tools/hostbench_host.c mm/request.c mm/memmap_init.c mm/buddy.c mm/verify.c mm/memblock.c
 numaboot-hostbench_CFLAGS := -DNUMABOOT_HOST_KERNEL_STORES -mgeneral-regs-only -pthread
 $(BUILD)/numaboot-hostbench: tools/hostbench.h mm/internal.h

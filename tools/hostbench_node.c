@@ -172,6 +172,26 @@ uint64_t hb_memmap_bytes(const struct hb_layout *l)
 	return l->sections * SECTION_MEMMAP_BYTES;
 }
 
+/* The node's DRAM request, as mm/setup.c builds it: its chunks in chunk
+ * order and the pfns they cover. */
+static int node_request(struct hb_node *n)
+{
+	struct meminit_request *r = &n->req;
+	uint32_t nchunks = n->lay->nchunks;
+
+	*r = (struct meminit_request){ .node = &n->node, .kind = MEMINIT_KIND_DRAM,
+				       .nchunks = nchunks };
+	r->chunks = calloc(nchunks, sizeof(*r->chunks));
+	r->results = calloc(nchunks, sizeof(*r->results));
+	r->done = calloc(nchunks, 1);
+	if (!r->chunks || !r->results || !r->done || hb_node_reset(n) ||
+	    memmap_node_chunks(&n->node, r->chunks, nchunks) != nchunks)
+		return -1;
+	for (uint32_t c = 0; c < nchunks; c++)
+		r->pages += r->chunks[c].end_pfn - r->chunks[c].start_pfn;
+	return 0;
+}
+
 /* Map the memmap (pfn 0 at a 2 MiB boundary) and allocate the tables. */
 int hb_node_map(struct hb_node *n, const struct hb_layout *l)
 {
@@ -193,12 +213,7 @@ int hb_node_map(struct hb_node *n, const struct hb_layout *l)
 	memmap_host_vmemmap = (struct page *)base;
 	n->pageblock_bytes = memmap_pageblock_bytes(l->start_pfn, l->end_pfn);
 	n->pageblock_mt = malloc(n->pageblock_bytes);
-	n->chunks = calloc(l->nchunks, sizeof(*n->chunks));
-	n->results = calloc(l->nchunks, sizeof(*n->results));
-	n->done = calloc(l->nchunks, 1);
-	if (!n->pageblock_mt || !n->chunks || !n->results || !n->done || hb_node_reset(n))
-		return -1;
-	return memmap_node_chunks(&n->node, n->chunks, l->nchunks) == l->nchunks ? 0 : -1;
+	return n->pageblock_mt ? node_request(n) : -1;
 }
 
 void hb_node_unmap(struct hb_node *n)
@@ -207,19 +222,20 @@ void hb_node_unmap(struct hb_node *n)
 		munmap(n->map, n->map_bytes);
 	memmap_host_vmemmap = NULL;
 	free(n->pageblock_mt);
-	free(n->chunks);
-	free(n->results);
-	free(n->done);
+	free(n->req.chunks);
+	free(n->req.results);
+	free(n->req.done);
 	memset(n, 0, sizeof(*n));
 }
 
-/* Before every init pass: empty lists, garbage pageblock bits, no chunk done. */
+/* Before every init pass: empty lists, garbage pageblock bits, the request
+ * reset (no chunk taken or done, nothing assigned). */
 int hb_node_reset(struct hb_node *n)
 {
 	const struct hb_layout *l = n->lay;
 
 	memset(n->pageblock_mt, 0xee, n->pageblock_bytes);
-	memset(n->done, 0, l->nchunks);
+	meminit_request_reset(&n->req);
 	return memmap_node_init(&n->node, 0, l->start_pfn, l->end_pfn, l->present, l->nr_present,
 				l->usable, l->nr_usable, memblock_node_usable_pages(&l->mb, 0),
 				memblock_node_reserved_pages(&l->mb, 0), n->pageblock_mt);

@@ -1,15 +1,14 @@
 /*
- * hostbench: one timed pass with pinned threads.  An init pass is the
- * kernel's chunk worker (mm/request.c take_chunk/run_chunk/splice_ready/
- * meminit_request_work): every thread takes the node's chunks from one
- * atomic counter, runs
- * memmap_init_range() on each, marks it done (release) and splices every
- * finished chunk that is next in chunk order under the splice lock.  A
+ * hostbench: one timed pass with pinned threads.  An init pass runs the
+ * kernel's own chunk worker: every thread calls meminit_request_work() of
+ * mm/request.c on the node's DRAM request, as each worker CPU does in the
+ * kernel's cross-call, so chunks come from the request's atomic counter,
+ * go through memmap_init_range() and are spliced in chunk order.  A
  * bandwidth pass writes the node's memmap (its present sections, 2 MiB
  * each) with one of the kernel's store loops (bw_store.h), each thread a
  * contiguous share of the sections, as mm/bandwidth.c gives each CPU a
- * slice.  Both time from the earliest thread start after a start barrier
- * to the latest thread end, as the kernel does.
+ * slice.  Both time (CLOCK_MONOTONIC) from the earliest thread start after
+ * a start barrier to the latest thread end, as the kernel does.
  *
  * Called by the main thread; the pass state lives on its stack.
  */
@@ -17,12 +16,12 @@
 #include <pthread.h>
 #include <sched.h>
 #include <stdlib.h>
-#include <time.h>
 #include "atomic.h"
 #include "bw_store.h"
 #include "hostbench.h"
 #include "kprintf.h"
-#include "spinlock.h"
+#include "meminit.h"
+#include "tsc.h"
 
 #define HB_BARRIER_TIMEOUT_NS	(10ULL * 1000 * 1000 * 1000)
 
@@ -34,10 +33,7 @@ struct hb_pass {
 	enum hb_store method;		/* (C) bandwidth pass */
 	uint32_t threads;		/* (C) */
 	uint32_t arrived;		/* (A) start barrier */
-	uint32_t next_chunk;		/* (A) next chunk to take */
-	uint32_t next_splice;		/* under splice_lock */
-	struct spinlock splice_lock;
-	uint32_t failures;		/* (A) chunks refused, barrier timeouts */
+	uint32_t failures;		/* (A) barrier timeouts */
 	uint64_t start_ns;		/* (A) min over threads */
 	uint64_t end_ns;		/* (A) max over threads */
 };
@@ -47,62 +43,6 @@ struct hb_thread {
 	uint32_t idx;
 	pthread_t tid;
 };
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
-/* splice_ready() of mm/request.c: the acquire load of done[] pairs with the
- * release store in run_chunk(). */
-static void splice_ready(struct hb_pass *p)
-{
-	struct hb_node *n = p->n;
-
-	spin_lock(&p->splice_lock);
-	while (p->next_splice < n->lay->nchunks &&
-	       __atomic_load_n(&n->done[p->next_splice], __ATOMIC_ACQUIRE)) {
-		memmap_splice_chunk(&n->node, &n->results[p->next_splice]);
-		p->next_splice++;
-	}
-	spin_unlock(&p->splice_lock);
-}
-
-static void run_chunk(struct hb_pass *p, uint32_t c)
-{
-	struct hb_node *n = p->n;
-
-	if (memmap_init_range(&n->node, n->chunks[c].start_pfn, n->chunks[c].end_pfn,
-			      &n->results[c]))
-		__atomic_fetch_add(&p->failures, 1, __ATOMIC_RELAXED);
-	__atomic_store_n(&n->done[c], 1, __ATOMIC_RELEASE);
-	splice_ready(p);
-}
-
-/* take_chunk() of mm/request.c: the next chunk, UINT32_MAX when none is left. */
-static uint32_t take_chunk(struct hb_pass *p, uint32_t limit)
-{
-	uint32_t c = __atomic_load_n(&p->next_chunk, __ATOMIC_RELAXED);
-
-	do {
-		if (c >= limit)
-			return UINT32_MAX;
-	} while (!__atomic_compare_exchange_n(&p->next_chunk, &c, c + 1, 0, __ATOMIC_RELAXED,
-					      __ATOMIC_RELAXED));
-	return c;
-}
-
-/* meminit_request_work() of mm/request.c. */
-static void work_node(struct hb_pass *p)
-{
-	uint32_t c;
-
-	while ((c = take_chunk(p, p->n->lay->nchunks)) != UINT32_MAX)
-		run_chunk(p, c);
-}
 
 /* Thread idx's share of the present sections, written with one loop. */
 static void bw_share(struct hb_pass *p, uint32_t idx)
@@ -131,6 +71,7 @@ static void *hb_worker(void *arg)
 	struct hb_pass *p = t->p;
 	uint64_t deadline = now_ns() + HB_BARRIER_TIMEOUT_NS;
 
+	hb_set_this_cpu(t->idx);
 	__atomic_fetch_add(&p->arrived, 1, __ATOMIC_ACQ_REL);
 	while (__atomic_load_n(&p->arrived, __ATOMIC_ACQUIRE) < p->threads)
 		if (now_ns() > deadline) {
@@ -139,7 +80,7 @@ static void *hb_worker(void *arg)
 		}
 	atomic_min_u64(&p->start_ns, now_ns());
 	if (p->init)
-		work_node(p);
+		meminit_request_work(&p->n->req);
 	else
 		bw_share(p, t->idx);
 	atomic_max_u64(&p->end_ns, now_ns());
@@ -167,7 +108,6 @@ static uint64_t run_pass(struct hb_pass *p, const struct hb_cpus *cpus)
 	uint32_t started = 0;
 
 	p->start_ns = UINT64_MAX;
-	p->splice_lock = (struct spinlock)SPINLOCK_INIT;
 	if (!p->threads || p->threads > HB_MAX_CPUS || !cpus->n)
 		return 0;
 	th = calloc(p->threads, sizeof(*th));
@@ -184,22 +124,28 @@ static uint64_t run_pass(struct hb_pass *p, const struct hb_cpus *cpus)
 		pthread_join(th[i].tid, NULL);
 	free(th);
 	if (p->failures || started < p->threads) {
-		kprintf("hostbench: pass failed (%u chunk or barrier failures)\n", p->failures);
+		kprintf("hostbench: pass failed (%u barrier timeouts)\n", p->failures);
 		return 0;
 	}
 	return p->end_ns > p->start_ns ? p->end_ns - p->start_ns : 1;
 }
 
+/* The request's logical CPUs 0..threads-1 take its chunks (pass thread i
+ * is logical CPU i, hostbench_host.c). */
 uint64_t hb_init_pass(struct hb_node *n, const struct hb_cpus *cpus, uint32_t threads)
 {
 	struct hb_pass p = { .n = n, .init = 1, .threads = threads };
+	struct meminit_request *r = &n->req;
 	uint64_t ns;
 
 	if (hb_node_reset(n))
 		return 0;
+	for (uint32_t i = 0; i < threads && i < SMP_MAX_CPUS; i++)
+		cpumask_set(&r->assigned, i);
 	ns = run_pass(&p, cpus);
-	if (ns && p.next_splice != n->lay->nchunks) {
-		kprintf("hostbench: %u of %u chunks spliced\n", p.next_splice, n->lay->nchunks);
+	if (ns && (r->failures || !meminit_request_complete(r))) {
+		kprintf("hostbench: %u of %u chunks spliced, %u refused\n", r->next_splice,
+			r->nchunks, r->failures);
 		return 0;
 	}
 	return ns;

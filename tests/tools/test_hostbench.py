@@ -1,6 +1,7 @@
 """tools/hostbench.py and build/numaboot-hostbench on a small node: two
-threads, the verifier and the checksum (never the timing), the refusal of a
-size the host cannot back, bad options.  Run from the repo root after
+threads, the verifier and the checksum (never the timing), the kernel's
+linked worker with more threads than CPUs, the refusal of a size the host
+cannot back, bad options.  Run from the repo root after
 `make all`."""
 import json
 import os
@@ -52,6 +53,20 @@ def test_two_threads_verify_and_equal_checksums(tmp_path):
         assert r["checksum"] == runs[0]["checksum"] == cold["checksum"]
         assert r["ns"] > 0 and set(r["bw"]) == {"plain", "nontemporal", "rep_stos"}
     assert "equal" in p.stdout and "PROJECTION (not a measurement)" in p.stdout
+
+
+def test_runs_the_kernels_worker_with_more_threads_than_cpus():
+    # the init pass is mm/request.c's meminit_request_work(), linked, not a copy
+    syms = subprocess.run(["nm", TOOL], capture_output=True, text=True, check=True).stdout
+    assert " T meminit_request_work\n" in syms
+    threads = os.cpu_count() + 1         # logical CPUs beyond the host's, sharing CPUs
+    p = subprocess.run([TOOL, "--ram-gib", "1", "--threads", f"1,{threads}", "--reps", "1"],
+                       capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0, p.stderr
+    runs = [json.loads(line) for line in p.stdout.splitlines()]
+    runs = [r for r in runs if r["kind"] == "hostbench"]
+    assert [r["threads"] for r in runs] == [1, threads] and runs[1]["cpus_shared"]
+    assert all(r["verified"] and r["checksum_equal"] for r in runs)
 
 
 def test_refuses_a_memmap_the_host_cannot_back():
