@@ -31,6 +31,7 @@ enum mm_memmap_loc {
 /*
  * A device-memory range of a node (persistent memory): ZONE_DEVICE pages,
  * never on a free list.  Described before any chunk runs; constant after.
+ * memmap_node_set_devices() states the rules (alignment, placement).
  */
 struct mm_device {
 	uint32_t id;			/* (C) device id (numa_pmem.id), written to its pages */
@@ -38,8 +39,25 @@ struct mm_device {
 	unsigned compound_order;	/* (C) 0 (4 KiB pages), 9 (2 MiB) or 18 (1 GiB) */
 	enum mm_memmap_loc memmap_loc;	/* (C) */
 	uint64_t altmap_pfns;		/* (C) MM_MEMMAP_DEVICE: pages at start_pfn that hold
-					 *     the memmap itself (not device-usable) */
+					 *     the memmap itself (not device-usable),
+					 *     memmap_device_altmap_pfns(); 0 for DRAM */
 };
+
+#define MM_NO_DEVICE		UINT32_MAX
+#define MM_DEVICE_ALIGN_PAGES	PAGEBLOCK_NR_PAGES	/* device ranges: 2 MiB aligned */
+/* Struct pages per compound device page that are distinct when the vmemmap
+ * is shared: the head's and the first tail's vmemmap 4 KiB pages (Linux's
+ * VMEMMAP_RESERVE_NR = 2). */
+#define MM_STRUCT_PAGES_PER_VMEMMAP_PAGE (PAGE_SIZE / sizeof(struct page))
+#define MM_COMPOUND_DISTINCT_PAGES	(2 * MM_STRUCT_PAGES_PER_VMEMMAP_PAGE)
+
+/* Whether a device's compound pages share their tail vmemmap pages: memmap
+ * in DRAM and compound pages (Linux does not share with an altmap either:
+ * vmemmap_can_optimize()). */
+static inline int mm_device_vmemmap_shared(const struct mm_device *d)
+{
+	return d->memmap_loc == MM_MEMMAP_DRAM && d->compound_order > 0;
+}
 
 /* One buddy free list: pfn-linked through struct page next_pfn/prev_pfn. */
 struct mm_free_list {
@@ -70,19 +88,24 @@ struct mm_node {
 	uint64_t early_reserved_pages;		/* (C) of those, held by memblock */
 	uint8_t *pageblock_mt;			/* (C) 4 bits per 2 MiB pageblock of the
 						 *     section-rounded span, memmap_pageblock_bytes() */
-	const struct mm_device *dev;		/* (C) device ranges, sorted, disjoint from present */
+	const struct mm_device *dev;		/* (C) device ranges, memmap_node_set_devices() */
 	uint32_t nr_dev;
 
 	struct spinlock lock;
 	struct mm_free_list free_area[MM_NR_ZONES][NR_ORDERS];	/* (L) */
-	uint64_t nr_free_pages;			/* (L) pages in all free blocks */
+	uint64_t nr_free_pages;			/* (L) pages in all free blocks (DRAM) */
 	uint64_t nr_allocated_pages;		/* (L) pages handed out by buddy_alloc_pages() */
-	uint32_t nr_chunks_spliced;		/* (L) */
+	uint32_t nr_chunks_spliced;		/* (L) chunks of any kind spliced */
+	uint32_t nr_device_chunks_spliced;	/* (L) of those, device chunks */
+	uint64_t nr_device_pages;		/* (L) device pfns initialized and spliced
+						 *     (altmap pages included) */
+	uint64_t nr_device_altmap_pages;	/* (L) of those, pages holding the memmap */
 };
 
 /*
  * What one chunk of the range initializer produced: its own free lists, in
- * pfn order, to be appended to the node's lists by memmap_splice_chunk().
+ * pfn order, to be appended to the node's lists by memmap_splice_chunk(),
+ * and its counts.
  * (W) every field: written only by the CPU that runs memmap_init_range() on
  * the chunk; read by whichever CPU publishes it, after the chunk's done
  * flag (release by the writer, acquire by the reader; mm/request.c).
@@ -91,9 +114,16 @@ struct memmap_chunk_result {
 	uint64_t start_pfn, end_pfn;
 	struct mm_free_list lists[MM_NR_ZONES][NR_ORDERS];
 	uint64_t tail_prev[MM_NR_ZONES][NR_ORDERS];	/* internal: prev of the unwritten tail */
-	uint64_t pages_initialized;
-	uint64_t free_pages;
-	uint64_t reserved_pages;
+	uint64_t pages_initialized;	/* pfns covered: end_pfn - start_pfn */
+	uint64_t free_pages;		/* DRAM pages put in free blocks */
+	uint64_t reserved_pages;	/* DRAM pfns in the reserved state */
+	uint32_t dev;			/* device chunk: index in node->dev[]; else MM_NO_DEVICE */
+	uint64_t device_pages;		/* device pfns (altmap pages included) */
+	uint64_t altmap_pages;		/* of those, pages holding the device's memmap */
+	uint64_t pages_written;		/* struct pages written */
+	uint64_t pages_aliased;		/* struct pages not written: their vmemmap page maps
+					 * a written one (shared compound tails);
+					 * written + aliased = pages_initialized */
 };
 
 /* ---- node description and layout (mm/memmap_init.c) ---------------------- */
@@ -124,6 +154,38 @@ int memmap_section_present(const struct mm_node *node, uint64_t sec);
  * total number of chunks (call with max 0 to size the array). */
 uint32_t memmap_node_chunks(const struct mm_node *node, struct mm_range *out, uint32_t max);
 
+/*
+ * Give the node its device ranges (after memmap_node_init(), before any chunk
+ * runs; dev is borrowed and must outlive the node; n == 0 removes them).
+ * Rules, each failure reported by kprintf naming the device: start < end,
+ * both 2 MiB aligned (MM_DEVICE_ALIGN_PAGES) and aligned to the compound page
+ * size; compound_order 0, 9 or 18; sorted and disjoint; inside the node's
+ * span; no memory section shared with a present (RAM) range, so DRAM chunks
+ * never hold device pages; memmap_loc DRAM with altmap_pfns 0, or DEVICE with
+ * altmap_pfns == memmap_device_altmap_pfns() and data pages left after it.
+ * Returns 0, or -1 with the node's devices unchanged.
+ */
+int memmap_node_set_devices(struct mm_node *node, const struct mm_device *dev, uint32_t n);
+
+/*
+ * Pages at the start of a device of [start_pfn, end_pfn) that hold its own
+ * memmap when it lives on the device (altmap): the struct pages of the whole
+ * range, 64 bytes per page, rounded up to 2 MiB and to the compound page size
+ * so that data pages start aligned.  May be >= the device size (then the
+ * memmap cannot live on it).
+ */
+uint64_t memmap_device_altmap_pfns(uint64_t start_pfn, uint64_t end_pfn, unsigned compound_order);
+
+/*
+ * Chunks of device dev (index in node->dev[]) in chunk (= splice) order: the
+ * device range cut at section boundaries.  A 1 GiB compound page spans 8
+ * chunks; each chunk writes the struct pages of its own pfns (with a shared
+ * vmemmap the chunk holding the head writes the 128 distinct ones, the others
+ * write none).  Writes up to max; returns the total count.
+ */
+uint32_t memmap_device_chunks(const struct mm_node *node, uint32_t dev, struct mm_range *out,
+			      uint32_t max);
+
 /* Migratetype of the pageblock holding pfn (node's bitmap). */
 unsigned memmap_pageblock_migratetype(const struct mm_node *node, uint64_t pfn);
 
@@ -133,18 +195,24 @@ unsigned memmap_pageblock_migratetype(const struct mm_node *node, uint64_t pfn);
  * Write every struct page in [start_pfn, end_pfn) exactly once in its final
  * state, set the range's pageblocks MOVABLE, and collect the free blocks into
  * res.  Any CPU, any number of chunks of the same node at once: touches only
- * the pages and pageblock bits of its range and *res.  The range must lie
- * inside the node's span and within one present section, and each end must be
+ * the pages and pageblock bits of its range and *res.  The range is either a
+ * DRAM chunk: inside the node's span and within one present section, each end
  * MAX_ORDER-aligned or the span's end (memmap_node_chunks() gives such
- * ranges).  Returns 0, or -1 (nothing written) when the range is invalid.
+ * ranges); or a device chunk: inside one device and one section, ends 2 MiB
+ * aligned (memmap_device_chunks()).  Device pfns get the ZONE_DEVICE state;
+ * struct pages whose vmemmap page is shared are not written (pages_aliased).
+ * Returns 0, or -1 (nothing written) when the range is invalid.
  */
 int memmap_init_range(const struct mm_node *node, uint64_t start_pfn, uint64_t end_pfn,
 		      struct memmap_chunk_result *res);
 
 /*
- * Append a chunk's lists to the node's free lists, under the node lock.
- * Splice a node's chunks in chunk order (any CPU) to get the deterministic
- * list order; other CPUs may allocate from the node meanwhile.
+ * Append a chunk's lists to the node's free lists and add its counts to the
+ * node's counters (free pages, device pages, chunks spliced), all in one
+ * critical section of the node lock: a reader holding the lock sees a chunk
+ * either entirely or not at all.  Splice a node's chunks in chunk order (any
+ * CPU) to get the deterministic list order; other CPUs may allocate from the
+ * node meanwhile.  DRAM and device chunks may be spliced in any interleaving.
  */
 void memmap_splice_chunk(struct mm_node *node, struct memmap_chunk_result *res);
 
@@ -172,18 +240,23 @@ int buddy_self_test(struct mm_node *node, void *(*phys_to_virt)(uint64_t phys));
 
 struct memmap_verify_result {
 	uint64_t errors;
-	uint64_t pages_checked;
-	uint64_t reserved_pages;
+	uint64_t pages_checked;		/* DRAM pfns of present sections in the span */
+	uint64_t reserved_pages;	/* DRAM pfns in the reserved state */
 	uint64_t free_pages;		/* pages in PG_buddy blocks (page walk) */
 	uint64_t allocated_pages;	/* usable pages in no free block */
 	uint64_t free_blocks;
+	uint64_t device_pages;		/* device pfns checked (altmap included) */
+	uint64_t altmap_pages;		/* of those, holding the device's memmap */
+	uint64_t compound_heads;	/* compound device pages */
+	uint64_t aliased_pages;		/* struct pages read through a shared vmemmap page */
 };
 
-/* Check every struct page of the node against the state derived from its
- * usable ranges and zone boundaries, and every free list.  Reports the first
- * few errors via kprintf ("verify: node N pfn 0x...: ...").  Returns 0 when
- * everything holds, -1 otherwise.  Caller holds no lock; the node must be
- * quiescent (no concurrent allocation). */
+/* Check every struct page of the node (DRAM and device) against the state
+ * derived from its usable ranges, zone boundaries and device descriptions,
+ * and every free list (no device page on one).  Reports the first few errors
+ * via kprintf ("verify: node N pfn 0x...: ...").  Returns 0 when everything
+ * holds, -1 otherwise.  Caller holds no lock; the node must be quiescent (no
+ * concurrent allocation) and every chunk of it, DRAM and device, spliced. */
 int memmap_verify(const struct mm_node *node, struct memmap_verify_result *res);
 
 /* 64-bit hash of the node's memmap (links excluded), pageblock bits and free

@@ -46,12 +46,18 @@
 /* "No page" in pfn-valued links and return values. */
 #define PFN_NONE		UINT64_MAX
 
-/* Zones, placed per node as Linux places them on x86_64. */
+/*
+ * Zones, placed per node as Linux places them on x86_64.  The buddy
+ * allocator's free lists exist for the first MM_NR_ZONES zones only;
+ * ZONE_DEVICE pages (persistent memory) are never on a free list.
+ */
 enum mm_zone {
 	ZONE_DMA	= 0,	/* [0, 16 MiB) */
 	ZONE_DMA32	= 1,	/* [16 MiB, 4 GiB) */
 	ZONE_NORMAL	= 2,	/* [4 GiB, ...) */
-	MM_NR_ZONES	= 3,
+	MM_NR_ZONES	= 3,	/* zones with free lists */
+	ZONE_DEVICE	= 3,	/* device memory, wherever it lies (not a pfn range) */
+	MM_NR_PAGE_ZONES = 4,	/* zone ids a page may carry */
 };
 #define ZONE_DMA32_START_PFN	((16ULL << 20) >> PAGE_SHIFT)
 #define ZONE_NORMAL_START_PFN	((4ULL << 30) >> PAGE_SHIFT)
@@ -71,7 +77,10 @@ enum mm_migratetype {
  */
 #define PG_reserved		(1ULL << 0)	/* not for the buddy allocator */
 #define PG_buddy		(1ULL << 1)	/* head of a free buddy block */
-#define PG_head			(1ULL << 2)	/* compound head (unused at boot) */
+#define PG_head			(1ULL << 2)	/* head of a compound device page */
+#define PG_vmemmap_self_hosted	(1ULL << 3)	/* device page holding the device's own
+						 * memmap (altmap), as Linux's flag of
+						 * that name for memmap_on_memory */
 #define PG_FLAGS_MASK		0xffULL
 #define PAGE_NODE_SHIFT		54
 #define PAGE_NODE_BITS		10
@@ -81,7 +90,9 @@ enum mm_migratetype {
 
 /*
  * The page descriptor.  Lock letters: (I) written by the range initializer
- * only, (L) node lock, (O) owner of an allocated page.
+ * only, (L) node lock, (O) owner of an allocated page.  Device (ZONE_DEVICE)
+ * pages are (I) throughout: private holds the device id, and a compound
+ * tail's compound_head the pfn of its head (docs/mm.md, "Device pages").
  */
 struct page {
 	uint64_t flags;		/* (L) PG_* | zone | node */
@@ -93,11 +104,16 @@ struct page {
 	uint32_t _unused;	/* zero */
 	uint64_t private;	/* (O) owner's; 0 at init */
 	uint64_t mapping;	/* (O) owner's; 0 at init */
-	uint64_t index;		/* (O) owner's; 0 at init */
+	union {
+		uint64_t index;		/* (O) owner's; 0 at init */
+		uint64_t compound_head;	/* (I) device compound tail: its head's pfn */
+	};
 };
 _Static_assert(sizeof(struct page) == 64, "struct page must be 64 bytes");
 _Static_assert(offsetof(struct page, next_pfn) == 16, "link fields at 16..31");
 _Static_assert(offsetof(struct page, prev_pfn) == 24, "link fields at 16..31");
+_Static_assert(offsetof(struct page, compound_head) == 56, "compound_head aliases index");
+_Static_assert(MM_NR_PAGE_ZONES <= (1 << PAGE_ZONE_BITS), "zone ids fit the 2-bit zone field");
 _Static_assert(SECTION_MEMMAP_BYTES == (2ULL << 20), "a section's memmap is one 2 MiB page");
 _Static_assert(PFN_SECTION_SHIFT >= MAX_ORDER, "a max-order block never crosses a section");
 

@@ -123,14 +123,20 @@ unsigned memmap_pageblock_migratetype(const struct mm_node *node, uint64_t pfn)
 	return (node->pageblock_mt[idx / 2] >> ((idx & 1) * 4)) & 0xf;
 }
 
+/* A bitmap byte holds two pageblocks, and two device chunks may each own one
+ * of them (devices are 2 MiB aligned): update the byte atomically. */
 static void set_pageblocks_movable(const struct mm_node *node, uint64_t start, uint64_t end)
 {
 	for (uint64_t pfn = start & ~(PAGEBLOCK_NR_PAGES - 1); pfn < end; pfn += PAGEBLOCK_NR_PAGES) {
 		uint64_t idx = (pfn - mm_pageblock_origin(node)) >> PAGEBLOCK_ORDER;
 		uint8_t *b = &node->pageblock_mt[idx / 2];
 		unsigned shift = (idx & 1) * 4;
+		uint8_t old = __atomic_load_n(b, __ATOMIC_RELAXED), new;
 
-		*b = (uint8_t)((*b & ~(0xf << shift)) | (MIGRATE_MOVABLE << shift));
+		do
+			new = (uint8_t)((old & ~(0xf << shift)) | (MIGRATE_MOVABLE << shift));
+		while (!__atomic_compare_exchange_n(b, &old, new, 0, __ATOMIC_RELAXED,
+						    __ATOMIC_RELAXED));
 	}
 }
 
@@ -138,6 +144,8 @@ static int chunk_valid(const struct mm_node *node, uint64_t s, uint64_t e)
 {
 	if (s >= e || s < node->start_pfn || e > node->end_pfn)
 		return 0;
+	if (mm_device_chunk_valid(node, s, e))
+		return 1;
 	if (pfn_to_section_nr(s) != pfn_to_section_nr(e - 1) ||
 	    !memmap_section_present(node, pfn_to_section_nr(s)))
 		return 0;
@@ -148,7 +156,7 @@ static int chunk_valid(const struct mm_node *node, uint64_t s, uint64_t e)
 
 static void result_reset(struct memmap_chunk_result *res, uint64_t s, uint64_t e)
 {
-	*res = (struct memmap_chunk_result){ .start_pfn = s, .end_pfn = e };
+	*res = (struct memmap_chunk_result){ .start_pfn = s, .end_pfn = e, .dev = MM_NO_DEVICE };
 	for (unsigned z = 0; z < MM_NR_ZONES; z++)
 		for (unsigned o = 0; o < NR_ORDERS; o++) {
 			res->lists[z][o] = (struct mm_free_list){ PFN_NONE, PFN_NONE, 0 };
@@ -212,7 +220,7 @@ static void init_free_zone_run(const struct mm_node *node, struct memmap_chunk_r
 		unsigned order = block_order(s, e);
 
 		chunk_add_block(node, res, zone, order, s);
-		mm_fill_pages(s + 1, (1ULL << order) - 1, tail_flags, 0);
+		mm_fill_pages(s + 1, (1ULL << order) - 1, tail_flags, 0, 0, 0);
 		s += 1ULL << order;
 	}
 }
@@ -235,7 +243,8 @@ static void init_reserved_run(const struct mm_node *node, struct memmap_chunk_re
 	while (s < e) {
 		uint64_t zend = mm_min(e, mm_zone_end(s));
 
-		mm_fill_pages(s, zend - s, page_flags_make(PG_reserved, mm_zone_of(s), node->nid), 1);
+		mm_fill_pages(s, zend - s, page_flags_make(PG_reserved, mm_zone_of(s), node->nid), 1,
+			      0, 0);
 		s = zend;
 	}
 }
@@ -251,10 +260,36 @@ static uint64_t free_run_end(const struct mm_node *node, uint32_t i)
 	return end;
 }
 
+/* Write the run of one kind starting at pfn (< end): a device run, a free
+ * run, or a reserved run up to the next usable or device pfn.  Returns the
+ * run's end.  *i is the usable range cursor. */
+static uint64_t init_run(const struct mm_node *node, struct memmap_chunk_result *res,
+			 uint64_t pfn, uint64_t end, uint32_t *i)
+{
+	uint32_t d = mm_device_at(node, pfn);
+	uint64_t next;
+
+	if (d != MM_NO_DEVICE) {
+		next = mm_min(node->dev[d].end_pfn, end);
+		mm_init_device_run(node, d, res, pfn, next);
+		return next;
+	}
+	while (*i < node->nr_usable && node->usable[*i].end_pfn <= pfn)
+		(*i)++;
+	if (*i < node->nr_usable && node->usable[*i].start_pfn <= pfn) {
+		next = mm_min(free_run_end(node, *i), end);
+		init_free_run(node, res, pfn, next);
+		return next;
+	}
+	next = *i < node->nr_usable ? mm_min(node->usable[*i].start_pfn, end) : end;
+	next = mm_min(next, mm_next_device_start(node, pfn));
+	init_reserved_run(node, res, pfn, next);
+	return next;
+}
+
 int memmap_init_range(const struct mm_node *node, uint64_t start_pfn, uint64_t end_pfn,
 		      struct memmap_chunk_result *res)
 {
-	uint64_t pfn = start_pfn;
 	uint32_t i = 0;
 
 	if (!chunk_valid(node, start_pfn, end_pfn)) {
@@ -263,25 +298,13 @@ int memmap_init_range(const struct mm_node *node, uint64_t start_pfn, uint64_t e
 		return -1;
 	}
 	result_reset(res, start_pfn, end_pfn);
-	while (pfn < end_pfn) {
-		uint64_t next;
-
-		while (i < node->nr_usable && node->usable[i].end_pfn <= pfn)
-			i++;
-		if (i < node->nr_usable && node->usable[i].start_pfn <= pfn) {
-			next = mm_min(free_run_end(node, i), end_pfn);
-			init_free_run(node, res, pfn, next);
-		} else {
-			next = i < node->nr_usable ? mm_min(node->usable[i].start_pfn, end_pfn)
-						   : end_pfn;
-			init_reserved_run(node, res, pfn, next);
-		}
-		pfn = next;
-	}
+	for (uint64_t pfn = start_pfn; pfn < end_pfn;)
+		pfn = init_run(node, res, pfn, end_pfn, &i);
 	chunk_finish_lists(node, res);
 	mm_fill_fence();	/* the pages are complete before the caller publishes them */
 	set_pageblocks_movable(node, start_pfn, end_pfn);
 	res->pages_initialized = end_pfn - start_pfn;
+	res->pages_written = res->pages_initialized - res->pages_aliased;
 	return 0;
 }
 
@@ -306,6 +329,9 @@ void memmap_splice_chunk(struct mm_node *node, struct memmap_chunk_result *res)
 			n->nr_free += c->nr_free;
 		}
 	node->nr_free_pages += res->free_pages;
+	node->nr_device_pages += res->device_pages;
+	node->nr_device_altmap_pages += res->altmap_pages;
+	node->nr_device_chunks_spliced += res->dev != MM_NO_DEVICE;
 	node->nr_chunks_spliced++;
 	spin_unlock_irqrestore(&node->lock, irq);
 }

@@ -9,6 +9,7 @@
  * nothing but their result.  Definitions: docs/mm.md.
  */
 #include <stdarg.h>
+#include "kstring.h"
 #include "mm.h"
 #include "kprintf.h"
 
@@ -164,6 +165,93 @@ static void walk_pages(struct vctx *v, uint64_t s, uint64_t e, uint64_t *block_e
 	}
 }
 
+/* ---- device pages ------------------------------------------------------------ */
+
+/* Whether pfn lies in one of the node's device ranges. */
+static int is_device_pfn(const struct mm_node *node, uint64_t pfn)
+{
+	for (uint32_t d = 0; d < node->nr_dev; d++)
+		if (pfn >= node->dev[d].start_pfn && pfn < node->dev[d].end_pfn)
+			return 1;
+	return 0;
+}
+
+/* The state a device page must have, derived from the description alone. */
+static struct page device_page_expected(const struct mm_node *node, const struct mm_device *d,
+					uint64_t pfn, int *tail)
+{
+	uint64_t size = 1ULL << d->compound_order, head = pfn & ~(size - 1);
+	struct page p = {
+		.flags = (1ULL << 0) | (3ULL << 52) | ((uint64_t)node->nid << 54),
+		.refcount = 1, .mapcount = -1, .next_pfn = UINT64_MAX, .prev_pfn = UINT64_MAX,
+		.private = d->id,
+	};
+
+	*tail = 0;
+	if (pfn < d->start_pfn + d->altmap_pfns) {
+		p.flags |= 1ULL << 3;			/* PG_vmemmap_self_hosted */
+	} else if (size > 1 && pfn == head) {
+		p.flags |= 1ULL << 2;			/* PG_head */
+		p.order = d->compound_order;
+	} else if (size > 1) {
+		p.refcount = 0;
+		p.index = head;				/* compound_head */
+		*tail = 1;
+	}
+	return p;
+}
+
+static void verr_device_page(struct vctx *v, uint64_t pfn, const struct page *p,
+			     const struct page *want, int aliased)
+{
+	verr(v, pfn, "device page%s: flags 0x%llx refcount %d order %u private 0x%llx head 0x%llx, want 0x%llx %d %u 0x%llx 0x%llx",
+	     aliased ? " (through a shared vmemmap page)" : "", (unsigned long long)p->flags,
+	     p->refcount, p->order, (unsigned long long)p->private, (unsigned long long)p->index,
+	     (unsigned long long)want->flags, want->refcount, want->order,
+	     (unsigned long long)want->private, (unsigned long long)want->index);
+}
+
+/* Every page of one device: its state, and each pageblock MOVABLE. */
+static void walk_device(struct vctx *v, const struct mm_device *d)
+{
+	uint64_t size = 1ULL << d->compound_order;
+	int shared = d->memmap_loc == MM_MEMMAP_DRAM && size > 1;
+
+	for (uint64_t pfn = d->start_pfn; pfn < d->end_pfn; pfn++) {
+		int tail, aliased = shared && (pfn & (size - 1)) >= 128;
+		struct page want = device_page_expected(v->node, d, pfn, &tail);
+		const struct page *p = pfn_to_page(pfn);
+
+		if (memcmp(p, &want, sizeof(want)))
+			verr_device_page(v, pfn, p, &want, aliased);
+		v->res->device_pages++;
+		v->res->altmap_pages += pfn < d->start_pfn + d->altmap_pfns;
+		v->res->compound_heads += !!(want.flags & (1ULL << 2));
+		v->res->aliased_pages += aliased;
+		if ((pfn & 511) == 0 && pageblock_mt(v->node, pfn) != MIGRATE_MOVABLE)
+			verr(v, pfn, "device pageblock migratetype %u", pageblock_mt(v->node, pfn));
+	}
+}
+
+static void check_device_totals(struct vctx *v)
+{
+	const struct mm_node *node = v->node;
+	uint64_t pages = 0, altmap = 0;
+
+	for (uint32_t d = 0; d < node->nr_dev; d++) {
+		pages += node->dev[d].end_pfn - node->dev[d].start_pfn;
+		altmap += node->dev[d].altmap_pfns;
+	}
+	if (pages != node->nr_device_pages || pages != v->res->device_pages)
+		verr(v, 0, "device pages: described %llu, page walk %llu, counter %llu",
+		     (unsigned long long)pages, (unsigned long long)v->res->device_pages,
+		     (unsigned long long)node->nr_device_pages);
+	if (altmap != node->nr_device_altmap_pages || altmap != v->res->altmap_pages)
+		verr(v, 0, "altmap pages: described %llu, page walk %llu, counter %llu",
+		     (unsigned long long)altmap, (unsigned long long)v->res->altmap_pages,
+		     (unsigned long long)node->nr_device_altmap_pages);
+}
+
 static void walk_list(struct vctx *v, unsigned zone, unsigned order)
 {
 	const struct mm_free_list *l = &v->node->free_area[zone][order];
@@ -175,6 +263,10 @@ static void walk_list(struct vctx *v, unsigned zone, unsigned order)
 		if (n >= l->nr_free) {
 			verr(v, cur, "list (zone %u, order %u) longer than nr_free %llu", zone, order,
 			     (unsigned long long)l->nr_free);
+			return;
+		}
+		if (is_device_pfn(v->node, cur)) {
+			verr(v, cur, "device page on free list (zone %u, order %u)", zone, order);
 			return;
 		}
 		if (!has_page(v->node, cur)) {
@@ -241,10 +333,13 @@ int memmap_verify(const struct mm_node *node, struct memmap_verify_result *res)
 			walk_pages(&v, s, e, &block_end);
 		s = e;
 	}
+	for (uint32_t d = 0; d < node->nr_dev; d++)
+		walk_device(&v, &node->dev[d]);
 	for (unsigned z = 0; z < MM_NR_ZONES; z++)
 		for (unsigned o = 0; o <= MAX_ORDER; o++)
 			walk_list(&v, z, o);
 	check_totals(&v);
+	check_device_totals(&v);
 	if (res->errors > VERIFY_MAX_REPORTS)
 		kprintf("verify: node %u: %llu errors in all\n", node->nid,
 			(unsigned long long)res->errors);
@@ -295,6 +390,27 @@ static void checksum_pages(const struct mm_node *node, uint64_t s, uint64_t e, u
 	}
 }
 
+/* Every device page in pfn order, each device prefixed by its description,
+ * pageblock bits at each pageblock start, and the device counters. */
+static uint64_t checksum_devices(const struct mm_node *node)
+{
+	uint64_t h = 0x646576696365ULL;
+
+	for (uint32_t d = 0; d < node->nr_dev; d++) {
+		const struct mm_device *dev = &node->dev[d];
+		uint64_t heads = 0;	/* PG_buddy heads: none on a sane device */
+
+		h = hash_word(h, dev->start_pfn);
+		h = hash_word(h, dev->end_pfn ^ ((uint64_t)dev->id << 32));
+		h = hash_word(h, dev->compound_order | ((uint64_t)dev->memmap_loc << 8));
+		h = hash_word(h, dev->altmap_pfns);
+		checksum_pages(node, dev->start_pfn, dev->end_pfn, &h, &heads);
+		h = hash_word(h, heads);
+	}
+	h = hash_word(h, node->nr_device_pages);
+	return hash_word(h, node->nr_device_altmap_pages);
+}
+
 /* The free lists as a multiset (sum of block hashes: list order drops out). */
 static uint64_t checksum_lists(const struct mm_node *node)
 {
@@ -334,5 +450,7 @@ uint64_t memmap_checksum(const struct mm_node *node)
 	h = hash_word(h, checksum_lists(node));
 	h = hash_word(h, node->nr_free_pages);
 	h = hash_word(h, node->nr_allocated_pages);
+	if (node->nr_dev)	/* DRAM-only nodes keep their checksum */
+		h = hash_word(h, checksum_devices(node));
 	return mix64(hash_word(h, node->nid));
 }

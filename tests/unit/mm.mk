@@ -1,5 +1,5 @@
 # Host unit tests of mm/: range initializer, buddy allocator, memblock.
-MM_CORE_SRCS := mm/memmap_init.c mm/buddy.c mm/verify.c mm/memblock.c
+MM_CORE_SRCS := mm/memmap_init.c mm/memmap_device.c mm/buddy.c mm/verify.c mm/memblock.c
 
 UNIT_TESTS += test_memmap test_buddy test_memblock
 test_memmap_SRCS := tests/unit/test_memmap.c $(MM_CORE_SRCS)
