@@ -201,14 +201,22 @@ static struct page device_page_expected(const struct mm_node *node, const struct
 	return p;
 }
 
+/* Report the first field of a device page that differs from want. */
 static void verr_device_page(struct vctx *v, uint64_t pfn, const struct page *p,
 			     const struct page *want, int aliased)
 {
-	verr(v, pfn, "device page%s: flags 0x%llx refcount %d order %u private 0x%llx head 0x%llx, want 0x%llx %d %u 0x%llx 0x%llx",
-	     aliased ? " (through a shared vmemmap page)" : "", (unsigned long long)p->flags,
-	     p->refcount, p->order, (unsigned long long)p->private, (unsigned long long)p->index,
-	     (unsigned long long)want->flags, want->refcount, want->order,
-	     (unsigned long long)want->private, (unsigned long long)want->index);
+	static const char *const names[8] = {
+		"flags", "refcount/mapcount", "next_pfn", "prev_pfn", "order", "private",
+		"mapping", "compound_head/index",
+	};
+	const uint64_t *got = (const uint64_t *)p, *exp = (const uint64_t *)want;
+	unsigned w = 0;
+
+	while (w < 7 && got[w] == exp[w])
+		w++;
+	verr(v, pfn, "device page%s: %s 0x%llx, want 0x%llx",
+	     aliased ? " (via shared vmemmap)" : "", names[w], (unsigned long long)got[w],
+	     (unsigned long long)exp[w]);
 }
 
 /* Every page of one device: its state, and each pageblock MOVABLE. */

@@ -1,13 +1,15 @@
-# Host unit tests of mm/: range initializer, buddy allocator, memblock.
+# Host unit tests of mm/: range initializer, device pages, buddy allocator, memblock.
 MM_CORE_SRCS := mm/memmap_init.c mm/memmap_device.c mm/buddy.c mm/verify.c mm/memblock.c
 
-UNIT_TESTS += test_memmap test_buddy test_memblock
+UNIT_TESTS += test_memmap test_buddy test_memblock test_device
 test_memmap_SRCS := tests/unit/test_memmap.c $(MM_CORE_SRCS)
 test_memmap_CFLAGS := -pthread
 test_buddy_SRCS := tests/unit/test_buddy.c $(MM_CORE_SRCS)
 test_buddy_CFLAGS := -pthread
 test_memblock_SRCS := tests/unit/test_memblock.c $(MM_CORE_SRCS)
+test_device_SRCS := tests/unit/test_device.c $(MM_CORE_SRCS)
+test_device_CFLAGS := -pthread
 
 # test_buddy.c includes the fake machine from test_memmap.c.
 $(BUILD)/unit/test_buddy: tests/unit/test_memmap.c mm/internal.h
-$(BUILD)/unit/test_memmap $(BUILD)/unit/test_memblock: mm/internal.h
+$(BUILD)/unit/test_memmap $(BUILD)/unit/test_memblock $(BUILD)/unit/test_device: mm/internal.h
