@@ -81,6 +81,24 @@ struct mm_node_plan {
 	uint32_t first_worker;			/* (C) lowest CPU of workers */
 };
 
+/* How persistent memory gets its memmap (options pmem_memmap, pmem_compound). */
+struct mm_device_config {
+	enum mm_memmap_loc memmap_loc;	/* DRAM of the device's node, or the device (altmap) */
+	unsigned compound_order;	/* 0 (4 KiB), 9 (2 MiB) or 18 (1 GiB) */
+};
+
+/* Every node's device ranges (mm/setup_device.c); node nid's are
+ * dev[first[nid] .. first[nid] + count[nid]), sorted. */
+struct mm_devices {
+	struct mm_device dev[NUMA_MAX_PMEM];
+	uint32_t ndev;
+	uint32_t first[NUMA_MAX_NODES], count[NUMA_MAX_NODES];
+	uint8_t *pageblock_mt[NUMA_MAX_NODES];	/* device-only nodes' bitmaps */
+	uint64_t memmap_dram_bytes;	/* DRAM backing device memmaps (distinct pages only) */
+	uint64_t memmap_device_bytes;	/* device pages backing their own memmap (altmap) */
+	uint64_t table_bytes;		/* page-table pages of the device vmemmap */
+};
+
 struct mm_state {
 	struct memblock mb;
 	struct memblock_region mem_regions[MM_MEMBLOCK_REGIONS];
@@ -92,6 +110,7 @@ struct mm_state {
 	uint64_t sections_mapped;		/* vmemmap 2 MiB pages mapped */
 	uint64_t early_alloc_bytes;		/* memblock allocations for the memmap & plans */
 	bool workers_planned;			/* (B) mm_plan_workers() ran */
+	struct mm_devices devs;			/* (C) persistent memory per node */
 };
 
 /* What a boot asks of meminit (kernel_main fills it from the options). */
@@ -161,10 +180,20 @@ struct meminit_results {
 
 /* ---- setup and plan (boot CPU) --------------------------------------------- */
 
-/* Build memblock, map the vmemmap with node-local memory, describe every
- * node and allocate its requests.  Returns 0, or -1 (reported) when memory
- * for the memmap is short.  Boot CPU, once. */
-int mm_setup(const struct boot_info *bi, const struct numa_topology *numa, struct mm_state *mm);
+/* Build memblock, map the vmemmap with node-local memory (device memmaps as
+ * dcfg says), describe every node and allocate its requests.  Returns 0, or
+ * -1 (reported) when memory for the memmap is short.  Boot CPU, once. */
+int mm_setup(const struct boot_info *bi, const struct numa_topology *numa,
+	     const struct mm_device_config *dcfg, struct mm_state *mm);
+
+/* mm/setup_device.c, called by mm_setup(): each node's device ranges from
+ * numa->pmem (bad ones reported and skipped), node spans grown to cover
+ * them, device memmaps mapped; before memblock_freeze(). */
+int mm_setup_devices(struct mm_state *mm, const struct numa_topology *numa,
+		     const struct mm_device_config *dcfg);
+/* After each node's memmap_node_init(): give it its devices (device-only
+ * nodes get their node description here). */
+int mm_describe_devices(struct mm_state *mm);
 
 /* After SMP bring-up: each node's worker set (its own online CPUs plus
  * those of memory-less nodes that help it; a CPU-less node takes its

@@ -16,6 +16,8 @@
 enum fault_kind { FAULT_NONE, FAULT_PF, FAULT_UD, FAULT_GP, FAULT_DE };
 enum fault_where { FAULT_ON_BSP, FAULT_ON_AP };
 enum exit_how { EXIT_HOW_AUTO, EXIT_HOW_RESET, EXIT_HOW_HALT };
+enum pmem_memmap { PMEM_MEMMAP_DRAM, PMEM_MEMMAP_DEVICE };
+enum pmem_compound { PMEM_COMPOUND_4K, PMEM_COMPOUND_2M, PMEM_COMPOUND_1G };
 
 struct options {
 	uint32_t meminit;		/* enum meminit_mode */
@@ -34,6 +36,8 @@ struct options {
 	bool x2apic;			/* allow x2APIC mode */
 	uint32_t exit_how;		/* enum exit_how */
 	uint64_t exit_delay_s;		/* keep the report on screen before a real machine powers off */
+	uint32_t pmem_memmap;		/* enum pmem_memmap: where persistent memory's memmap lives */
+	uint32_t pmem_compound;		/* enum pmem_compound: persistent memory's page size */
 };
 
 void options_defaults(struct options *o);

@@ -1,7 +1,7 @@
 /*
  * Kernel page tables (arch/x86_64/paging.c): an identity map of all RAM
- * and MMIO the memory map and framebuffer describe, plus 2 MiB mappings
- * added later (the vmemmap).  Page-table pages come from the early heap
+ * and MMIO the memory map and framebuffer describe, plus 2 MiB and 4 KiB
+ * mappings added later (the vmemmap, per-CPU areas).  Page-table pages come from the early heap
  * boot/ reserved below 4 GiB, so the PML4 is reachable from the AP
  * trampoline's 32-bit CR3 load.
  */
@@ -29,6 +29,20 @@ int paging_map_2m(uint64_t va, uint64_t pa);
  * Same rules and return values as paging_map_2m(); a va inside a large
  * page is refused. */
 int paging_map_4k(uint64_t va, uint64_t pa);
+/*
+ * Where page-table pages for a mapping come from when the early heap (sized
+ * for the identity map and the DRAM vmemmap) is not the place: e.g. memblock
+ * for the device memmaps.  alloc_page returns an identity-mapped page's
+ * physical address or 0; paging zeroes it.
+ */
+struct paging_table_src {
+	uint64_t (*alloc_page)(void *ctx);
+	void *ctx;
+};
+/* paging_map_2m() / paging_map_4k() taking new page-table pages from src
+ * (NULL: the early heap).  Same rules and return values. */
+int paging_map_2m_from(uint64_t va, uint64_t pa, const struct paging_table_src *src);
+int paging_map_4k_from(uint64_t va, uint64_t pa, const struct paging_table_src *src);
 /* Physical address of the PML4 (for the AP trampoline). */
 uint64_t paging_root(void);
 

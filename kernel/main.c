@@ -132,8 +132,22 @@ static int run_meminit(void)
 	return err;
 }
 
+/* The persistent-memory options as mm/ takes them. */
+static struct mm_device_config device_config(const struct options *o)
+{
+	static const unsigned order[] = { [PMEM_COMPOUND_4K] = 0, [PMEM_COMPOUND_2M] = 9,
+					  [PMEM_COMPOUND_1G] = 18 };
+
+	return (struct mm_device_config){
+		.memmap_loc = o->pmem_memmap == PMEM_MEMMAP_DEVICE ? MM_MEMMAP_DEVICE : MM_MEMMAP_DRAM,
+		.compound_order = order[o->pmem_compound],
+	};
+}
+
 void kernel_main(const struct boot_info *bi)
 {
+	struct mm_device_config dcfg;
+
 	irq_disable();
 	pic_mask_all();
 	exit_init(bi);
@@ -169,7 +183,8 @@ void kernel_main(const struct boot_info *bi)
 		fault_on_ap(opts.fault);
 	else if (opts.fault != FAULT_NONE)
 		deliberate_fault(opts.fault);
-	if (mm_setup(bi, &machine.numa, &mm))
+	dcfg = device_config(&opts);
+	if (mm_setup(bi, &machine.numa, &dcfg, &mm))
 		finish(EXIT_CHECK_FAIL);
 	mm_plan_workers(&mm, &machine.numa);
 	if (run_meminit())

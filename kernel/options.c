@@ -22,6 +22,8 @@ struct opt_desc {
 static const char *const fault_words[] = { "none", "pf", "ud", "gp", "de", NULL };
 static const char *const fault_cpu_words[] = { "bsp", "ap", NULL };
 static const char *const exit_words[] = { "auto", "reset", "halt", NULL };
+static const char *const pmem_memmap_words[] = { "dram", "device", NULL };
+static const char *const pmem_compound_words[] = { "4k", "2m", "1g", NULL };
 
 #define OFF(f) offsetof(struct options, f)
 static const struct opt_desc opt_table[] = {
@@ -41,6 +43,8 @@ static const struct opt_desc opt_table[] = {
 	{ "x2apic", OPT_BOOL, OFF(x2apic), NULL, 0, 0 },
 	{ "exit", OPT_WORD, OFF(exit_how), exit_words, 0, 0 },
 	{ "exit_delay_s", OPT_U64, OFF(exit_delay_s), NULL, 0, 3600 },
+	{ "pmem_memmap", OPT_WORD, OFF(pmem_memmap), pmem_memmap_words, 0, 0 },
+	{ "pmem_compound", OPT_WORD, OFF(pmem_compound), pmem_compound_words, 0, 0 },
 };
 #define NOPTS (sizeof(opt_table) / sizeof(opt_table[0]))
 

@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include "kprintf.h"
 #include "kstring.h"
+#include "internal.h"
 #include "meminit.h"
 #include "paging.h"
 
@@ -46,8 +47,13 @@ static int init_memblock(const struct boot_info *bi, const struct numa_topology 
 	return 0;
 }
 
+int mm_section_mapped(uint64_t sec)
+{
+	return !!(section_mapped[sec / 8] & (1u << (sec % 8)));
+}
+
 /* Node-local memory for a node's own structures, else the nearest node's. */
-static uint64_t alloc_near(struct mm_state *mm, uint32_t nid, uint64_t size, uint64_t align)
+uint64_t mm_alloc_near(struct mm_state *mm, uint32_t nid, uint64_t size, uint64_t align)
 {
 	uint64_t pa = memblock_alloc_exact_nid(&mm->mb, nid, size, align);
 
@@ -64,7 +70,7 @@ static int map_section(struct mm_state *mm, uint32_t nid, uint64_t sec)
 
 	if (section_mapped[sec / 8] & (1u << (sec % 8)))
 		return 0;
-	pa = alloc_near(mm, nid, SECTION_MEMMAP_BYTES, SECTION_MEMMAP_BYTES);
+	pa = mm_alloc_near(mm, nid, SECTION_MEMMAP_BYTES, SECTION_MEMMAP_BYTES);
 	if (!pa || paging_map_2m(section_memmap_vaddr(sec), pa)) {
 		kprintf("mm: node %u: cannot back the memmap of section %llu\n", nid,
 			(unsigned long long)sec);
@@ -114,9 +120,9 @@ static int plan_node(struct mm_state *mm, const struct numa_topology *numa, uint
  * the freeze. */
 static int alloc_request_tables(struct mm_state *mm, uint32_t nid, struct meminit_request *r)
 {
-	uint64_t pa_chunks = alloc_near(mm, nid, r->nchunks * sizeof(struct mm_range), 64);
-	uint64_t pa_results = alloc_near(mm, nid, r->nchunks * sizeof(struct memmap_chunk_result), 64);
-	uint64_t pa_done = alloc_near(mm, nid, r->nchunks, 64);
+	uint64_t pa_chunks = mm_alloc_near(mm, nid, r->nchunks * sizeof(struct mm_range), 64);
+	uint64_t pa_results = mm_alloc_near(mm, nid, r->nchunks * sizeof(struct memmap_chunk_result), 64);
+	uint64_t pa_done = mm_alloc_near(mm, nid, r->nchunks, 64);
 
 	if (!pa_chunks || !pa_results || !pa_done)
 		return -1;
@@ -131,7 +137,7 @@ static int alloc_node_tables(struct mm_state *mm, uint32_t nid)
 {
 	struct mm_node_plan *p = &mm->plan[nid];
 	struct meminit_request *r = &p->dram;
-	uint64_t pa_bits = alloc_near(mm, nid, memmap_pageblock_bytes(p->node.start_pfn,
+	uint64_t pa_bits = mm_alloc_near(mm, nid, memmap_pageblock_bytes(p->node.start_pfn,
 								      p->node.end_pfn), 64);
 
 	*r = (struct meminit_request){ .node = &p->node, .kind = MEMINIT_KIND_DRAM };
@@ -170,7 +176,8 @@ static int describe_node(struct mm_state *mm, uint32_t nid)
 	return 0;
 }
 
-int mm_setup(const struct boot_info *bi, const struct numa_topology *numa, struct mm_state *mm)
+int mm_setup(const struct boot_info *bi, const struct numa_topology *numa,
+	     const struct mm_device_config *dcfg, struct mm_state *mm)
 {
 	mm->nnodes = numa->nnodes;
 	if (init_memblock(bi, numa, mm))
@@ -178,6 +185,8 @@ int mm_setup(const struct boot_info *bi, const struct numa_topology *numa, struc
 	for (uint32_t nid = 0; nid < mm->nnodes; nid++)
 		if (plan_node(mm, numa, nid))
 			return -1;
+	if (mm_setup_devices(mm, numa, dcfg))
+		return -1;
 	for (uint32_t nid = 0; nid < mm->nnodes; nid++)
 		if (mm->plan[nid].has_memory && alloc_node_tables(mm, nid))
 			return -1;
@@ -185,6 +194,8 @@ int mm_setup(const struct boot_info *bi, const struct numa_topology *numa, struc
 	for (uint32_t nid = 0; nid < mm->nnodes; nid++)
 		if (mm->plan[nid].has_memory && describe_node(mm, nid))
 			return -1;
+	if (mm_describe_devices(mm))
+		return -1;
 	kprintf("mm: %llu memmap sections mapped (%llu MiB of struct page), %llu KiB of early allocations\n",
 		(unsigned long long)mm->sections_mapped,
 		(unsigned long long)(mm->sections_mapped * SECTION_MEMMAP_BYTES >> 20),

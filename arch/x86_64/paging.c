@@ -40,15 +40,29 @@ uint64_t early_alloc_page(void)
 	return page;
 }
 
+/* A zeroed page-table page from src, or from the early heap when src is NULL. */
+static uint64_t table_page(const struct paging_table_src *src)
+{
+	uint64_t page;
+
+	if (!src)
+		return early_alloc_page();
+	page = src->alloc_page(src->ctx);
+	if (page)
+		memset((void *)page, 0, PAGE_SIZE);
+	return page;
+}
+
 /* The table the entry at `level` of va points to, created if absent. */
-static uint64_t *next_table(uint64_t *table, uint64_t va, int level)
+static uint64_t *next_table(uint64_t *table, uint64_t va, int level,
+			    const struct paging_table_src *src)
 {
 	uint64_t *e = &table[PT_INDEX(va, level)];
 
 	if (*e & PTE_PS)
 		return NULL;
 	if (!(*e & PTE_P)) {
-		uint64_t page = early_alloc_page();
+		uint64_t page = table_page(src);
 
 		if (!page)
 			return NULL;
@@ -57,9 +71,9 @@ static uint64_t *next_table(uint64_t *table, uint64_t va, int level)
 	return (uint64_t *)(*e & PTE_ADDR);
 }
 
-static int map_large(uint64_t va, uint64_t pa, uint64_t size)
+static int map_large(uint64_t va, uint64_t pa, uint64_t size, const struct paging_table_src *src)
 {
-	uint64_t *pdpt = next_table(pg.pml4, va, 3), *pd;
+	uint64_t *pdpt = next_table(pg.pml4, va, 3, src), *pd;
 
 	if (!pdpt)
 		return -1;
@@ -67,7 +81,7 @@ static int map_large(uint64_t va, uint64_t pa, uint64_t size)
 		pdpt[PT_INDEX(va, 2)] = pa | PTE_P | PTE_W | PTE_PS;
 		return 0;
 	}
-	pd = next_table(pdpt, va, 2);
+	pd = next_table(pdpt, va, 2, src);
 	if (!pd)
 		return -1;
 	if ((pd[PT_INDEX(va, 1)] & PTE_P) && (pd[PT_INDEX(va, 1)] & PTE_ADDR) != pa)
@@ -108,7 +122,7 @@ void paging_init(const struct boot_info *bi)
 	pg.page_size = (uint32_t)step;
 	pg.identity_top = identity_top(bi);
 	for (uint64_t va = 0; va < pg.identity_top; va += step) {
-		if (!pg.pml4 || map_large(va, va, step)) {
+		if (!pg.pml4 || map_large(va, va, step, NULL)) {
 			kprintf("paging: early heap too small for the identity map at 0x%llx\n",
 				(unsigned long long)va);
 			pg.identity_top = va;
@@ -119,23 +133,33 @@ void paging_init(const struct boot_info *bi)
 	write_cr3((uint64_t)pg.pml4);
 }
 
-int paging_map_2m(uint64_t va, uint64_t pa)
+int paging_map_2m_from(uint64_t va, uint64_t pa, const struct paging_table_src *src)
 {
-	int ret = map_large(va, pa, SIZE_2M);
+	int ret = map_large(va, pa, SIZE_2M, src);
 
 	if (!ret)
 		invlpg(va);
 	return ret;
 }
 
+int paging_map_2m(uint64_t va, uint64_t pa)
+{
+	return paging_map_2m_from(va, pa, NULL);
+}
+
 int paging_map_4k(uint64_t va, uint64_t pa)
 {
-	uint64_t *pdpt = next_table(pg.pml4, va, 3), *pd = NULL, *pt = NULL, *e;
+	return paging_map_4k_from(va, pa, NULL);
+}
+
+int paging_map_4k_from(uint64_t va, uint64_t pa, const struct paging_table_src *src)
+{
+	uint64_t *pdpt = next_table(pg.pml4, va, 3, src), *pd = NULL, *pt = NULL, *e;
 
 	if (pdpt)
-		pd = next_table(pdpt, va, 2);
+		pd = next_table(pdpt, va, 2, src);
 	if (pd)
-		pt = next_table(pd, va, 1);
+		pt = next_table(pd, va, 1, src);
 	if (!pt)
 		return -1;
 	e = &pt[PT_INDEX(va, 0)];
