@@ -4,8 +4,10 @@
  *
  * Every meminit mode (serial, per-node local, per-node parallel cross-calls,
  * deferred) calls memmap_init_range() on the chunks memmap_node_chunks()
- * gives; modes differ only in which CPU runs which chunk and when the chunk
- * is spliced.  The contract is in docs/mm.md and include/mm.h.
+ * and memmap_device_chunks() give; modes differ only in which CPU runs which
+ * chunk and when the chunk is spliced.  A chunk is a sequence of runs: free
+ * runs, reserved runs and device runs (mm/memmap_device.c).  The contract is
+ * in docs/mm.md and include/mm.h.
  */
 #include "mm.h"
 #include "internal.h"
@@ -60,6 +62,9 @@ void memmap_node_reset(struct mm_node *node)
 	node->nr_free_pages = 0;
 	node->nr_allocated_pages = 0;
 	node->nr_chunks_spliced = 0;
+	node->nr_device_chunks_spliced = 0;
+	node->nr_device_pages = 0;
+	node->nr_device_altmap_pages = 0;
 }
 
 int memmap_node_init(struct mm_node *node, uint32_t nid, uint64_t start_pfn, uint64_t end_pfn,
