@@ -128,6 +128,8 @@ struct meminit_node_result {
 	uint64_t cpus_ran[SMP_MAX_CPUS / 64];	/* CPUs that initialized a chunk */
 	uint32_t cpus_assigned;		/* the most any of its requests had */
 	uint64_t pages[MEMINIT_NKINDS];	/* pfns initialized, by kind */
+	uint64_t kind_ns[MEMINIT_NKINDS];	/* the longest request of each kind */
+	uint64_t written[MEMINIT_NKINDS];	/* struct pages written (the rest aliased) */
 	uint64_t checksum;
 	int verified;
 	struct memmap_verify_result v;

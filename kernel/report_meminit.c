@@ -131,25 +131,59 @@ static void json_devices(struct json *j, const struct mm_node *n)
 	json_arr_end(j);
 }
 
+/* Persistent memory of the node in this mode: pages, time, what was
+ * written (compound tails sharing a vmemmap page are not), and that as a
+ * fraction of the node's store bandwidth (the DRAM memmap's figure: device
+ * memmaps in DRAM are written to the same memory). */
+static void json_device_fields(struct json *j, const struct meminit_results *res,
+			       const struct meminit_mode_result *r, uint32_t nid)
+{
+	const struct meminit_node_result *nr = &r->node[nid];
+	uint64_t bytes = nr->written[MEMINIT_KIND_DEVICE] * sizeof(struct page);
+	uint64_t ns = nr->kind_ns[MEMINIT_KIND_DEVICE];
+	int64_t frac = meminit_bw_fraction_milli(&res->bw, nid, r->mode, bytes, ns);
+
+	json_u64(j, "device_pages", nr->pages[MEMINIT_KIND_DEVICE]);
+	json_u64(j, "device_ns", ns);
+	json_u64(j, "device_memmap_bytes_written", bytes);
+	json_u64(j, "device_struct_pages_aliased",
+		 nr->pages[MEMINIT_KIND_DEVICE] - nr->written[MEMINIT_KIND_DEVICE]);
+	json_u64(j, "device_altmap_pages", nr->v.altmap_pages);
+	json_u64(j, "device_compound_heads", nr->v.compound_heads);
+	if (frac >= 0 && nr->pages[MEMINIT_KIND_DEVICE])
+		json_fixed(j, "device_bw_fraction", frac, 3);
+	else
+		json_null(j, "device_bw_fraction");
+}
+
 static void report_node(const struct mm_state *mm, const struct meminit_results *res,
 			const struct meminit_mode_result *r, uint32_t nid)
 {
 	const struct mm_node_plan *p = &mm->plan[nid];
 	const struct meminit_node_result *nr = &r->node[nid];
 	uint64_t dram = nr->pages[MEMINIT_KIND_DRAM], memmap_bytes = dram * sizeof(struct page);
-	int64_t frac = meminit_bw_fraction_milli(&res->bw, nid, r->mode, memmap_bytes, nr->ns);
+	int64_t frac = meminit_bw_fraction_milli(&res->bw, nid, r->mode, memmap_bytes,
+						 nr->kind_ns[MEMINIT_KIND_DRAM]);
 	uint32_t cpus = nr->cpus_assigned ? nr->cpus_assigned : 1;
+	uint64_t dns = nr->kind_ns[MEMINIT_KIND_DRAM];
 	struct json j;
 
 	kprintf("meminit:   node %u: %u cpu(s), %llu pages + %llu device, %llu ms, %llu.%03llu GiB/s of RAM, "
 		"%lld.%lld%% of store bw, free %llu reserved %llu, %s, checksum %016llx\n",
 		nid, cpus, (unsigned long long)dram,
-		(unsigned long long)nr->pages[MEMINIT_KIND_DEVICE], (unsigned long long)(nr->ns / 1000000),
-		(unsigned long long)(mgib_per_s(dram << PAGE_SHIFT, nr->ns) / 1000),
-		(unsigned long long)(mgib_per_s(dram << PAGE_SHIFT, nr->ns) % 1000),
+		(unsigned long long)nr->pages[MEMINIT_KIND_DEVICE], (unsigned long long)(dns / 1000000),
+		(unsigned long long)(mgib_per_s(dram << PAGE_SHIFT, dns) / 1000),
+		(unsigned long long)(mgib_per_s(dram << PAGE_SHIFT, dns) % 1000),
 		(long long)(frac < 0 ? 0 : frac / 10), (long long)(frac < 0 ? 0 : frac % 10),
 		(unsigned long long)nr->v.free_pages, (unsigned long long)nr->v.reserved_pages,
 		nr->verified ? "verified" : "VERIFY FAILED", (unsigned long long)nr->checksum);
+	if (nr->pages[MEMINIT_KIND_DEVICE])
+		kprintf("meminit:   node %u: persistent memory: %llu MiB in %llu.%03llu ms, %llu struct pages written, %llu shared\n",
+			nid, (unsigned long long)(nr->pages[MEMINIT_KIND_DEVICE] >> 8),
+			(unsigned long long)(nr->kind_ns[MEMINIT_KIND_DEVICE] / 1000000),
+			(unsigned long long)(nr->kind_ns[MEMINIT_KIND_DEVICE] / 1000 % 1000),
+			(unsigned long long)nr->written[MEMINIT_KIND_DEVICE],
+			(unsigned long long)(nr->pages[MEMINIT_KIND_DEVICE] - nr->written[MEMINIT_KIND_DEVICE]));
 	json_begin(&j, report_json_buf, sizeof(report_json_buf), "meminit");
 	json_str(&j, "mode", meminit_mode_names[r->mode]);
 	json_u64(&j, "node", nid);
@@ -158,10 +192,11 @@ static void report_node(const struct mm_state *mm, const struct meminit_results 
 	json_cpu_ids(&j, "cpu_ids", nr->cpus_ran);
 	json_u64(&j, "pages", dram);
 	json_u64(&j, "memmap_bytes", memmap_bytes);
-	json_u64(&j, "device_pages", nr->pages[MEMINIT_KIND_DEVICE]);
-	json_u64(&j, "ns", nr->ns);
-	json_fixed(&j, "ram_gib_per_s", (int64_t)mgib_per_s(dram << PAGE_SHIFT, nr->ns), 3);
-	json_fixed(&j, "memmap_gib_per_s", (int64_t)mgib_per_s(memmap_bytes, nr->ns), 3);
+	json_device_fields(&j, res, r, nid);
+	json_u64(&j, "ns", dns);
+	json_u64(&j, "node_ns", nr->ns);
+	json_fixed(&j, "ram_gib_per_s", (int64_t)mgib_per_s(dram << PAGE_SHIFT, dns), 3);
+	json_fixed(&j, "memmap_gib_per_s", (int64_t)mgib_per_s(memmap_bytes, dns), 3);
 	if (frac >= 0)
 		json_fixed(&j, "bw_fraction", frac, 3);
 	else
@@ -268,7 +303,7 @@ static void report_table(const struct mm_state *mm, const struct meminit_results
 		for (uint32_t nid = 0; nid < mm->nnodes; nid++) {
 			int64_t f = meminit_bw_fraction_milli(&res->bw, nid, m,
 							      r->node[nid].pages[MEMINIT_KIND_DRAM] *
-							      sizeof(struct page), r->node[nid].ns);
+							      sizeof(struct page), r->node[nid].kind_ns[MEMINIT_KIND_DRAM]);
 
 			if (f >= 0 && (worst < 0 || f < worst))
 				worst = f;

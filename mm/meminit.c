@@ -309,6 +309,10 @@ static int collect(struct mode_run *run, struct meminit_mode_result *r)
 
 		if (ns > nr->ns)	/* requests of a node run side by side: the longest */
 			nr->ns = ns;
+		if (ns > nr->kind_ns[q->kind])
+			nr->kind_ns[q->kind] = ns;
+		for (uint32_t c = 0; c < q->nchunks; c++)
+			nr->written[q->kind] += q->results[c].pages_written;
 		if (cpumask_weight(&q->assigned) > nr->cpus_assigned)
 			nr->cpus_assigned = cpumask_weight(&q->assigned);
 		for (uint32_t w = 0; w < SMP_MAX_CPUS / 64; w++)

@@ -153,6 +153,37 @@ static int alloc_node_tables(struct mm_state *mm, uint32_t nid)
 	return 0;
 }
 
+/* One request per device of the node (mm_setup_devices() gave the node its
+ * devices, so their chunks are known), with its tables. */
+static int alloc_device_requests(struct mm_state *mm, uint32_t nid)
+{
+	struct mm_node_plan *p = &mm->plan[nid];
+	uint32_t n = mm->devs.count[nid];
+	uint64_t pa = mm_alloc_near(mm, nid, n * sizeof(struct meminit_request), 64);
+
+	if (!pa) {
+		kprintf("mm: node %u: no memory for its device requests\n", nid);
+		return -1;
+	}
+	p->dev_req = (struct meminit_request *)pa;
+	for (uint32_t d = 0; d < n; d++) {
+		struct meminit_request *r = &p->dev_req[d];
+
+		*r = (struct meminit_request){ .node = &p->node, .kind = MEMINIT_KIND_DEVICE, .dev = d };
+		r->nchunks = memmap_device_chunks(&p->node, d, NULL, 0);
+		if (alloc_request_tables(mm, nid, r)) {
+			kprintf("mm: node %u: no memory for the chunk tables of device %u\n", nid,
+				mm->devs.dev[mm->devs.first[nid] + d].id);
+			return -1;
+		}
+		memmap_device_chunks(&p->node, d, r->chunks, r->nchunks);
+		for (uint32_t c = 0; c < r->nchunks; c++)
+			r->pages += r->chunks[c].end_pfn - r->chunks[c].start_pfn;
+	}
+	p->ndev_req = n;
+	return 0;
+}
+
 static int describe_node(struct mm_state *mm, uint32_t nid)
 {
 	struct mm_node_plan *p = &mm->plan[nid];
@@ -187,9 +218,12 @@ int mm_setup(const struct boot_info *bi, const struct numa_topology *numa,
 			return -1;
 	if (mm_setup_devices(mm, numa, dcfg))
 		return -1;
-	for (uint32_t nid = 0; nid < mm->nnodes; nid++)
+	for (uint32_t nid = 0; nid < mm->nnodes; nid++) {
 		if (mm->plan[nid].has_memory && alloc_node_tables(mm, nid))
 			return -1;
+		if (mm->devs.count[nid] && alloc_device_requests(mm, nid))
+			return -1;
+	}
 	memblock_freeze(&mm->mb);
 	for (uint32_t nid = 0; nid < mm->nnodes; nid++)
 		if (mm->plan[nid].has_memory && describe_node(mm, nid))
