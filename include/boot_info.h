@@ -14,8 +14,13 @@
 #include <stdint.h>
 
 #define BOOT_INFO_MAGIC		0x746f6f42616d754eULL	/* "NumaBoot" */
-#define BOOT_INFO_VERSION	1
-#define BOOT_CMDLINE_MAX	1024
+#define BOOT_INFO_VERSION	2
+/* numaboot.cfg may hold up to BOOT_CONFIG_MAX bytes and the load options up
+ * to BOOT_LOAD_OPTIONS_MAX characters; boot/ refuses longer ones by name
+ * (exit bad_option) rather than cutting them. */
+#define BOOT_CONFIG_MAX		8192
+#define BOOT_LOAD_OPTIONS_MAX	1024
+#define BOOT_CMDLINE_MAX	(BOOT_CONFIG_MAX + 1 + BOOT_LOAD_OPTIONS_MAX + 1)
 #define BOOT_VENDOR_MAX		64
 
 /*
