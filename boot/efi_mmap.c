@@ -8,6 +8,7 @@
  */
 #include "internal.h"
 #include "memmap.h"
+#include "page.h"
 
 #define MMAP_SLACK_DESCS	64
 #define EXIT_MAX_ATTEMPTS	8
@@ -125,4 +126,6 @@ void efi_exit_boot_services(EFI_HANDLE image, EFI_SYSTEM_TABLE *st, struct boot_
 	bi->mmap_count = memmap_convert(raw, size, desc_size, bi->mmap, (uint32_t)capacity,
 					&overflow, &bi->mmap_bad);
 	bi->mmap_overflow = (uint32_t)overflow;
+	bi->phys_refused_bytes = memmap_refuse_above(bi->mmap, &bi->mmap_count, (uint32_t)capacity,
+						     1ULL << MAX_PHYSMEM_BITS, bi->phys_refused_first);
 }

@@ -88,6 +88,9 @@ struct boot_info {
 	uint32_t exit_attempts;		/* ExitBootServices calls until the key matched */
 	uint32_t mmap_overflow;		/* 1: more descriptors than boot/ had room for */
 	uint32_t mmap_bad;		/* descriptors dropped: end beyond 2^64 */
+	uint32_t mmap_reserved0;
+	uint64_t phys_refused_bytes;	/* usable RAM at or above 1 << MAX_PHYSMEM_BITS, */
+	uint64_t phys_refused_first[2];	/* retyped unusable; the first such range */
 
 	uint64_t rsdp;			/* physical address, 0 when firmware has none */
 	uint64_t efi_runtime;		/* EFI_RUNTIME_SERVICES *, for ResetSystem */
