@@ -1,6 +1,7 @@
 # numaboot top-level Makefile.
 #
-#   make            build build/numaboot.efi and the host tools
+#   make            build build/numaboot.efi, build/numaboot.img and the host tools
+#   make image      build/numaboot.img: GPT disk image for a USB stick (README)
 #   make run        boot it under QEMU+OVMF: NODES, CPUS (per node), MEM (per node, GiB),
 #                   PMEM (persistent memory, NODE:GiB[,NODE:GiB...], one NVDIMM each),
 #                   OPTS (kernel options), QEMU_EXTRA (extra QEMU arguments)
@@ -54,8 +55,8 @@ FUZZERS :=
 HOST_TOOLS :=
 -include $(wildcard tests/unit/*.mk) $(wildcard tests/fuzz/*.mk) $(wildcard tools/*.mk)
 
-.PHONY: all kernel tools unit fuzz fuzz-short test run bench hostbench deps clean boot-test
-all: kernel tools
+.PHONY: all kernel image tools unit fuzz fuzz-short test run bench hostbench deps clean boot-test
+all: kernel tools image
 
 kernel: $(BUILD)/numaboot.efi
 
@@ -84,6 +85,12 @@ $(BUILD)/numaboot.efi: $(BUILD)/numaboot.so
 	objcopy -j .text -j .sdata -j .data -j .dynamic -j .dynsym -j .rel -j .rela \
 		-j .rel.* -j .rela.* -j .reloc --target efi-app-x86_64 --subsystem=10 $< $@
 	@echo "built $@"
+
+# The USB stick image (tools/mkimage.sh: sfdisk, mkfs.fat, mtools; no root).
+image: $(BUILD)/numaboot.img
+
+$(BUILD)/numaboot.img: $(BUILD)/numaboot.efi tools/numaboot.cfg tools/mkimage.sh
+	tools/mkimage.sh $@ $(BUILD)/numaboot.efi tools/numaboot.cfg
 
 # ---- host programs ------------------------------------------------------
 $(BUILD)/unit/%: ; @true

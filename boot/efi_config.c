@@ -6,21 +6,52 @@
  * gathered and turned into ASCII.
  *
  * Load options set by a boot manager may be binary data rather than text;
- * anything that is not printable UCS-2 is ignored with a message.
+ * anything that is not printable UCS-2 is ignored with a message.  A config
+ * file over BOOT_CONFIG_MAX bytes or load options over BOOT_LOAD_OPTIONS_MAX
+ * characters end the boot with bad_option, naming the limit: cutting them
+ * would split a word and hide every option after the cut.
  */
 #include "internal.h"
+#include "kprintf.h"
 #include "kstring.h"
 
 #define CFG_NAME	L"numaboot.cfg"
 #define PATH_MAX_CHARS	256
 
+/* Room: BOOT_CMDLINE_MAX holds both limits, the separator and the NUL. */
 static void append(struct boot_info *bi, const char *s, size_t n)
 {
-	if (bi->cmdline_len && bi->cmdline_len < BOOT_CMDLINE_MAX - 1)
+	if (bi->cmdline_len)
 		bi->cmdline[bi->cmdline_len++] = '\n';
-	for (size_t i = 0; i < n && bi->cmdline_len < BOOT_CMDLINE_MAX - 1; i++)
+	for (size_t i = 0; i < n; i++)
 		bi->cmdline[bi->cmdline_len++] = s[i];
 	bi->cmdline[bi->cmdline_len] = 0;
+}
+
+static void too_long(EFI_SYSTEM_TABLE *st, const char *what, unsigned limit)
+{
+	char msg[160];
+
+	ksnprintf(msg, sizeof(msg), "%s is longer than its limit of %u (%s); nothing was cut: "
+		  "shorten it", what, limit,
+		  limit == BOOT_CONFIG_MAX ? "bytes, BOOT_CONFIG_MAX" : "characters, BOOT_LOAD_OPTIONS_MAX");
+	efi_fail(st, EXIT_BAD_OPTION, msg, 1);
+}
+
+/* Read all of an open file, up to BOOT_CONFIG_MAX + 1 bytes (one more than
+ * allowed, to tell a file at the limit from a longer one). */
+static size_t read_all(EFI_FILE_HANDLE file, char *text)
+{
+	size_t n = 0;
+
+	while (n <= BOOT_CONFIG_MAX) {
+		UINTN chunk = BOOT_CONFIG_MAX + 1 - n;
+
+		if (file->Read(file, &chunk, text + n) != EFI_SUCCESS || !chunk)
+			break;
+		n += chunk;
+	}
+	return n;
 }
 
 /* Directory of the image, from the last file-path node of its device path. */
@@ -71,8 +102,7 @@ static void read_config(EFI_SYSTEM_TABLE *st, EFI_LOADED_IMAGE *li, struct boot_
 	CHAR16 path[PATH_MAX_CHARS];
 	const CHAR16 *name = CFG_NAME;
 	EFI_FILE_HANDLE root = open_root(st, li->DeviceHandle), file = NULL;
-	char text[BOOT_CMDLINE_MAX];
-	UINTN size = sizeof(text) - 1;
+	char *text = bi->cmdline + bi->cmdline_len;	/* read in place: it is the first part */
 	size_t n;
 
 	if (!root)
@@ -90,19 +120,21 @@ static void read_config(EFI_SYSTEM_TABLE *st, EFI_LOADED_IMAGE *li, struct boot_
 		root->Close(root);
 		return;
 	}
-	if (file->Read(file, &size, text) == EFI_SUCCESS) {
-		append(bi, text, size);
-		efi_puts(st, "numaboot: read numaboot.cfg\n");
-	}
+	n = read_all(file, text);
 	file->Close(file);
 	root->Close(root);
+	if (n > BOOT_CONFIG_MAX)
+		too_long(st, "numaboot.cfg", BOOT_CONFIG_MAX);
+	bi->cmdline_len = (uint32_t)n;
+	bi->cmdline[n] = 0;
+	efi_puts(st, "numaboot: read numaboot.cfg\n");
 }
 
 static void read_load_options(EFI_SYSTEM_TABLE *st, EFI_LOADED_IMAGE *li, struct boot_info *bi)
 {
 	const CHAR16 *opt = li->LoadOptions;
 	size_t chars = li->LoadOptionsSize / 2, start = 0;
-	char text[BOOT_CMDLINE_MAX];
+	char text[BOOT_LOAD_OPTIONS_MAX];
 	size_t n = 0;
 
 	if (!opt || !chars)
@@ -126,7 +158,9 @@ static void read_load_options(EFI_SYSTEM_TABLE *st, EFI_LOADED_IMAGE *li, struct
 			break;
 		}
 	}
-	for (size_t i = start; i < chars && n < sizeof(text) - 1; i++)
+	if (chars - start > BOOT_LOAD_OPTIONS_MAX)
+		too_long(st, "the load options", BOOT_LOAD_OPTIONS_MAX);
+	for (size_t i = start; i < chars; i++)
 		text[n++] = (char)opt[i];
 	append(bi, text, n);
 }

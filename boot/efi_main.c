@@ -130,14 +130,6 @@ static __attribute__((noreturn)) void jump_to_kernel(struct boot_info *bi)
 	__builtin_unreachable();
 }
 
-static EFI_STATUS fail(EFI_SYSTEM_TABLE *st, const char *why)
-{
-	efi_puts(st, "numaboot: ");
-	efi_puts(st, why);
-	efi_puts(st, "\n");
-	return EFI_LOAD_ERROR;
-}
-
 EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 {
 	struct boot_info *bi;
@@ -146,7 +138,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 	efi_puts(st, "numaboot: UEFI loader\n");
 	bi = (struct boot_info *)efi_alloc_pages(st, (sizeof(*bi) + 4095) / 4096, BOOT_ANY_ADDR);
 	if (!bi)
-		return fail(st, "cannot allocate boot_info");
+		efi_fail(st, EXIT_PANIC, "cannot allocate boot_info", 1);
 	bi->magic = BOOT_INFO_MAGIC;
 	bi->version = BOOT_INFO_VERSION;
 	copy_vendor(st, bi);
@@ -165,9 +157,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 	bi->early_heap = efi_alloc_pages(st, heap_pages, BOOT_BELOW_4G);
 	bi->early_heap_size = heap_pages * 4096;
 	if (!bi->stack_base || !bi->early_heap)
-		return fail(st, "cannot allocate the kernel stack or early heap");
-
-	if (efi_exit_boot_services(image, st, bi) != EFI_SUCCESS)
-		return fail(st, "ExitBootServices failed");
+		efi_fail(st, EXIT_PANIC, "cannot allocate the kernel stack or early heap", 1);
+	efi_exit_boot_services(image, st, bi);
 	jump_to_kernel(bi);
 }

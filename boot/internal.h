@@ -8,9 +8,17 @@
 
 #include <efi.h>
 #include "boot_info.h"
+#include "exit.h"
 
 /* Print an ASCII message on ConOut (boot services only). */
 void efi_puts(EFI_SYSTEM_TABLE *st, const char *msg);
+
+/* End the boot with an exit code (include/exit.h) because the kernel
+ * cannot be started: print why (only while boot_services is true) as text
+ * and as a "loader_error" JSON line, then isa-debug-exit under QEMU, else
+ * ResetSystem after a delay on screen.  Never returns. */
+__attribute__((noreturn)) void efi_fail(EFI_SYSTEM_TABLE *st, enum exit_code code, const char *why,
+					int boot_services);
 
 /* Allocate pages of EfiLoaderData below max_addr (inclusive); 0 on failure. */
 uint64_t efi_alloc_pages(EFI_SYSTEM_TABLE *st, uint64_t pages, uint64_t max_addr);
@@ -23,8 +31,9 @@ void efi_read_cmdline(EFI_HANDLE image, EFI_SYSTEM_TABLE *st, struct boot_info *
  * derived from the current memory map, in pages. */
 uint64_t efi_early_heap_pages(EFI_SYSTEM_TABLE *st);
 
-/* Exit boot services, retrying with a fresh map while the key is stale, and
- * leave the final map in bi->mmap.  Returns EFI_SUCCESS or the last error. */
-EFI_STATUS efi_exit_boot_services(EFI_HANDLE image, EFI_SYSTEM_TABLE *st, struct boot_info *bi);
+/* Exit boot services, retrying with a fresh map while the key is stale
+ * (at most EXIT_MAX_ATTEMPTS calls), and leave the final map in bi->mmap.
+ * Ends the boot through efi_fail() when it cannot. */
+void efi_exit_boot_services(EFI_HANDLE image, EFI_SYSTEM_TABLE *st, struct boot_info *bi);
 
 #endif

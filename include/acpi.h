@@ -78,6 +78,8 @@ struct acpi_srat_info {
 /* SLIT (§5.2.17): dist[i][j] for localities (= proximity domains) i, j < n. */
 struct acpi_slit_info {
 	bool present;		/* table found and trustworthy; else ignore it */
+	bool found;		/* a SLIT was there (trusted or not) */
+	char reason[96];	/* why a found SLIT is not present (distrusted) */
 	uint32_t n;
 	uint8_t dist[ACPI_MAX_DOMAINS][ACPI_MAX_DOMAINS];
 };

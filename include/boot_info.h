@@ -14,8 +14,13 @@
 #include <stdint.h>
 
 #define BOOT_INFO_MAGIC		0x746f6f42616d754eULL	/* "NumaBoot" */
-#define BOOT_INFO_VERSION	1
-#define BOOT_CMDLINE_MAX	1024
+#define BOOT_INFO_VERSION	2
+/* numaboot.cfg may hold up to BOOT_CONFIG_MAX bytes and the load options up
+ * to BOOT_LOAD_OPTIONS_MAX characters; boot/ refuses longer ones by name
+ * (exit bad_option) rather than cutting them. */
+#define BOOT_CONFIG_MAX		8192
+#define BOOT_LOAD_OPTIONS_MAX	1024
+#define BOOT_CMDLINE_MAX	(BOOT_CONFIG_MAX + 1 + BOOT_LOAD_OPTIONS_MAX + 1)
 #define BOOT_VENDOR_MAX		64
 
 /*
@@ -83,6 +88,9 @@ struct boot_info {
 	uint32_t exit_attempts;		/* ExitBootServices calls until the key matched */
 	uint32_t mmap_overflow;		/* 1: more descriptors than boot/ had room for */
 	uint32_t mmap_bad;		/* descriptors dropped: end beyond 2^64 */
+	uint32_t mmap_reserved0;
+	uint64_t phys_refused_bytes;	/* usable RAM at or above 1 << MAX_PHYSMEM_BITS, */
+	uint64_t phys_refused_first[2];	/* retyped unusable; the first such range */
 
 	uint64_t rsdp;			/* physical address, 0 when firmware has none */
 	uint64_t efi_runtime;		/* EFI_RUNTIME_SERVICES *, for ResetSystem */

@@ -28,6 +28,16 @@
 uint32_t memmap_convert(const uint8_t *raw, size_t size, size_t desc_size,
 			struct boot_mem_range *out, uint32_t cap, int *overflow, uint32_t *bad);
 
+/*
+ * Usable RAM at or above limit (1 << MAX_PHYSMEM_BITS: the sparse memmap
+ * has no sections there) is retyped BOOT_MEM_UNUSABLE, a range crossing the
+ * limit split at it (when m has room for one more entry; else retyped
+ * whole).  m stays sorted.  Returns the bytes refused; *first is the first
+ * refused range [first[0], first[1]).  Pure.
+ */
+uint64_t memmap_refuse_above(struct boot_mem_range *m, uint32_t *n, uint32_t cap, uint64_t limit,
+			     uint64_t first[2]);
+
 struct memmap_summary {
 	uint64_t bytes[BOOT_MEM_NTYPES + 1];	/* by type; [BOOT_MEM_NTYPES] = other */
 	uint32_t entries[BOOT_MEM_NTYPES + 1];

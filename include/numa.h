@@ -93,7 +93,9 @@ struct numa_cpu {
 struct numa_topology {
 	enum numa_source source;
 	char reason[NUMA_REASON_MAX];	/* why, when source != NUMA_SRC_SRAT */
-	bool slit_used;		/* distances came from the SLIT */
+	bool slit_used;		/* every distance came from the SLIT */
+	bool slit_partial;	/* some did, the rest are 10/20 defaults */
+	char distance_reason[NUMA_REASON_MAX];	/* why 10/20 defaults were used, if any */
 	uint32_t nnodes;
 	uint32_t ncpus;		/* MADT order; the BSP may be anywhere */
 	uint32_t nranges;

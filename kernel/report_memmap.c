@@ -6,6 +6,7 @@
 #include "json.h"
 #include "kprintf.h"
 #include "memmap.h"
+#include "page.h"
 #include "paging.h"
 #include "report.h"
 
@@ -54,6 +55,13 @@ void report_memmap(const struct boot_info *bi)
 		kprintf("memmap: WARNING: %u descriptors end beyond 2^64; ignored\n", bi->mmap_bad);
 	if (s.overlaps)
 		kprintf("memmap: WARNING: %u entries overlap their predecessor\n", s.overlaps);
+	if (bi->phys_refused_bytes)
+		kprintf("memmap: WARNING: RAM [0x%llx, 0x%llx) lies above the %llu TiB physical address "
+			"limit (MAX_PHYSMEM_BITS %u); %llu bytes there are not used\n",
+			(unsigned long long)bi->phys_refused_first[0],
+			(unsigned long long)bi->phys_refused_first[1],
+			(1ULL << MAX_PHYSMEM_BITS) >> 40, MAX_PHYSMEM_BITS,
+			(unsigned long long)bi->phys_refused_bytes);
 	for (uint32_t t = 0; t <= BOOT_MEM_NTYPES; t++)
 		if (s.entries[t])
 			kprintf("memmap:   %-20s %5u entries %12llu KiB\n", memmap_type_name(t),
@@ -71,6 +79,7 @@ void report_memmap(const struct boot_info *bi)
 	json_u64(&j, "overflow", bi->mmap_overflow);
 	json_u64(&j, "overlaps", s.overlaps);
 	json_u64(&j, "bad", bi->mmap_bad);
+	json_u64(&j, "above_phys_limit_bytes", bi->phys_refused_bytes);
 	json_obj_begin(&j, "bytes");
 	for (uint32_t t = 0; t <= BOOT_MEM_NTYPES; t++)
 		if (s.entries[t])

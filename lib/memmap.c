@@ -72,6 +72,43 @@ uint32_t memmap_convert(const uint8_t *raw, size_t size, size_t desc_size,
 	return n;
 }
 
+/* Split m[i] at addr (inside it): m[i] ends there, m[i + 1] starts there. */
+static void split_at(struct boot_mem_range *m, uint32_t *n, uint32_t i, uint64_t addr)
+{
+	for (uint32_t j = *n; j > i + 1; j--)
+		m[j] = m[j - 1];
+	m[i + 1] = m[i];
+	m[i].pages = (addr - m[i].phys) >> 12;
+	m[i + 1].phys = addr;
+	m[i + 1].pages -= m[i].pages;
+	(*n)++;
+}
+
+uint64_t memmap_refuse_above(struct boot_mem_range *m, uint32_t *n, uint32_t cap, uint64_t limit,
+			     uint64_t first[2])
+{
+	uint64_t refused = 0;
+
+	first[0] = first[1] = 0;
+	for (uint32_t i = 0; i < *n; i++) {
+		uint64_t end = m[i].phys + (m[i].pages << 12);
+
+		if (!boot_mem_usable(m[i].type) || end <= limit)
+			continue;
+		if (m[i].phys < limit && *n < cap) {
+			split_at(m, n, i, limit);
+			continue;	/* m[i + 1] is the part above */
+		}
+		if (!refused) {
+			first[0] = m[i].phys;
+			first[1] = end;
+		}
+		refused += end - m[i].phys;
+		m[i].type = BOOT_MEM_UNUSABLE;
+	}
+	return refused;
+}
+
 static int is_ram(uint32_t type)
 {
 	return type < BOOT_MEM_NTYPES && type != BOOT_MEM_RESERVED && type != BOOT_MEM_MMIO &&

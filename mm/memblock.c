@@ -67,6 +67,20 @@ static int memory_add(struct memblock_type *t, uint64_t base, uint64_t end, uint
 		return base >= end ? 0 : -1;
 	while (i < t->cnt && t->regions[i].base < base)
 		i++;
+	/* Join a neighbour of the same node at once, so a firmware map of
+	 * many small adjacent entries needs no more regions than it has holes. */
+	if (i && t->regions[i - 1].end == base && t->regions[i - 1].nid == nid) {
+		t->regions[i - 1].end = end;
+		if (i < t->cnt && t->regions[i].base == end && t->regions[i].nid == nid) {
+			t->regions[i - 1].end = t->regions[i].end;
+			region_remove(t, i);
+		}
+		return 0;
+	}
+	if (i < t->cnt && t->regions[i].base == end && t->regions[i].nid == nid) {
+		t->regions[i].base = base;
+		return 0;
+	}
 	return region_insert(t, i, base, end, nid);
 }
 

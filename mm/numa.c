@@ -384,11 +384,15 @@ static void number_nodes(struct numa_build_ctx *c)
 	}
 }
 
+/* SLIT distances, or 10 local / 20 remote where the SLIT is missing,
+ * distrusted or too small; slit_used only when every distance is the
+ * SLIT's, distance_reason says why when not. */
 static void fill_distances(const struct acpi_slit_info *slit, struct numa_topology *t)
 {
-	bool warned = false;
-
 	t->slit_used = slit->present;
+	if (!slit->present)
+		ksnprintf(t->distance_reason, sizeof(t->distance_reason), "%s",
+			  slit->found ? slit->reason : "no SLIT");
 	for (uint32_t i = 0; i < t->nnodes; i++) {
 		for (uint32_t j = 0; j < t->nnodes; j++) {
 			uint32_t a = t->nodes[i].pxm, b = t->nodes[j].pxm;
@@ -396,10 +400,13 @@ static void fill_distances(const struct acpi_slit_info *slit, struct numa_topolo
 			t->distance[i][j] = i == j ? NUMA_DIST_LOCAL : NUMA_DIST_REMOTE;
 			if (slit->present && a < slit->n && b < slit->n) {
 				t->distance[i][j] = slit->dist[a][b];
-			} else if (slit->present && !warned) {
-				kprintf("numa: SLIT has %u localities, domain %u is past them; 10/20 used\n",
-					slit->n, a >= slit->n ? a : b);
-				warned = true;
+			} else if (t->slit_used) {
+				ksnprintf(t->distance_reason, sizeof(t->distance_reason),
+					  "SLIT has %u localities, domain %u is past them",
+					  slit->n, a >= slit->n ? a : b);
+				kprintf("numa: %s; 10/20 used for it\n", t->distance_reason);
+				t->slit_used = false;
+				t->slit_partial = true;
 			}
 		}
 	}

@@ -152,6 +152,9 @@ void numa_emit_json(const struct numa_topology *t, char *buf, size_t size)
 	if (t->source != NUMA_SRC_SRAT)
 		json_str(&j, "reason", t->reason);
 	json_bool(&j, "slit", t->slit_used);
+	json_str(&j, "distances_from", t->slit_used ? "slit" : t->slit_partial ? "slit+default" : "default");
+	if (!t->slit_used)
+		json_str(&j, "distances_reason", t->distance_reason);
 	json_u64(&j, "cpus_not_in_srat", t->ncpus_not_in_srat);
 	json_u64(&j, "bytes_outside_srat", t->bytes_outside_srat);
 	json_arr_begin(&j, "nodes");

@@ -6,7 +6,8 @@
 set -euo pipefail
 
 PKGS=(make gcc binutils gnu-efi nasm ovmf qemu-system-x86 libcmocka-dev acpica-tools
-      clang libclang-rt-14-dev python3 python3-pytest python3-matplotlib)
+      clang libclang-rt-14-dev python3 python3-pytest python3-matplotlib
+      mtools dosfstools fdisk)
 QEMU_MIN_MAJOR=8
 QEMU_MIN_MINOR=1
 

@@ -2,9 +2,17 @@
 """Boot build/numaboot.efi under QEMU + OVMF with a NUMA topology.
 
 Used by `make run`, the boot tests (import qemu_run) and the benchmarks.
-The ESP is a plain directory handed to QEMU's vvfat driver (no root, no
-loop devices); OVMF's code is used read-only from the system and its
+The guest boots build/numaboot.img, the GPT disk image `make image` writes
+for a USB stick (remade here by tools/mkimage.sh when it is older than the
+kernel): each run boots a copy with the run's numaboot.cfg written into the
+ESP with mtools.  OVMF's code is used read-only from the system and its
 variable store is copied per run.
+
+Firmware: --firmware plain (OVMF_CODE_4M.fd) or secboot (the Secure Boot +
+SMM build, started with an empty variable store, so nothing is enrolled and
+Secure Boot is off: the image is unsigned); --machine q35 or pc (i440fx);
+--disk virtio, ahci or usb (usb-storage on an XHCI controller, as a stick);
+--no-serial boots without COM1, --no-vga without a display adapter (no GOP).
 
 Topology: --nodes N --cpus C (per node) --mem G (GiB per node, or a comma
 list per node, 0 = memory-less node); --cpuless 2,3 gives nodes no CPUs;
@@ -29,9 +37,20 @@ from dataclasses import dataclass, field
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 IMAGE = os.path.join(ROOT, 'build', 'numaboot.efi')
+DISK_IMAGE = os.path.join(ROOT, 'build', 'numaboot.img')
+MKIMAGE = os.path.join(ROOT, 'tools', 'mkimage.sh')
+ESP_OFFSET = 1 << 20    # where tools/mkimage.sh starts the EFI system partition
+IMAGE_CFG = os.path.join(ROOT, 'tools', 'numaboot.cfg')
 OVMF_CODE = '/usr/share/OVMF/OVMF_CODE_4M.fd'
 OVMF_VARS = '/usr/share/OVMF/OVMF_VARS_4M.fd'
 QEMU = os.environ.get('QEMU', 'qemu-system-x86_64')
+# The Secure Boot build needs SMM; it gets the same (empty) variable store.
+OVMF_SECBOOT_CODE = os.environ.get('OVMF_SECBOOT_CODE', '/usr/share/OVMF/OVMF_CODE_4M.secboot.fd')
+FIRMWARES = ('plain', 'secboot')
+MACHINES = ('q35', 'pc')
+DISKS = {'virtio': ['-device', 'virtio-blk-pci,drive=stick,bootindex=0'],
+         'ahci': ['-device', 'ahci,id=ahci0', '-device', 'ide-hd,drive=stick,bus=ahci0.0,bootindex=0'],
+         'usb': ['-device', 'qemu-xhci,id=xhci0', '-device', 'usb-storage,drive=stick,bus=xhci0.0,bootindex=0']}
 
 # isa-debug-exit: QEMU status = (code << 1) | 1, codes from include/exit.h
 STATUS = {33: ('ok', 0), 35: ('check_failed', 1), 37: ('panic', 2), 39: ('bad_option', 3)}
@@ -51,6 +70,11 @@ class Topology:
     pmem: list = field(default_factory=list)  # [(node, GiB)]: one NVDIMM each (--pmem)
     acpi_tables: list = field(default_factory=list)  # extra ACPI table files (--acpitable)
     extra: list = field(default_factory=list)
+    firmware: str = 'plain'        # FIRMWARES
+    machine: str = 'q35'           # MACHINES (pc: i440fx)
+    disk: str = 'virtio'           # DISKS: how the boot image is attached
+    serial: bool = True            # False: no COM1 at all (-serial none)
+    vga: bool = True               # False: no display adapter, so no GOP
 
     def total_mem_mib(self):
         return int(sum(self.mem_gib) * 1024)
@@ -102,21 +126,47 @@ def pmem_args(topo):
     return ',nvdimm=on', f',slots={len(pmem_mib)},maxmem={maxmem}M', args
 
 
-def qemu_args(topo, esp, vars_copy, kernel=None, append=''):
-    """QEMU command line.  kernel: boot this Linux bzImage through OVMF
-    (-kernel/-append, no ESP) instead of the EFI image, same topology."""
+def platform_args(topo, disk, vars_copy, kernel, machine_extra=''):
+    """Machine type, firmware, boot disk, console: the parts of the command
+    line that are not the topology.  The Secure Boot build needs SMM and a
+    pflash only SMM code may write (OVMF's SMM variable driver); its variable
+    store is the plain, empty one, so no key is enrolled and Secure Boot stays
+    off (it would refuse our unsigned image)."""
+    if topo.firmware not in FIRMWARES or topo.machine not in MACHINES or topo.disk not in DISKS:
+        raise ValueError(f'unknown firmware/machine/disk {topo.firmware}/{topo.machine}/{topo.disk}')
+    if topo.firmware == 'secboot' and topo.machine != 'q35':
+        raise ValueError("OVMF's SMM (secboot) build supports only the q35 machine")
+    secboot = topo.firmware == 'secboot'
+    machine = topo.machine + (',smm=on' if secboot else '') + \
+        (',kernel-irqchip=off' if topo.x2apic else '') + machine_extra
+    args = ['-machine', machine,
+            '-drive', f'if=pflash,format=raw,unit=0,readonly=on,file={OVMF_SECBOOT_CODE if secboot else OVMF_CODE}',
+            '-drive', f'if=pflash,format=raw,unit=1,file={vars_copy}']
+    if secboot:
+        args += ['-global', 'driver=cfi.pflash01,property=secure,value=on']
+    if kernel:
+        args += ['-kernel', kernel[0], '-append', kernel[1]]
+    else:
+        args += ['-drive', f'if=none,id=stick,format=raw,file={disk}', *DISKS[topo.disk]]
+    args += ['-serial', 'stdio' if topo.serial else 'none']
+    if not topo.vga:
+        args += ['-vga', 'none']
+    return args
+
+
+def qemu_args(topo, disk, vars_copy, kernel=None, append=''):
+    """QEMU command line.  disk: the per-run copy of the boot image.
+    kernel: boot this Linux bzImage through OVMF (-kernel/-append, no boot
+    disk) instead of the EFI image, same topology."""
     mem_mib = topo.total_mem_mib()
     pmem_machine, pmem_m, pmem_devs = pmem_args(topo)
-    args = [QEMU, '-machine', 'q35' + (',kernel-irqchip=off' if topo.x2apic else '') + pmem_machine,
+    args = [QEMU, *platform_args(topo, disk, vars_copy, (kernel, append) if kernel else None,
+                                 pmem_machine),
             '-accel', 'tcg,thread=multi', '-cpu', 'max',
             '-m', f'{mem_mib}M' + pmem_m, *pmem_devs,
             *[a for f in topo.acpi_tables for a in ('-acpitable', f'file={f}')],
-            '-drive', f'if=pflash,format=raw,unit=0,readonly=on,file={OVMF_CODE}',
-            '-drive', f'if=pflash,format=raw,unit=1,file={vars_copy}',
-            *(['-kernel', kernel, '-append', append] if kernel else
-              ['-drive', f'if=virtio,format=raw,file=fat:{esp},readonly=on']),
             '-device', 'isa-debug-exit,iobase=0xf4,iosize=0x04',
-            '-serial', 'stdio', '-display', 'none', '-net', 'none', '-no-reboot',
+            '-display', 'none', '-net', 'none', '-no-reboot',
             '-monitor', 'none']
     if topo.x2apic:
         args += ['-device', 'intel-iommu,intremap=on,eim=on']
@@ -170,25 +220,52 @@ def qemu_lock():
     return f
 
 
-def run(topo, opts='', timeout=300, echo=False, image=IMAGE, kernel=None, append='', keep_vars=False):
+def disk_image(efi=IMAGE):
+    """build/numaboot.img, remade by tools/mkimage.sh (as `make image` does)
+    when it is missing or older than the EFI image, the default
+    numaboot.cfg or the script."""
+    if not os.path.exists(efi):
+        raise FileNotFoundError(f'{efi} is missing: run make first')
+    if efi != IMAGE:    # another kernel: an image of its own next to it
+        img = os.path.splitext(efi)[0] + '.img'
+    else:
+        img = DISK_IMAGE
+    inputs = (efi, IMAGE_CFG, MKIMAGE)
+    if not os.path.exists(img) or os.path.getmtime(img) < max(map(os.path.getmtime, inputs)):
+        subprocess.run([MKIMAGE, img, efi, IMAGE_CFG], check=True, stdout=subprocess.DEVNULL)
+    return img
+
+
+def write_config(disk, text):
+    """Replace EFI/BOOT/numaboot.cfg in the ESP of the disk image (mtools,
+    addressed at the partition's offset; mkimage.sh puts it at 1 MiB)."""
+    cfg = disk + '.cfg'
+    with open(cfg, 'w') as f:
+        f.write(text)
+    env = dict(os.environ, MTOOLS_SKIP_CHECK='1')
+    subprocess.run(['mcopy', '-o', '-i', f'{disk}@@{ESP_OFFSET}', cfg, '::/EFI/BOOT/numaboot.cfg'],
+                   check=True, env=env)
+
+
+def run(topo, opts='', timeout=300, echo=False, image=IMAGE, kernel=None, append='', keep_vars=False,
+        config=None):
     """Boot once; return a Result.  echo=True streams the serial output;
     keep_vars=True returns the per-run UEFI variable store in Result.vars.
+    config: the whole numaboot.cfg text (default: a comment line and opts).
     kernel: boot that Linux kernel with the command line append instead of
     the image (no isa-debug-exit code: status is qemu_error unless it timed out)."""
-    if kernel is None and not os.path.exists(image):
-        raise FileNotFoundError(f'{image} is missing: run make first')
+    src = disk_image(image) if kernel is None else None
     with tempfile.TemporaryDirectory(prefix='numaboot-') as tmp:
-        esp = os.path.join(tmp, 'esp')
-        boot = os.path.join(esp, 'EFI', 'BOOT')
-        os.makedirs(boot)
-        if kernel is None:
-            shutil.copy(image, os.path.join(boot, 'BOOTX64.EFI'))
-        with open(os.path.join(boot, 'numaboot.cfg'), 'w') as f:
-            f.write('# written by tools/qemu_run.py\n' + opts + '\n')
+        disk = os.path.join(tmp, 'numaboot.img')
+        if src:
+            # a sparse copy: the 64 MiB image holds ~3 MiB of data
+            subprocess.run(['cp', '--sparse=always', src, disk], check=True)
+            write_config(disk, config if config is not None else
+                         '# written by tools/qemu_run.py\n' + opts + '\n')
         vars_copy = os.path.join(tmp, 'vars.fd')
         shutil.copy(OVMF_VARS, vars_copy)
         os.chmod(vars_copy, 0o644)
-        cmd = qemu_args(topo, esp, vars_copy, kernel=kernel, append=append)
+        cmd = qemu_args(topo, disk, vars_copy, kernel=kernel, append=append)
         lock = qemu_lock()
         start = time.monotonic()
         proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
@@ -277,6 +354,12 @@ def main():
     p.add_argument('--prealloc', action='store_true',
                    help='allocate guest RAM up front (no host first-touch faults in timings)')
     p.add_argument('--opts', default='', help='kernel options (numaboot.cfg)')
+    p.add_argument('--firmware', choices=FIRMWARES, default='plain',
+                   help='OVMF build: plain, or secboot (Secure Boot + SMM build, nothing enrolled)')
+    p.add_argument('--machine', choices=MACHINES, default='q35', help='q35, or pc (i440fx)')
+    p.add_argument('--disk', choices=sorted(DISKS), default='virtio', help='how the boot image is attached')
+    p.add_argument('--no-serial', action='store_true', help='no COM1 (the exit code still comes back)')
+    p.add_argument('--no-vga', action='store_true', help='no display adapter: OVMF offers no GOP')
     p.add_argument('--timeout', type=float, default=600)
     p.add_argument('--json', action='store_true', help='print only the JSON records')
     p.add_argument('--print-cmd', action='store_true')
@@ -287,9 +370,12 @@ def main():
     topo = Topology(nodes=a.nodes, cpus=a.cpus, mem_gib=parse_mem(a.mem, a.nodes),
                     cpuless=tuple(int(x) for x in filter(None, a.cpuless.split(','))),
                     numa=not a.no_numa, dist=parse_dist(a.dist), x2apic=a.x2apic, prealloc=a.prealloc,
-                    pmem=a.pmem, acpi_tables=a.acpitable, extra=a.extra)
+                    pmem=a.pmem, acpi_tables=a.acpitable, extra=a.extra, firmware=a.firmware,
+                    machine=a.machine, disk=a.disk, serial=not a.no_serial, vga=not a.no_vga)
     if any(n >= a.nodes for n, _ in a.pmem):
         p.error('--pmem names a node past --nodes')
+    if a.firmware == 'secboot' and a.machine != 'q35':
+        p.error("--firmware secboot needs --machine q35 (OVMF's SMM build supports only q35)")
     if a.print_cmd:
         print(' '.join(qemu_args(topo, 'ESP', 'VARS')))
         return 0

@@ -1,6 +1,7 @@
 /*
  * COM1 16550 UART, polled, 115200 8N1.  Presence is probed with the
- * scratch register, so a machine without the port costs nothing; each
+ * scratch register and the line status (an absent port reads 0xff from a
+ * floating bus), so a machine without the port costs nothing; each
  * character waits at most SERIAL_TX_SPINS polls for the transmitter, so a
  * wedged or absent UART can never hang the kernel.
  */
@@ -23,6 +24,7 @@
 #define FCR_ENABLE_CLEAR 0x07
 #define MCR_DTR_RTS_OUT2 0x0b
 #define LSR_THRE	0x20
+#define LSR_ABSENT	0xff	/* no UART: nothing drives the bus */
 #define DIVISOR_115200	1
 #define SERIAL_TX_SPINS	100000
 
@@ -31,7 +33,7 @@ static int present;
 void serial_init(void)
 {
 	outb(COM1 + UART_SCR, 0x5a);
-	if (inb(COM1 + UART_SCR) != 0x5a)
+	if (inb(COM1 + UART_SCR) != 0x5a || inb(COM1 + UART_LSR) == LSR_ABSENT)
 		return;
 	outb(COM1 + UART_IER, 0);
 	outb(COM1 + UART_LCR, LCR_DLAB);

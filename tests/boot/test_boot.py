@@ -80,23 +80,3 @@ def test_exit_reset_powers_off_through_firmware_after_the_delay():
     assert r.status == 'qemu_error' and r.qemu_status == 0, explain(r)
     assert r.one('result')['status'] == 'ok'
     assert 'powering off in 1 s' in r.output, explain(r)
-
-
-def test_save_efivar_stores_the_results_in_nvram():
-    """save_efivar=on: the verdict lines land in the UEFI variable store, so a
-    machine without a serial cable still yields machine-readable results."""
-    from qemu_run import run
-    r = run(Topology(nodes=2, cpus=1, mem_gib=[0.5, 0.5]), 'save_efivar=on bw_mb=0', keep_vars=True)
-    assert r.status == 'ok', explain(r)
-    assert 'stored' in r.output and 'UEFI variable NumabootResult' in r.output, explain(r)
-    assert 'NumabootResult'.encode('utf-16-le') in r.vars
-    start = r.vars.find(b'{"schema":"numaboot/1","kind":"memmap"')
-    assert start > 0, 'memmap record missing from the variable store'
-    end = r.vars.find(b'"kind":"result"', start)
-    assert end > start, 'result record missing from the variable store'
-    end = r.vars.index(b'\n', end) + 1
-    saved = r.vars[start:end].decode().splitlines()
-    kinds = [json.loads(line)['kind'] for line in saved]
-    assert kinds[0] == 'memmap' and kinds[-1] == 'result'
-    assert kinds.count('meminit_summary') == 1 and 'meminit_warmup' in kinds
-    assert json.loads(saved[-1])['status'] == 'ok'

@@ -71,7 +71,7 @@ def acpidump_text(blobs):
 
 
 NODE2 = {
-    "schema": "numaboot/1", "kind": "topology", "source": "srat", "slit": True,
+    "schema": "numaboot/1", "kind": "topology", "source": "srat", "slit": True, "distances_from": "slit",
     "cpus_not_in_srat": 0, "bytes_outside_srat": 0,
     "nodes": [
         {"id": 0, "pxm": 0, "cpus": [0, 1], "online_capable_cpus": [],
@@ -154,6 +154,7 @@ def test_srat_without_madt_or_slit(tmp_path):
     assert r.returncode == 0, r.stderr
     topo = json.loads(r.stdout)
     assert topo["slit"] is False
+    assert topo["distances_from"] == "default" and topo["distances_reason"] == "no SLIT"
     assert topo["distances"] == [[10, 20], [20, 10]]
     assert all(n["cpuless"] and n["init_by"] is None for n in topo["nodes"])
 

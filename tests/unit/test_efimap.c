@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 #include "memmap.h"
@@ -123,9 +124,83 @@ static void test_summary(void **state)
 	assert_string_equal(memmap_type_name(99), "other");
 }
 
+#define TiB (1ULL << 40)
+
+/* Usable RAM at or above 64 TiB (MAX_PHYSMEM_BITS 46) is refused: split at
+ * the limit, the part above retyped unusable and reported. */
+static void test_refuse_above_phys_limit(void **state)
+{
+	struct boot_mem_range m[8] = {
+		{ .phys = 0, .pages = 0x100, .type = BOOT_MEM_CONVENTIONAL },
+		{ .phys = 60 * TiB, .pages = (10 * TiB) >> 12, .type = BOOT_MEM_CONVENTIONAL },
+		{ .phys = 72 * TiB, .pages = 1, .type = BOOT_MEM_MMIO },
+		{ .phys = 80 * TiB, .pages = TiB >> 12, .type = BOOT_MEM_BOOT_SERVICES_DATA },
+	};
+	uint64_t first[2];
+	uint32_t n = 4;
+
+	(void)state;
+	assert_int_equal(memmap_refuse_above(m, &n, 8, 64 * TiB, first), 7 * TiB);
+	assert_int_equal(n, 5);
+	assert_int_equal(first[0], 64 * TiB);
+	assert_int_equal(first[1], 70 * TiB);
+	assert_int_equal(m[1].phys + (m[1].pages << 12), 64 * TiB);
+	assert_int_equal(m[1].type, BOOT_MEM_CONVENTIONAL);
+	assert_int_equal(m[2].phys, 64 * TiB);
+	assert_int_equal(m[2].type, BOOT_MEM_UNUSABLE);
+	assert_int_equal(m[3].type, BOOT_MEM_MMIO);		/* not RAM: left alone */
+	assert_int_equal(m[4].type, BOOT_MEM_UNUSABLE);
+	/* No room to split: the crossing range is refused whole. */
+	m[0] = (struct boot_mem_range){ .phys = 63 * TiB, .pages = (2 * TiB) >> 12,
+					 .type = BOOT_MEM_CONVENTIONAL };
+	n = 1;
+	assert_int_equal(memmap_refuse_above(m, &n, 1, 64 * TiB, first), 2 * TiB);
+	assert_int_equal(n, 1);
+	assert_int_equal(m[0].type, BOOT_MEM_UNUSABLE);
+	/* Below the limit nothing changes. */
+	m[0] = (struct boot_mem_range){ .phys = 0, .pages = 16, .type = BOOT_MEM_CONVENTIONAL };
+	assert_int_equal(memmap_refuse_above(m, &n, 1, 64 * TiB, first), 0);
+	assert_int_equal(m[0].type, BOOT_MEM_CONVENTIONAL);
+}
+
+/* A firmware map of far more than 4096 descriptors: no fixed count limits
+ * the conversion; the buffers are sized from the map (boot/efi_mmap.c). */
+static void test_convert_many_descriptors(void **state)
+{
+	enum { N = 20000, DS = 48 };
+	uint8_t *raw = calloc(N, DS);
+	struct boot_mem_range *out = calloc(N, sizeof(*out));
+	struct memmap_summary s;
+	int overflow;
+	uint32_t bad, n;
+
+	(void)state;
+	assert_non_null(raw);
+	assert_non_null(out);
+	for (uint32_t i = 0; i < N; i++) {	/* descending, alternating types */
+		uint8_t *d = raw + (size_t)i * DS;
+
+		put64(d + EFI_MD_TYPE, i % 2 ? BOOT_MEM_CONVENTIONAL : BOOT_MEM_BOOT_SERVICES_DATA);
+		put64(d + EFI_MD_PHYS, (uint64_t)(N - 1 - i) << 12);
+		put64(d + EFI_MD_PAGES, 1);
+	}
+	n = memmap_convert(raw, (size_t)N * DS, DS, out, N, &overflow, &bad);
+	assert_int_equal(n, N);
+	assert_int_equal(overflow, 0);
+	for (uint32_t i = 0; i < n; i++)
+		assert_int_equal(out[i].phys, (uint64_t)i << 12);
+	memmap_summarize(out, n, &s);
+	assert_int_equal(s.usable, (uint64_t)N << 12);
+	assert_int_equal(s.overlaps, 0);
+	free(raw);
+	free(out);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_refuse_above_phys_limit),
+		cmocka_unit_test(test_convert_many_descriptors),
 		cmocka_unit_test(test_convert_honours_descriptor_size),
 		cmocka_unit_test(test_convert_bad_sizes_and_overflow),
 		cmocka_unit_test(test_summary),

@@ -251,9 +251,37 @@ static void test_no_numa_and_storage_limits(void **state)
 	assert_int_equal(memblock_reserve(&mb, 1 * MiB, 16), -1);	/* storage full */
 }
 
+/* 6000 adjacent usable descriptors (more than the 4096 regions memblock
+ * has room for, MM_MEMBLOCK_REGIONS) merge into one region; 6000 separate
+ * ones are refused with a message naming the storage size. */
+static void test_many_map_entries(void **state)
+{
+	enum { N = 6000, CAP = 4096 };
+	struct boot_mem_range *map = calloc(N, sizeof(*map));
+	struct memblock_region *mem = calloc(CAP, sizeof(*mem)), *res = calloc(CAP, sizeof(*res));
+	struct memblock mb;
+
+	(void)state;
+	for (uint32_t i = 0; i < N; i++)
+		map[i] = (struct boot_mem_range){ .phys = 1 * MiB + (uint64_t)i * PAGE_SIZE, .pages = 1,
+			.type = i % 2 ? BOOT_MEM_CONVENTIONAL : BOOT_MEM_BOOT_SERVICES_CODE };
+	assert_int_equal(memblock_init(&mb, map, N, NULL, 0, NULL, 0, 0, mem, CAP, res, CAP), 0);
+	assert_int_equal(mb.memory.cnt, 1);
+	assert_int_equal(memblock_node_usable_pages(&mb, 0), N);
+	for (uint32_t i = 0; i < N; i++)
+		map[i].phys = 1 * MiB + (uint64_t)i * 2 * PAGE_SIZE;	/* a hole after each */
+	host_console_reset();
+	assert_int_equal(memblock_init(&mb, map, N, NULL, 0, NULL, 0, 0, mem, CAP, res, CAP), -1);
+	assert_true(host_console_contains("region storage (4096) too small"));
+	free(map);
+	free(mem);
+	free(res);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_many_map_entries),
 		cmocka_unit_test(test_node_preference),
 		cmocka_unit_test(test_fallback_by_distance),
 		cmocka_unit_test(test_fallback_tie_lowest_id),

@@ -20,6 +20,7 @@
 /* tests/unit/test_acpi_util.c */
 void acpi_test_set_root(int argc, char **argv);
 uint8_t *acpi_test_load(const char *name, size_t *len);
+void acpi_test_fix_checksum(uint8_t *t, size_t len);
 
 #define GiB (1ull << 30)
 #define MiB (1ull << 20)
@@ -158,7 +159,7 @@ static void test_memless_json_and_print(void **state)
 {
 	static const char want[] =
 		"{\"schema\":\"numaboot/1\",\"kind\":\"topology\",\"source\":\"srat\",\"slit\":true,"
-		"\"cpus_not_in_srat\":0,\"bytes_outside_srat\":0,\"nodes\":["
+		"\"distances_from\":\"slit\",\"cpus_not_in_srat\":0,\"bytes_outside_srat\":0,\"nodes\":["
 		"{\"id\":0,\"pxm\":0,\"cpus\":[0,1],\"online_capable_cpus\":[],"
 		"\"ranges\":[[\"0x0\",\"0x80000000\"]],\"bytes\":2147483648,\"memless\":false,"
 		"\"cpuless\":false,\"helps\":null,\"init_by\":null,\"pmem_bytes\":0,\"pmem\":[]},"
@@ -314,6 +315,40 @@ static void test_slit_too_small(void **state)
 	assert_int_equal(topo.distance[0][1], 20);
 	assert_int_equal(topo.distance[0][0], 10);
 	assert_true(host_console_contains("SLIT has 1 localities, domain 1 is past them"));
+	/* The JSON must not claim SLIT distances it did not use (issue 11). */
+	assert_false(topo.slit_used);
+	assert_true(topo.slit_partial);
+	numa_emit_json(&topo, json_buf, sizeof(json_buf));
+	assert_non_null(strstr(json_buf, "\"slit\":false,\"distances_from\":\"slit+default\","
+				     "\"distances_reason\":\"SLIT has 1 localities, domain 1 is past them\""));
+}
+
+/* A SLIT that breaks the spec's rules: 10/20 everywhere, and the JSON says why. */
+static void test_slit_distrusted_json(void **state)
+{
+	static const char *const two[] = { "apic", "srat", NULL };
+	size_t len;
+	uint8_t *t;
+
+	(void)state;
+	load("node2", two);
+	t = acpi_test_load("node2/slit", &len);
+	t[44 + 1] = 5;		/* distance 0->1 below local */
+	acpi_test_fix_checksum(t, len);
+	assert_int_equal(acpi_parse_table(t, len, &info), -1);
+	free(t);
+	numa_build(&info, NULL, 0, &topo);
+	assert_int_equal(topo.distance[0][1], 20);
+	assert_false(topo.slit_used);
+	assert_false(topo.slit_partial);
+	numa_emit_json(&topo, json_buf, sizeof(json_buf));
+	assert_non_null(strstr(json_buf, "\"slit\":false,\"distances_from\":\"default\","
+				     "\"distances_reason\":\"distance 0->1 is 5, not above 10\""));
+	acpi_info_init(&info);	/* no SLIT at all */
+	load("node2", two);
+	numa_build(&info, NULL, 0, &topo);
+	numa_emit_json(&topo, json_buf, sizeof(json_buf));
+	assert_non_null(strstr(json_buf, "\"distances_from\":\"default\",\"distances_reason\":\"no SLIT\""));
 }
 
 static void test_node8_x2apic(void **state)
@@ -383,6 +418,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup(test_srat_duplicates_merged, setup),
 		cmocka_unit_test_setup(test_cpu_missing_from_srat, setup),
 		cmocka_unit_test_setup(test_slit_too_small, setup),
+		cmocka_unit_test_setup(test_slit_distrusted_json, setup),
 		cmocka_unit_test_setup(test_node8_x2apic, setup),
 		cmocka_unit_test_setup(test_node4_short_map, setup),
 		cmocka_unit_test_setup(test_bad_memory_map_entry, setup),
