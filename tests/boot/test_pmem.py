@@ -2,15 +2,18 @@
 placed on its nodes in the topology record; a broken NFIT given with
 -acpitable is reported range by range and the boot goes on.
 
-Only detection is asserted here: which node each device is on, its size,
-the nodes that exist because of it.  (Initializing device pages is the
-memory-model side of issue 8.)
+Detection: which node each device is on, its size, the nodes that exist
+because of it.  Initialization: every mode initializes each device through
+its node's worker set with equal checksums, with the memmap in DRAM or on
+the device and with 4 KiB, 2 MiB or 1 GiB compound pages.
 
 A bad NFIT checksum cannot be tested by booting: QEMU recomputes the
 checksum of every -acpitable table and OVMF's table installer does too
 (docs/acpi.md); tests/unit/test_pmem.c covers it."""
 import struct
 import uuid
+
+import pytest
 
 from conftest import boot, explain
 from qemu_run import Topology
@@ -42,7 +45,7 @@ def test_pmem_per_node():
     DRAM, one device (CPU-less, initialized by another node)."""
     pmem = [(0, 0.25), (1, 0.25), (1, 0.5), (2, 0.25), (3, 0.25)]
     topo = Topology(nodes=4, cpus=1, mem_gib=[0.5, 0.5, 0, 0], cpuless=(3,), pmem=pmem)
-    r = boot(topo, 'meminit=serial bw_mb=0')
+    r = boot(topo, 'meminit=all bw_mb=0', timeout=900)
     assert r.status == 'ok', explain(r)
     t = r.one('topology')
     assert t['source'] == 'srat', explain(r)
@@ -61,7 +64,57 @@ def test_pmem_per_node():
     assert nodes[3]['cpuless'] and nodes[3]['bytes'] == 0 and nodes[3]['init_by'] in (0, 1, 2)
     assert 'numa: node 3 has only persistent memory but no CPUs' in r.output
     assert 'node 1 pmem: 768 MB in 2 ranges' in r.output
-    assert r.one('meminit_summary')['verified'] is True
+    summaries = r.kind('meminit_summary')
+    assert len(summaries) == 5 and all(s['verified'] and s['checksums_equal'] for s in summaries)
+    node_of = {c['cpu']: c['node'] for c in r.one('smp')['cpus']}
+    for m in r.kind('meminit'):
+        n = m['node']
+        want = sum(int(g * GIB) for node, g in pmem if node == n) // 4096
+        assert m['device_pages'] == want, m
+        assert [d['pages'] for d in m['devices']] == \
+            [int(g * GIB) // 4096 for node, g in pmem if node == n], m
+        assert all(d['memmap'] == 'dram' for d in m['devices'])
+        assert m['device_struct_pages_aliased'] == 0 and m['device_altmap_pages'] == 0
+        if m['mode'] == 'parallel' and n == 3:      # CPU-less: its init_by node's CPUs
+            assert {node_of[c] for c in m['cpu_ids']} <= {nodes[3]['init_by'], 2}, m
+    checksums = {}
+    for m in r.kind('meminit'):
+        checksums.setdefault(m['node'], set()).add(m['checksum'])
+    assert all(len(v) == 1 for v in checksums.values()), checksums
+    waits = [s for s in summaries if s['mode'] == 'deferred'][0]['device_waits']
+    assert sorted((w['node'], w['dev']) for w in waits) == [(0, 0), (1, 0), (1, 1), (2, 0), (3, 0)]
+
+
+# memmap, compound: expected per 1 GiB device (262144 pfns): pfns holding
+# the memmap on the device, compound heads, struct pages not written
+# because their vmemmap page is shared.
+LAYOUTS = {
+    ('dram', '4k'): (0, 0, 0),
+    ('dram', '2m'): (0, 512, 262144 - 512 * 128),
+    ('dram', '1g'): (0, 1, 262144 - 128),
+    ('device', '2m'): (4096, (262144 - 4096) // 512, 0),
+}
+
+
+@pytest.mark.parametrize('memmap,compound', sorted(LAYOUTS))
+def test_pmem_memmap_and_compound(memmap, compound):
+    """1 GiB of persistent memory on each of two nodes, every mode: the
+    memmap where the option puts it, compound pages as asked, the shared
+    tail vmemmap pages never written, every mode verified and equal."""
+    topo = Topology(nodes=2, cpus=1, mem_gib=[0.5, 0.5], pmem=[(0, 1), (1, 1)])
+    r = boot(topo, f'meminit=all bw_mb=0 pmem_memmap={memmap} pmem_compound={compound}',
+             timeout=900)
+    assert r.status == 'ok', explain(r)
+    altmap, heads, aliased = LAYOUTS[(memmap, compound)]
+    summaries = r.kind('meminit_summary')
+    assert len(summaries) == 5 and all(s['verified'] and s['checksums_equal'] for s in summaries)
+    for m in r.kind('meminit'):
+        assert m['device_pages'] == 262144, m
+        assert [d['memmap'] for d in m['devices']] == [memmap], m
+        assert m['devices'][0]['compound_order'] == {'4k': 0, '2m': 9, '1g': 18}[compound]
+        assert (m['device_altmap_pages'], m['device_compound_heads'],
+                m['device_struct_pages_aliased']) == (altmap, heads, aliased), m
+        assert m['device_memmap_bytes_written'] == 64 * (262144 - aliased), m
 
 
 def test_broken_nfit(tmp_path):
