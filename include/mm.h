@@ -186,6 +186,15 @@ uint64_t memmap_device_altmap_pfns(uint64_t start_pfn, uint64_t end_pfn, unsigne
 uint32_t memmap_device_chunks(const struct mm_node *node, uint32_t dev, struct mm_range *out,
 			      uint32_t max);
 
+/*
+ * Overwrite with byte every struct page of [s, e) (one chunk: inside one
+ * device, or DRAM) that has storage of its own, so that an init that skips
+ * a page is caught by the verifier.  Tails of a compound device page whose
+ * vmemmap page is shared are views of its first tail page: they are skipped
+ * (writing them would rewrite the same 4 KiB many times).  Node quiescent.
+ */
+void memmap_poison_range(const struct mm_node *node, uint64_t s, uint64_t e, int byte);
+
 /* Migratetype of the pageblock holding pfn (node's bitmap). */
 unsigned memmap_pageblock_migratetype(const struct mm_node *node, uint64_t pfn);
 

@@ -79,8 +79,7 @@ static void reset_all(struct mode_run *run, bool poison)
 
 		meminit_request_reset(r);
 		for (uint32_t c = 0; poison && c < r->nchunks; c++)
-			memset(pfn_to_page(r->chunks[c].start_pfn), 0xa5,
-			       (r->chunks[c].end_pfn - r->chunks[c].start_pfn) * sizeof(struct page));
+			memmap_poison_range(r->node, r->chunks[c].start_pfn, r->chunks[c].end_pfn, 0xa5);
 	}
 }
 

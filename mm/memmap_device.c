@@ -15,6 +15,7 @@
 #include "mm.h"
 #include "internal.h"
 #include "kprintf.h"
+#include "kstring.h"
 
 uint32_t mm_device_at(const struct mm_node *node, uint64_t pfn)
 {
@@ -173,5 +174,23 @@ void mm_init_device_run(const struct mm_node *node, uint32_t di, struct memmap_c
 
 		init_compound_piece(d, flags, res, h, s, ce);
 		s = ce;
+	}
+}
+
+void memmap_poison_range(const struct mm_node *node, uint64_t s, uint64_t e, int byte)
+{
+	uint32_t di = mm_device_at(node, s);
+	uint64_t n;
+
+	if (di == MM_NO_DEVICE || !mm_device_vmemmap_shared(&node->dev[di])) {
+		memset(pfn_to_page(s), byte, (e - s) * sizeof(struct page));
+		return;
+	}
+	n = 1ULL << node->dev[di].compound_order;
+	for (uint64_t h = s & ~(n - 1); h < e; h += n) {
+		uint64_t a = mm_max(s, h), b = mm_min(e, h + MM_COMPOUND_DISTINCT_PAGES);
+
+		if (a < b)
+			memset(pfn_to_page(a), byte, (b - a) * sizeof(struct page));
 	}
 }

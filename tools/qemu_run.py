@@ -111,6 +111,13 @@ def backend(topo):
     return 'prealloc=on' if topo.prealloc else 'reserve=off'
 
 
+def cpu_model(topo):
+    """-cpu max, with 46 physical address bits (numaboot's MAX_PHYSMEM_BITS)
+    when the guest's memory and NVDIMMs reach past the default 40 bits."""
+    top_mib = topo.total_mem_mib() + sum(int(g * 1024) for _, g in topo.pmem) + 8 * 1024
+    return 'max,phys-bits=46' if top_mib > (1 << 20) else 'max'
+
+
 def pmem_args(topo):
     """NVDIMMs for topo.pmem: (-machine suffix, -m suffix, device arguments).
     QEMU places them in its device-memory window above RAM, describes them
@@ -162,7 +169,7 @@ def qemu_args(topo, disk, vars_copy, kernel=None, append=''):
     pmem_machine, pmem_m, pmem_devs = pmem_args(topo)
     args = [QEMU, *platform_args(topo, disk, vars_copy, (kernel, append) if kernel else None,
                                  pmem_machine),
-            '-accel', 'tcg,thread=multi', '-cpu', 'max',
+            '-accel', 'tcg,thread=multi', '-cpu', cpu_model(topo),
             '-m', f'{mem_mib}M' + pmem_m, *pmem_devs,
             *[a for f in topo.acpi_tables for a in ('-acpitable', f'file={f}')],
             '-device', 'isa-debug-exit,iobase=0xf4,iosize=0x04',
