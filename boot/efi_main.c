@@ -9,6 +9,7 @@
  */
 #include "internal.h"
 #include "kstring.h"
+#include "x86.h"
 
 #define BOOT_STACK_PAGES	16		/* 64 KiB BSP stack */
 #define BOOT_LOW_MEM_MAX	0xfffffULL	/* SIPI vectors address pages below 1 MiB */
@@ -132,6 +133,7 @@ static __attribute__((noreturn)) void jump_to_kernel(struct boot_info *bi)
 
 EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 {
+	uint64_t entry_tsc = rdtsc();	/* the firmware hand-off, for the timeline */
 	struct boot_info *bi;
 	uint64_t heap_pages;
 
@@ -141,6 +143,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 		efi_fail(st, EXIT_PANIC, "cannot allocate boot_info", 1);
 	bi->magic = BOOT_INFO_MAGIC;
 	bi->version = BOOT_INFO_VERSION;
+	bi->efi_main_tsc = entry_tsc;
 	copy_vendor(st, bi);
 	image_bounds(image, st, bi);
 	bi->rsdp = find_rsdp(st, &bi->acpi_revision);
@@ -158,6 +161,8 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 	bi->early_heap_size = heap_pages * 4096;
 	if (!bi->stack_base || !bi->early_heap)
 		efi_fail(st, EXIT_PANIC, "cannot allocate the kernel stack or early heap", 1);
+	bi->exit_bs_start_tsc = rdtsc();
 	efi_exit_boot_services(image, st, bi);
+	bi->exit_bs_done_tsc = rdtsc();
 	jump_to_kernel(bi);
 }

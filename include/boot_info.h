@@ -109,6 +109,12 @@ struct boot_info {
 	uint32_t firmware_revision;
 	uint32_t cmdline_len;
 	char cmdline[BOOT_CMDLINE_MAX];	/* config file, then load options; ASCII, NUL-terminated */
+
+	/* Boot CPU TSC at efi_main entry (the firmware hand-off) and around
+	 * the ExitBootServices loop: the first phases of the timeline. */
+	uint64_t efi_main_tsc;
+	uint64_t exit_bs_start_tsc;
+	uint64_t exit_bs_done_tsc;
 };
 
 /*

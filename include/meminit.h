@@ -31,6 +31,7 @@
 #include "numa.h"
 #include "smp.h"
 #include "spinlock.h"
+#include "timeline.h"
 
 #define MM_RANGE_POOL		8192	/* pfn ranges for all nodes' present/usable lists */
 #define MM_MEMBLOCK_REGIONS	4096
@@ -66,6 +67,9 @@ struct meminit_request {
 	uint32_t next_splice;			/* (S) chunks published so far */
 	uint64_t complete_tsc;			/* (S) when the last chunk was published */
 	uint32_t complete;			/* (A) release-set with the last chunk published */
+	uint32_t init_repeat;			/* (R) debug_init_repeat: initializer runs per chunk, 0 = 1 */
+	struct timeline *timeline;		/* (R) per-CPU spans go there, or NULL */
+	const char *phase;			/* (R) the spans' name: the mode, "warmup" */
 } __attribute__((aligned(64)));
 
 /* One node's memory as meminit drives it. */
@@ -119,6 +123,8 @@ struct meminit_config {
 	bool warmup;			/* untimed parallel pass before the timed modes */
 	uint64_t deferred_sync_mb;	/* deferred: per node, before the first allocation */
 	uint64_t bw_mb;			/* store-bandwidth sample per node, 0 = skip */
+	uint32_t init_repeat;		/* debug_init_repeat: initializer runs per chunk (0 = 1) */
+	struct timeline *timeline;	/* kernel_main's (include/timeline.h), or NULL */
 };
 
 /* ---- results (owned by the caller of meminit_run, read by the report) ---- */

@@ -38,6 +38,8 @@ struct options {
 	uint64_t exit_delay_s;		/* keep the report on screen before a real machine powers off */
 	uint32_t pmem_memmap;		/* enum pmem_memmap: where persistent memory's memmap lives */
 	uint32_t pmem_compound;		/* enum pmem_compound: persistent memory's page size */
+	uint64_t debug_init_repeat;	/* test aid: run each chunk's range initializer N times */
+	bool lava;			/* print LAVA test signals on the console (docs/lava.md) */
 };
 
 void options_defaults(struct options *o);

@@ -8,11 +8,13 @@
 #include "json.h"
 #include "kprintf.h"
 #include "lapic.h"
+#include "lava.h"
 #include "meminit.h"
 #include "options.h"
 #include "paging.h"
 #include "report.h"
 #include "smp.h"
+#include "timeline.h"
 #include "topology.h"
 #include "trap.h"
 #include "tsc.h"
@@ -28,6 +30,7 @@ static struct machine machine;
 static struct mm_state mm;
 static struct meminit_results meminit_res;
 static const struct boot_info *boot;
+static struct timeline timeline;	/* kernel_main's; see include/timeline.h */
 
 /* The legacy 8259s stay masked: every interrupt we use is a LAPIC one. */
 static void pic_mask_all(void)
@@ -97,7 +100,11 @@ static __attribute__((noreturn)) void finish(enum exit_code code)
 	const char *status = code == EXIT_OK ? "ok" : code == EXIT_CHECK_FAIL ? "check_failed" :
 			     code == EXIT_BAD_OPTION ? "bad_option" : "panic";
 
+	timeline_mark(&timeline, "verdict");
+	lava_verdict(&opts, status);
 	kprintf("numaboot: done: %s\n", status);
+	if (tsc_hz)
+		timeline_emit(&timeline, rdtsc(), tsc_hz, report_json_buf, sizeof(report_json_buf));
 	emit_result(status, code);
 	if (boot)
 		report_save_commit(boot);
@@ -125,10 +132,14 @@ static int run_meminit(void)
 		.warmup = opts.warmup,
 		.deferred_sync_mb = opts.deferred_sync_mb,
 		.bw_mb = opts.bw_mb,
+		.init_repeat = (uint32_t)opts.debug_init_repeat,
+		.timeline = &timeline,
 	};
 	int err = meminit_run(&mm, &cfg, &meminit_res);
 
+	timeline_mark(&timeline, "report");
 	report_meminit(&mm, &meminit_res);
+	lava_report_meminit(&opts, &mm, &meminit_res);
 	return err;
 }
 
@@ -148,6 +159,7 @@ void kernel_main(const struct boot_info *bi)
 {
 	struct mm_device_config dcfg;
 
+	timeline_init(&timeline, bi, rdtsc());
 	irq_disable();
 	pic_mask_all();
 	exit_init(bi);
@@ -171,8 +183,11 @@ void kernel_main(const struct boot_info *bi)
 	report_save_init(&opts);
 	report_boot(bi, &opts);
 	report_memmap(bi);
+	timeline_mark(&timeline, "acpi");
 	topology_init(bi, &machine);
+	timeline_mark(&timeline, "tsc");
 	tsc_init(&machine.acpi.timer);
+	timeline_mark(&timeline, "ap_bringup");
 	lapic_init_bsp(machine.acpi.madt.present ? machine.acpi.madt.lapic_addr : 0,
 		       smp_max_enabled_apic_id(&machine.numa), opts.x2apic);
 	if (smp_init(bi, &opts, &machine))
@@ -183,6 +198,7 @@ void kernel_main(const struct boot_info *bi)
 		fault_on_ap(opts.fault);
 	else if (opts.fault != FAULT_NONE)
 		deliberate_fault(opts.fault);
+	timeline_mark(&timeline, "memblock_vmemmap");
 	dcfg = device_config(&opts);
 	if (mm_setup(bi, &machine.numa, &dcfg, &mm))
 		finish(EXIT_CHECK_FAIL);

@@ -45,6 +45,8 @@ static const struct opt_desc opt_table[] = {
 	{ "exit_delay_s", OPT_U64, OFF(exit_delay_s), NULL, 0, 3600 },
 	{ "pmem_memmap", OPT_WORD, OFF(pmem_memmap), pmem_memmap_words, 0, 0 },
 	{ "pmem_compound", OPT_WORD, OFF(pmem_compound), pmem_compound_words, 0, 0 },
+	{ "debug_init_repeat", OPT_U64, OFF(debug_init_repeat), NULL, 1, 64 },
+	{ "lava", OPT_BOOL, OFF(lava), NULL, 0, 0 },
 };
 #define NOPTS (sizeof(opt_table) / sizeof(opt_table[0]))
 
@@ -64,6 +66,7 @@ void options_defaults(struct options *o)
 	o->x2apic = true;
 	o->exit_how = EXIT_HOW_AUTO;
 	o->exit_delay_s = 30;
+	o->debug_init_repeat = 1;
 }
 
 static int word_index(const char *const *words, const char *v, size_t n)

@@ -25,6 +25,7 @@
 #include "kstring.h"
 #include "meminit.h"
 #include "smp.h"
+#include "timeline.h"
 #include "tsc.h"
 #include "x86.h"
 
@@ -39,6 +40,7 @@ struct mode_run {
 	const struct meminit_config *cfg;
 	struct meminit_request *req[MEMINIT_MAX_REQ];
 	uint32_t nreq;
+	const char *phase;		/* the mode or "warmup", for the timeline */
 };
 
 static bool plan_has_work(const struct mm_node_plan *p)
@@ -78,6 +80,9 @@ static void reset_all(struct mode_run *run, bool poison)
 		struct meminit_request *r = run->req[i];
 
 		meminit_request_reset(r);
+		r->init_repeat = run->cfg->init_repeat;
+		r->timeline = run->cfg->timeline;
+		r->phase = run->phase;
 		for (uint32_t c = 0; poison && c < r->nchunks; c++)
 			memmap_poison_range(r->node, r->chunks[c].start_pfn, r->chunks[c].end_pfn, 0xa5);
 	}
@@ -333,6 +338,7 @@ static bool run_mode(struct mode_run *run, uint32_t mode, bool poison,
 	uint64_t t0;
 	int err;
 
+	run->phase = meminit_mode_names[mode];
 	reset_all(run, poison);
 	memset(r, 0, sizeof(*r));
 	r->mode = mode;
@@ -348,6 +354,7 @@ static bool run_mode(struct mode_run *run, uint32_t mode, bool poison,
 	r->ns = now_ns() - t0;
 	if (collect(run, r))
 		err = err ? err : -1;
+	timeline_mark_sub(run->cfg->timeline, "verify", meminit_mode_names[mode]);
 	r->ok = check_nodes(run->mm, r) && !err;
 	return r->ok;
 }
@@ -376,6 +383,7 @@ static void warm_up(struct mode_run *run, struct meminit_warmup *w)
 	uint64_t t0;
 	cpumask_t mask;
 
+	run->phase = "warmup";
 	reset_all(run, false);
 	job = (struct meminit_job){ run->req, run->nreq };
 	assign_worker_sets(run, PICK_ALL, &mask);
@@ -406,13 +414,16 @@ int meminit_run(struct mm_state *mm, const struct meminit_config *cfg,
 	run = (struct mode_run){ .mm = mm, .cfg = cfg };
 	res->first = all ? MEMINIT_SERIAL : cfg->mode;
 	res->last = all ? MEMINIT_DEFERRED : cfg->mode;
+	timeline_mark(cfg->timeline, "bandwidth");
 	meminit_measure_bandwidth(mm, cfg->bw_mb, &res->bw);
 	memset(&res->warmup, 0, sizeof(res->warmup));
+	timeline_mark(cfg->timeline, "warmup");
 	if (cfg->warmup)
 		warm_up(&run, &res->warmup);
 	for (uint32_t mode = res->first; mode <= res->last; mode++) {
 		struct meminit_mode_result *r = &res->mode[mode];
 
+		timeline_mark_sub(cfg->timeline, "meminit", meminit_mode_names[mode]);
 		run_mode(&run, mode, all, r);
 		r->sums_equal = same_checksums(mm, &res->mode[res->first], r);
 		if (!r->sums_equal)

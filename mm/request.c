@@ -63,9 +63,10 @@ static void splice_ready(struct meminit_request *r)
 
 static void run_chunk(struct meminit_request *r, uint32_t c)
 {
-	if (memmap_init_range(r->node, r->chunks[c].start_pfn, r->chunks[c].end_pfn,
-			      &r->results[c]))
-		__atomic_fetch_add(&r->failures, 1, __ATOMIC_RELAXED);
+	for (uint32_t i = 0; i < (r->init_repeat ? r->init_repeat : 1); i++)	/* a test aid */
+		if (memmap_init_range(r->node, r->chunks[c].start_pfn, r->chunks[c].end_pfn,
+				      &r->results[c]))
+			__atomic_fetch_add(&r->failures, 1, __ATOMIC_RELAXED);
 	__atomic_store_n(&r->done[c], 1, __ATOMIC_RELEASE);
 	splice_ready(r);
 }
@@ -86,16 +87,19 @@ static uint32_t take_chunk(struct meminit_request *r, uint32_t limit)
 void meminit_request_work_first(struct meminit_request *r, uint32_t limit)
 {
 	uint32_t cpu = smp_this_cpu(), c, took = 0;
+	uint64_t t0 = rdtsc();
 
 	if (limit > r->nchunks)
 		limit = r->nchunks;
-	atomic_min_u64(&r->start_tsc, rdtsc());
+	atomic_min_u64(&r->start_tsc, t0);
 	while ((c = take_chunk(r, limit)) != UINT32_MAX) {
 		run_chunk(r, c);
 		took = 1;
 	}
-	if (took)
+	if (took) {
 		__atomic_fetch_or(&r->ran[cpu / 64], 1ULL << (cpu % 64), __ATOMIC_RELAXED);
+		timeline_span_cpu(r->timeline, "meminit", r->phase, cpu, t0, rdtsc());
+	}
 	atomic_max_u64(&r->end_tsc, rdtsc());
 }
 

@@ -9,8 +9,9 @@ vs CPU count series, the Linux 6.1 comparison (tools/linux_bench.py) on the
 same topologies, and the issue's targets marked met / not met (never
 asserted: the exit status says only whether the boots worked).
 
-Writes build/bench/results.json (input of tools/regress.py) and PNG plots
-(tools/plot.py).  See docs/bench.md.
+Writes build/bench/results.json (input of tools/regress.py), PNG plots
+(tools/plot.py) and a boot timeline chart per topology (tools/timeline.py,
+build/bench/timeline-<topology>.png, from the first boot).  See docs/bench.md.
 
   tools/bench.py                 full matrix + bring-up + Linux
   tools/bench.py --quick         small subset, 1 GiB nodes, no Linux
@@ -65,6 +66,10 @@ TARGETS = {
 
 # ---------------------------------------------------------------- parsing
 
+def _num(v):
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
 def _median(vals):
     vals = [v for v in vals if isinstance(v, (int, float)) and not isinstance(v, bool)]
     if not vals:
@@ -98,10 +103,31 @@ def _merge(recs):
     return out
 
 
+# per-mode figures kept per boot (regress.py judges their spread)
+SAMPLE_KEYS = ('ms', 'bw_fraction_min', 'speedup_vs_serial', 'speedup_vs_hop')
+
+
 def collect(boots):
     """From the records of N boots of one topology (a list of record lists),
     the per-topology entry of results.json: summary per mode, per-node rows per
-    mode, bandwidth per node, smp; each merged over the boots (median)."""
+    mode, bandwidth per node, smp; each merged over the boots (median).  Each
+    mode also keeps its per-boot figures in 'samples' ({key: [one per boot]})."""
+    entry = _collect(boots)
+    per_boot = [_collect([b]) for b in boots]
+    for mode, m in entry['modes'].items():
+        m['samples'] = {}
+        for k in SAMPLE_KEYS:
+            vals = []
+            for e in per_boot:
+                pm = e['modes'].get(mode) or {}
+                v = pm.get('summary', {}).get('speedup_vs_serial') if k == 'speedup_vs_serial' else pm.get(k)
+                if isinstance(v, (int, float)) and not isinstance(v, bool):
+                    vals.append(v)
+            m['samples'][k] = vals
+    return entry
+
+
+def _collect(boots):
     summary, nodes, bw, smp, status, warm = {}, {}, {}, [], [], []
     for records in boots:
         for r in records:
@@ -376,12 +402,26 @@ def report(results):
 
 # ---------------------------------------------------------------- running
 
-def boot_numaboot(topo, opts, repeat, timeout, log):
+class Progress:
+    """Boot N of M and an estimate of the time left (mean boot time so far)."""
+
+    def __init__(self, total):
+        self.total, self.done, self.t0 = total, 0, time.monotonic()
+
+    def tick(self):
+        self.done += 1
+        el = time.monotonic() - self.t0
+        left = el / self.done * (self.total - self.done)
+        return f'[{self.done}/{self.total}, {el:.0f} s elapsed, ~{left:.0f} s left]'
+
+
+def boot_numaboot(topo, opts, repeat, timeout, log, progress=None):
     boots, runs = [], []
     for i in range(repeat):
         r = qemu_run.run(topo, opts, timeout=timeout)
         runs.append({'status': r.status, 'seconds': round(r.seconds, 1)})
-        log(f'    boot {i + 1}/{repeat}: {r.status} in {r.seconds:.1f} s')
+        log(f'    boot {i + 1}/{repeat}: {r.status} in {r.seconds:.1f} s' +
+            (' ' + progress.tick() if progress else ''))
         if r.status != 'ok':
             tail = r.output[-1500:]
             log('    ' + tail.replace('\n', '\n    '))
@@ -455,9 +495,11 @@ def main(argv=None):
     do_bringup = 'bringup' in only if only else True
     do_large = a.large or 'large' in only
     do_linux = not a.no_linux and (a.linux or not a.quick)
-    if not os.path.exists(qemu_run.IMAGE):
-        log(f'bench: {qemu_run.IMAGE} missing: run make kernel first')
-        return 2
+    try:
+        qemu_run.check_harness()
+    except qemu_run.HarnessError as exc:
+        log(f'bench: {exc}')
+        return 125
 
     results = {'schema': SCHEMA, 'created': datetime.datetime.now().isoformat(timespec='seconds'),
                'command': ' '.join(['tools/bench.py'] + (argv if argv is not None else sys.argv[1:])),
@@ -472,13 +514,18 @@ def main(argv=None):
     if do_large:
         cases.append((LARGE[0], LARGE[1](), LARGE[2], a.large_opts))
     t0 = time.monotonic()
+    bringup_cpus = (QUICK_BRINGUP_CPUS if a.quick else BRINGUP_CPUS) if do_bringup else ()
+    progress = Progress(a.repeat * (len(cases) * (2 if do_linux else 1) + len(bringup_cpus)))
     for name, topo, desc, opts in cases:
         log(f'bench: {name}: {desc}, {topo.mem_gib} GiB, opts "{opts}"')
         timeout = max(a.timeout, 3600) if name == 'large' else a.timeout
-        boots, runs, cmd = boot_numaboot(topo, opts, a.repeat, timeout, log)
+        boots, runs, cmd = boot_numaboot(topo, opts, a.repeat, timeout, log, progress)
         entry = collect(boots)
-        entry.update({'description': desc, 'topology': topo_dict(topo), 'opts': opts, 'boots': runs,
-                      'qemu_cmdline': ' '.join(cmd)})
+        tls = [r for b in boots for r in b if r.get('kind') == 'timeline']
+        if tls:
+            entry['timeline'] = {k: v for k, v in tls[0].items() if k not in ('schema', 'kind')}
+        entry.update({'description': desc, 'topology': topo_dict(topo), 'vcpus': topo.total_cpus(),
+                      'opts': opts, 'boots': runs, 'qemu_cmdline': ' '.join(cmd)})
         if not entry['modes']:
             entry['error'] = 'no meminit records (' + ', '.join(r['status'] for r in runs) + ')'
             failures += 1
@@ -487,26 +534,28 @@ def main(argv=None):
         if do_linux:
             try:
                 entry['linux'] = run_linux(topo, a.repeat, timeout, log)
+                for _ in range(a.repeat):
+                    progress.tick()
                 entry['linux_compare'] = linux_compare(entry, entry['linux'])
             except Exception as exc:  # a missing apt source must not lose the numaboot figures
                 log(f'    Linux comparison failed: {exc}')
                 entry['linux'] = {'ok': False, 'error': str(exc)}
         results['topologies'][name] = entry
-    if do_bringup:
-        for n in (QUICK_BRINGUP_CPUS if a.quick else BRINGUP_CPUS):
-            topo = Topology(1, n, [1])
-            log(f'bench: bring-up: 1 node x {n} vCPUs')
-            boots, runs, _ = boot_numaboot(topo, 'meminit=parallel bw_mb=0', a.repeat, a.timeout, log)
-            smp = [[r for r in b if r.get('kind') == 'smp'] for b in boots]
-            smp = [s[0] for s in smp if s]
-            row = {'cpus': n, 'boots': runs}
-            if smp:
-                m = _merge(smp)
-                row.update({k: m.get(k) for k in ('cpus_listed', 'cpus_online', 'bringup_ns', 'tsc_hz',
-                                                  'tsc_source', 'x2apic')})
-            else:
-                failures += 1
-            results['bringup'].append(row)
+    for n in bringup_cpus:
+        topo = Topology(1, n, [1])
+        log(f'bench: bring-up: 1 node x {n} vCPUs')
+        boots, runs, _ = boot_numaboot(topo, 'meminit=parallel bw_mb=0', a.repeat, a.timeout, log, progress)
+        smp = [[r for r in b if r.get('kind') == 'smp'] for b in boots]
+        smp = [s[0] for s in smp if s]
+        row = {'cpus': n, 'boots': runs,
+               'samples': {'bringup_ns': [x['bringup_ns'] for x in smp if _num(x.get('bringup_ns'))]}}
+        if smp:
+            m = _merge(smp)
+            row.update({k: m.get(k) for k in ('cpus_listed', 'cpus_online', 'bringup_ns', 'tsc_hz',
+                                              'tsc_source', 'x2apic')})
+        else:
+            failures += 1
+        results['bringup'].append(row)
     results['seconds'] = round(time.monotonic() - t0, 1)
     results['targets'] = evaluate_targets(results)
     os.makedirs(os.path.dirname(os.path.abspath(a.out)), exist_ok=True)
@@ -524,6 +573,12 @@ def plot(results, out_dir, log):
         import plot as plotmod
         for path in plotmod.plot_all(results, out_dir):
             log(f'bench: plot {path}')
+        import timeline
+        for name, e in results.get('topologies', {}).items():
+            if e.get('timeline'):
+                path = timeline.plot(e['timeline'], os.path.join(out_dir, f'timeline-{name}.png'),
+                                     f'numaboot boot timeline: {name} ({e.get("opts", "")}, first boot)')
+                log(f'bench: timeline {path}')
     except ImportError as exc:
         log(f'bench: no plots ({exc}; install python3-matplotlib)')
 

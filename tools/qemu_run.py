@@ -41,8 +41,9 @@ DISK_IMAGE = os.path.join(ROOT, 'build', 'numaboot.img')
 MKIMAGE = os.path.join(ROOT, 'tools', 'mkimage.sh')
 ESP_OFFSET = 1 << 20    # where tools/mkimage.sh starts the EFI system partition
 IMAGE_CFG = os.path.join(ROOT, 'tools', 'numaboot.cfg')
-OVMF_CODE = '/usr/share/OVMF/OVMF_CODE_4M.fd'
-OVMF_VARS = '/usr/share/OVMF/OVMF_VARS_4M.fd'
+# OVMF_CODE= / OVMF_VARS= override the firmware paths (other distributions)
+OVMF_CODE = os.environ.get('OVMF_CODE') or '/usr/share/OVMF/OVMF_CODE_4M.fd'
+OVMF_VARS = os.environ.get('OVMF_VARS') or '/usr/share/OVMF/OVMF_VARS_4M.fd'
 QEMU = os.environ.get('QEMU', 'qemu-system-x86_64')
 # The Secure Boot build needs SMM; it gets the same (empty) variable store.
 OVMF_SECBOOT_CODE = os.environ.get('OVMF_SECBOOT_CODE', '/usr/share/OVMF/OVMF_CODE_4M.secboot.fd')
@@ -51,6 +52,21 @@ MACHINES = ('q35', 'pc')
 DISKS = {'virtio': ['-device', 'virtio-blk-pci,drive=stick,bootindex=0'],
          'ahci': ['-device', 'ahci,id=ahci0', '-device', 'ide-hd,drive=stick,bus=ahci0.0,bootindex=0'],
          'usb': ['-device', 'qemu-xhci,id=xhci0', '-device', 'usb-storage,drive=stick,bus=xhci0.0,bootindex=0']}
+
+
+class HarnessError(Exception):
+    """Something the harness needs is missing (exit status 125)."""
+
+
+def check_harness(image=IMAGE):
+    """Raise HarnessError naming the first missing piece: QEMU, OVMF, image."""
+    if not shutil.which(QEMU):
+        raise HarnessError(f'QEMU ({QEMU}) not found: run tools/install-deps.sh or set QEMU=')
+    for what, path, var in (('OVMF code', OVMF_CODE, 'OVMF_CODE'), ('OVMF variables', OVMF_VARS, 'OVMF_VARS')):
+        if not os.path.isfile(path):
+            raise HarnessError(f'{what} {path} missing: install ovmf or set {var}=')
+    if image is not None and not os.path.isfile(image):
+        raise HarnessError(f'{image} missing: run make first')
 
 # isa-debug-exit: QEMU status = (code << 1) | 1, codes from include/exit.h
 STATUS = {33: ('ok', 0), 35: ('check_failed', 1), 37: ('panic', 2), 39: ('bad_option', 3)}
@@ -261,6 +277,7 @@ def run(topo, opts='', timeout=300, echo=False, image=IMAGE, kernel=None, append
     config: the whole numaboot.cfg text (default: a comment line and opts).
     kernel: boot that Linux kernel with the command line append instead of
     the image (no isa-debug-exit code: status is qemu_error unless it timed out)."""
+    check_harness(image if kernel is None else None)
     src = disk_image(image) if kernel is None else None
     with tempfile.TemporaryDirectory(prefix='numaboot-') as tmp:
         disk = os.path.join(tmp, 'numaboot.img')
@@ -386,6 +403,11 @@ def main():
     if a.print_cmd:
         print(' '.join(qemu_args(topo, 'ESP', 'VARS')))
         return 0
+    try:
+        check_harness()
+    except HarnessError as exc:
+        print(f'qemu_run: {exc}', file=sys.stderr)
+        return 125
     print(f'qemu_run: booting {a.nodes} node(s) x {a.cpus} CPU(s) x {a.mem} GiB '
           f'under TCG (OVMF needs ~5 s to start the image)', file=sys.stderr, flush=True)
     r = run(topo, a.opts, a.timeout, echo=not a.json)

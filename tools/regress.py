@@ -1,37 +1,50 @@
 #!/usr/bin/env python3
-"""Boot-time regression check for CI.
+"""Boot-time regression check for CI: noise-aware verdicts from repeated boots.
 
-  tools/regress.py RESULTS [--baseline bench/baseline.json] [--report report.md]
-  tools/regress.py RESULTS --update-baseline        # write RESULTS' figures as the baseline
+  tools/regress.py RESULTS [--baseline bench/baseline.json] [--report report.md] [--junit r.xml]
+  tools/regress.py RESULTS --update-baseline        # write RESULTS' samples as the baseline
 
 RESULTS is either build/bench/results.json (tools/bench.py) or the output of
 one boot (a serial log or the JSON lines of `tools/qemu_run.py --json`; its
 rows are named after --topology, default `boot`).  The baseline is
 bench/baseline.json (or any bench results.json).
 
-Rows are `topology/mode` (and `bringup/N`).  Per row:
+Rows are `topology/mode` (and `bringup/N`); each keeps one sample per boot
+(baseline too).  Per row:
   - correctness facts are hard failures, never tolerances: the mode verified,
     checksums equal across modes, the boot ended `ok`  -> FAILED;
-  - ratios (speedup_vs_serial, speedup_vs_hop, bw_fraction: stable on a shared, noisy
-    machine) are compared with a narrow relative tolerance (--ratio-tol);
-  - absolute figures (ms, bring-up ms) with a wide one (--abs-tol: 1.0 lets
-    a time double before it counts);
-  - a row of the baseline missing from the results is MISSING (a regression);
-    a row only in the results is NEW (informational).
+  - each figure (ms, speedup_vs_serial, speedup_vs_hop, bw_fraction,
+    bringup_ms) with at least 3 samples on both sides is judged by a
+    one-sided Mann-Whitney rank test (alpha, default 0.05) AND a seeded
+    bootstrap 95% interval of the ratio of medians lying wholly beyond
+    1 +/- --min-effect (default 5%): REGRESSED or IMPROVED only when the
+    difference is larger than the noise the samples show;
+  - with fewer samples on either side (one boot, an old baseline) the
+    medians are compared with the fixed tolerances instead (--ratio-tol,
+    --abs-tol) and the figure says `tolerance`;
+  - rows whose boot had more vCPUs than the host has cores measure the
+    emulator, not the design: INFO, never a verdict (correctness still counts);
+  - a baseline row not in the results is NOT RUN (a partial run or one
+    boot is compared with the matching rows only); --require-all makes it
+    MISSING (a regression); a row only in the results is NEW.
 Verdict per row and overall: PASS, IMPROVED, REGRESSED (FAILED/MISSING count
-as regressions).  Exit status: 0 pass/improved, 1 regression, 2 bad input.
+as regressions).  Exit status: 0 pass/improved, 1 regression, 2 bad input
+(also: no row of the results matches the baseline).
 """
 import argparse
 import datetime
 import json
 import os
+import statistics
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import regress_stats  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BASELINE = os.path.join(ROOT, 'bench', 'baseline.json')
-BASELINE_SCHEMA = 'numaboot-baseline/1'
+BASELINE_SCHEMA = 'numaboot-baseline/2'
+OLD_BASELINE_SCHEMA = 'numaboot-baseline/1'   # one median per figure: tolerance rule only
 BENCH_SCHEMA = 'numaboot-bench/1'
 
 # metric -> (class, higher is better)
@@ -44,7 +57,10 @@ METRICS = {
 }
 FACTS = ('verified', 'checksums_equal', 'boot_ok')
 DEFAULT_TOL = {'ratio': 0.15, 'absolute': 1.0}
-ORDER = {'FAILED': 0, 'REGRESSED': 1, 'MISSING': 2, 'IMPROVED': 3, 'NEW': 4, 'PASS': 5}
+DEFAULT_STATS = {'alpha': 0.05, 'min_effect': 0.05, 'min_samples': regress_stats.MIN_SAMPLES}
+ORDER = {'FAILED': 0, 'REGRESSED': 1, 'MISSING': 2, 'IMPROVED': 3, 'NEW': 4, 'INFO': 5, 'NOT RUN': 6,
+         'PASS': 7}
+BAD = ('FAILED', 'REGRESSED', 'MISSING')
 
 
 class BadInput(Exception):
@@ -57,10 +73,40 @@ def _num(v):
     return v if isinstance(v, (int, float)) and not isinstance(v, bool) else None
 
 
-def rows_from_bench(results):
-    """{row: {metric or fact: value}} from a bench results dict."""
+def _nums(vals):
+    return [v for v in (vals or []) if _num(v) is not None]
+
+
+def _topo_vcpus(e):
+    if _num(e.get('vcpus')) is not None:
+        return e['vcpus']
+    t = e.get('topology')
+    if isinstance(t, dict) and _num(t.get('nodes')) and _num(t.get('cpus')):
+        return t['cpus'] * (t['nodes'] - len(t.get('cpuless') or ()))
+    return None
+
+
+def _mode_samples(m, s):
+    """{metric: [per-boot values]} of one mode entry (medians when the
+    bench predates per-boot samples)."""
+    sm = m.get('samples') or {}
+    ms = _num(m.get('ms'))
+    if ms is None and _num(s.get('ns')) is not None:
+        ms = s['ns'] / 1e6
+    one = {'ms': ms, 'bw_fraction': _num(m.get('bw_fraction_min')),
+           'speedup_vs_serial': _num(s.get('speedup_vs_serial')), 'speedup_vs_hop': _num(m.get('speedup_vs_hop'))}
+    key = {'ms': 'ms', 'bw_fraction': 'bw_fraction_min', 'speedup_vs_serial': 'speedup_vs_serial',
+           'speedup_vs_hop': 'speedup_vs_hop'}
+    return {k: (_nums(sm.get(key[k])) if sm.get(key[k]) else ([v] if v is not None else []))
+            for k, v in one.items()}
+
+
+def rows_from_bench(results, host_cpus=None):
+    """{row: {'samples': {metric: [..]}, facts.., 'vcpus', 'host_cpus'}} from a bench results dict."""
     if not isinstance(results, dict) or not isinstance(results.get('topologies'), dict):
         raise BadInput('not a bench results file: no "topologies" object')
+    host = results.get('host') if isinstance(results.get('host'), dict) else {}
+    host_cpus = _num(host.get('cpus')) or host_cpus
     rows = {}
     for name, e in results['topologies'].items():
         if not isinstance(e, dict):
@@ -71,30 +117,30 @@ def rows_from_bench(results):
         modes = e.get('modes', {})
         if not isinstance(modes, dict):
             raise BadInput(f'topology {name!r}: "modes" is not an object')
+        vcpus = _topo_vcpus(e)
         if not modes:
-            rows[f'{name}/-'] = {'boot_ok': False, 'note': e.get('error', 'no meminit records')}
+            rows[f'{name}/-'] = {'boot_ok': False, 'note': e.get('error', 'no meminit records'),
+                                 'samples': {}, 'vcpus': vcpus, 'host_cpus': host_cpus}
             continue
         for mode, m in modes.items():
             if not isinstance(m, dict):
                 raise BadInput(f'{name}/{mode} is not an object')
             s = m.get('summary') or {}
-            r = {'verified': m.get('verified'), 'checksums_equal': m.get('checksums_equal'),
-                 'boot_ok': boot_ok,
-                 'ms': _num(m.get('ms')) if _num(m.get('ms')) is not None else
-                 (_num(s.get('ns')) / 1e6 if _num(s.get('ns')) is not None else None),
-                 'bw_fraction': _num(m.get('bw_fraction_min'))}
-            if mode != 'serial':
-                r['speedup_vs_serial'] = _num(s.get('speedup_vs_serial'))
-            if mode not in ('serial', 'hop'):
-                r['speedup_vs_hop'] = _num(m.get('speedup_vs_hop'))
-            rows[f'{name}/{mode}'] = r
+            smp = _mode_samples(m, s)
+            if mode == 'serial':
+                smp.pop('speedup_vs_serial')
+            if mode in ('serial', 'hop'):
+                smp.pop('speedup_vs_hop')
+            rows[f'{name}/{mode}'] = {'verified': m.get('verified'), 'checksums_equal': m.get('checksums_equal'),
+                                      'boot_ok': boot_ok, 'samples': smp, 'vcpus': vcpus,
+                                      'host_cpus': host_cpus}
     for b in results.get('bringup') or []:
         if not isinstance(b, dict) or 'cpus' not in b:
             raise BadInput('bad "bringup" entry')
-        ns = _num(b.get('bringup_ns'))
+        ns = _nums((b.get('samples') or {}).get('bringup_ns')) or _nums([b.get('bringup_ns')])
         rows[f'bringup/{b["cpus"]}'] = {
-            'bringup_ms': ns / 1e6 if ns is not None else None,
-            'boot_ok': all(x.get('status') == 'ok' for x in b.get('boots', [])) and ns is not None}
+            'samples': {'bringup_ms': [v / 1e6 for v in ns]}, 'vcpus': b['cpus'], 'host_cpus': host_cpus,
+            'boot_ok': all(x.get('status') == 'ok' for x in b.get('boots', [])) and bool(ns)}
     return rows
 
 
@@ -105,7 +151,9 @@ def rows_from_records(records, topology):
         raise BadInput('no meminit / meminit_summary records in the boot output')
     status = entry['result_status']
     entry['boots'] = [{'status': status[-1] if status else 'no result record'}]
-    return rows_from_bench({'topologies': {topology: entry}})
+    smp = entry.get('smp') or {}
+    entry['vcpus'] = _num(smp.get('cpus_online'))
+    return rows_from_bench({'topologies': {topology: entry}}, host_cpus=os.cpu_count())
 
 
 def load_results(path, topology='boot'):
@@ -121,7 +169,9 @@ def load_results(path, topology='boot'):
             data = json.loads(text)
         except json.JSONDecodeError as exc:
             raise BadInput(f'{path}: not valid JSON ({exc})')
-        if data.get('schema') == BASELINE_SCHEMA:
+        if not isinstance(data, dict):
+            raise BadInput(f'{path}: not a JSON object')
+        if data.get('schema') in (BASELINE_SCHEMA, OLD_BASELINE_SCHEMA):
             return _baseline_rows(data, path)
         return rows_from_bench(data)
     import qemu_run
@@ -137,11 +187,23 @@ def _baseline_rows(data, path):
     rows = data.get('rows')
     if not isinstance(rows, dict) or not all(isinstance(v, dict) for v in rows.values()):
         raise BadInput(f'{path}: baseline has no "rows" object')
-    return rows
+    out = {}
+    for name, r in rows.items():
+        row = {k: v for k, v in r.items() if k in FACTS or k == 'vcpus'}
+        row['host_cpus'] = data.get('host_cpus')
+        if data.get('schema') == OLD_BASELINE_SCHEMA:
+            row['samples'] = {m: [r[m]] for m in METRICS if _num(r.get(m)) is not None}
+        else:
+            smp = r.get('samples')
+            if not isinstance(smp, dict):
+                raise BadInput(f'{path}: row {name!r} has no "samples" object')
+            row['samples'] = {m: _nums(smp.get(m)) for m in METRICS if m in smp}
+        out[name] = row
+    return out
 
 
 def load_baseline(path):
-    """(rows, tolerance dict) from a baseline file (or a bench results file)."""
+    """(rows, tolerance dict, stats dict) from a baseline file (or a bench results file)."""
     try:
         with open(path) as f:
             data = json.load(f)
@@ -151,82 +213,117 @@ def load_baseline(path):
         raise BadInput(f'baseline {path}: not valid JSON ({exc})')
     if not isinstance(data, dict):
         raise BadInput(f'baseline {path}: not a JSON object')
-    if data.get('schema') == BASELINE_SCHEMA:
-        return _baseline_rows(data, path), dict(data.get('tolerance') or {})
-    return rows_from_bench(data), {}
+    if data.get('schema') in (BASELINE_SCHEMA, OLD_BASELINE_SCHEMA):
+        return _baseline_rows(data, path), dict(data.get('tolerance') or {}), dict(data.get('stats') or {})
+    return rows_from_bench(data), {}, {}
 
 
-def make_baseline(rows, source, tolerance):
+def make_baseline(rows, source, tolerance, stats):
     keep = {}
+    host = None
     for name, r in rows.items():
-        keep[name] = {k: (round(v, 4) if isinstance(v, float) else v)
-                      for k, v in r.items() if k in METRICS or k in FACTS}
-    return {'schema': BASELINE_SCHEMA, 'source': source,
+        k = {f: r[f] for f in FACTS if f in r}
+        k['samples'] = {m: [round(v, 4) if isinstance(v, float) else v for v in vals]
+                        for m, vals in r['samples'].items() if m in METRICS}
+        if r.get('vcpus') is not None:
+            k['vcpus'] = r['vcpus']
+        host = host or r.get('host_cpus')
+        keep[name] = k
+    return {'schema': BASELINE_SCHEMA, 'source': source, 'host_cpus': host,
             'created': datetime.datetime.now().isoformat(timespec='seconds'),
-            'tolerance': tolerance, 'rows': keep}
+            'tolerance': tolerance, 'stats': stats, 'rows': keep}
 
 
 # ---------------------------------------------------------------- comparing
 
-def compare_metric(metric, base, cur, tol):
-    """('PASS'|'REGRESSED'|'IMPROVED'|None, change) for one metric.  None: not compared."""
-    if base is None:
-        return None, None
-    if cur is None:
-        return 'REGRESSED', None
+def tolerance_verdict(metric, base, cur, tol):
+    """Fewer samples than a rank test needs: medians against a fixed tolerance."""
     cls, higher = METRICS[metric]
     t = tol[cls]
     if base == 0:
-        return 'PASS', None
-    change = cur / base - 1
+        return 'PASS'
     if cls == 'ratio':
+        change = cur / base - 1
         worse, better = (change < -t, change > t) if higher else (change > t, change < -t)
     else:   # absolute: a factor of (1 + t) either way
         f = cur / base if cur else float('inf')
         worse, better = (f < 1 / (1 + t), f > 1 + t) if higher else (f > 1 + t, f < 1 / (1 + t))
-    return ('REGRESSED' if worse else 'IMPROVED' if better else 'PASS'), change
+    return 'REGRESSED' if worse else 'IMPROVED' if better else 'PASS'
 
 
-def compare(base_rows, cur_rows, tol):
+def compare_metric(metric, b, c, tol, st):
+    """One figure of one row: dict with verdict (PASS, REGRESSED, IMPROVED,
+    NEW) and the figures behind it."""
+    out = {'metric': metric, 'class': METRICS[metric][0], 'baseline': b, 'current': c,
+           'median_baseline': statistics.median(b) if b else None,
+           'median_current': statistics.median(c) if c else None, 'change': None}
+    if not b:
+        out.update(verdict='NEW', method=None)
+        return out
+    if not c:
+        out.update(verdict='REGRESSED', method='missing', note='no figure in the results')
+        return out
+    if out['median_baseline']:
+        out['change'] = out['median_current'] / out['median_baseline'] - 1
+    n = st['min_samples']
+    if len(b) >= n and len(c) >= n:
+        out.update(regress_stats.judge(c, b, METRICS[metric][1], st['alpha'], st['min_effect']))
+    else:
+        out.update(verdict=tolerance_verdict(metric, out['median_baseline'], out['median_current'], tol),
+                   method='tolerance')
+    return out
+
+
+def emulator_bound(r):
+    v, h = r.get('vcpus'), r.get('host_cpus')
+    return v is not None and h is not None and v > h
+
+
+def compare_row(name, b, c, tol, st):
+    row = {'row': name, 'metrics': [], 'notes': []}
+    failed = [f for f in FACTS if c.get(f) is False]
+    if failed:
+        row['notes'].append('correctness: ' + ', '.join(f'{f} is false' for f in failed))
+    if c.get('note'):
+        row['notes'].append(c['note'])
+    bs = (b or {}).get('samples', {})
+    for m in METRICS:
+        bv, cv = bs.get(m) or [], c['samples'].get(m) or []
+        if bv or cv:
+            row['metrics'].append(compare_metric(m, bv, cv, tol, st))
+    verdicts = [m['verdict'] for m in row['metrics']]
+    if any(m['method'] == 'tolerance' for m in row['metrics']):
+        row['notes'].append(f"fewer than {st['min_samples']} samples: fixed tolerance")
+    if failed:
+        row['verdict'] = 'FAILED'
+    elif b is None:
+        row['verdict'] = 'NEW'
+    elif emulator_bound(c) or emulator_bound(b):
+        row['verdict'] = 'INFO'
+        row['notes'].append(f"{c.get('vcpus') or b.get('vcpus')} vCPUs on {c.get('host_cpus') or b.get('host_cpus')} "
+                            'host cores: measures the emulator, informative only')
+    elif 'REGRESSED' in verdicts:
+        row['verdict'] = 'REGRESSED'
+    elif 'IMPROVED' in verdicts:
+        row['verdict'] = 'IMPROVED'
+    else:
+        row['verdict'] = 'PASS'
+    return row
+
+
+def compare(base_rows, cur_rows, tol, st=None, require_all=False):
     """List of row verdicts and the overall verdict."""
+    st = st or dict(DEFAULT_STATS)
     out = []
     for name in list(base_rows) + [n for n in cur_rows if n not in base_rows]:
         b, c = base_rows.get(name), cur_rows.get(name)
-        row = {'row': name, 'metrics': [], 'notes': []}
         if c is None:
-            row['verdict'] = 'MISSING'
-            row['notes'].append('in the baseline, not in the results')
-            out.append(row)
+            out.append({'row': name, 'metrics': [], 'verdict': 'MISSING' if require_all else 'NOT RUN',
+                        'notes': ['in the baseline, not in the results']})
             continue
-        failed = [f for f in FACTS if c.get(f) is False]
-        if failed:
-            row['notes'].append('correctness: ' + ', '.join(f'{f} is false' for f in failed))
-        if c.get('note'):
-            row['notes'].append(c['note'])
-        verdicts = []
-        for m in METRICS:
-            bv = b.get(m) if b else None
-            cv = c.get(m)
-            if bv is None and cv is None:
-                continue
-            v, change = compare_metric(m, bv, cv, tol)
-            row['metrics'].append({'metric': m, 'class': METRICS[m][0], 'baseline': bv, 'current': cv,
-                                   'change': change, 'verdict': v or 'NEW'})
-            if v:
-                verdicts.append(v)
-        if failed:
-            row['verdict'] = 'FAILED'
-        elif b is None:
-            row['verdict'] = 'NEW'
-        elif 'REGRESSED' in verdicts:
-            row['verdict'] = 'REGRESSED'
-        elif 'IMPROVED' in verdicts:
-            row['verdict'] = 'IMPROVED'
-        else:
-            row['verdict'] = 'PASS'
-        out.append(row)
+        out.append(compare_row(name, b, c, tol, st))
     vs = {r['verdict'] for r in out}
-    if vs & {'FAILED', 'REGRESSED', 'MISSING'}:
+    if vs & set(BAD):
         overall = 'REGRESSED'
     elif 'IMPROVED' in vs:
         overall = 'IMPROVED'
@@ -246,26 +343,51 @@ def _f(v, metric=None):
         return f'{v:.0%}'
     if metric in ('speedup_vs_serial', 'speedup_vs_hop'):
         return f'{v:.2f}x'
-    return f'{v:.1f}'
+    return f'{v:.2f}'
+
+
+def _side(vals, metric):
+    if not vals:
+        return '-'
+    med = _f(statistics.median(vals), metric)
+    if len(vals) == 1:
+        return med
+    return f'{med} [{_f(min(vals), metric)}..{_f(max(vals), metric)}, n={len(vals)}]'
 
 
 def _metric_text(m):
-    ch = '' if m['change'] is None else f" ({m['change']:+.0%})"
+    parts = []
+    if m['change'] is not None:
+        parts.append(f"{m['change']:+.0%}")
+    if m.get('method') == 'rank':
+        parts.append(f"p={m['p_worse']:.3f}")
+        if m.get('interval'):
+            parts.append(f"95% CI x{m['interval'][0]:.2f}..x{m['interval'][1]:.2f}")
+    elif m.get('method'):
+        parts.append(m['method'])
+    ch = f" ({', '.join(parts)})" if parts else ''
     flag = '' if m['verdict'] == 'PASS' else f" **{m['verdict']}**"
-    return f"{m['metric']} {_f(m['baseline'], m['metric'])} -> {_f(m['current'], m['metric'])}{ch}{flag}"
+    return f"{m['metric']} {_side(m['baseline'], m['metric'])} -> {_side(m['current'], m['metric'])}{ch}{flag}"
 
 
-def markdown(rows, overall, tol, results_path, baseline_path):
+def _counts(rows):
     n = {}
     for r in rows:
         n[r['verdict']] = n.get(r['verdict'], 0) + 1
+    return ', '.join(f'{k} {v}' for k, v in sorted(n.items(), key=lambda kv: ORDER[kv[0]]))
+
+
+def markdown(rows, overall, tol, st, results_path, baseline_path):
     lines = [f'# numaboot boot-time regression check: {overall}', '',
              f'- results: `{results_path}`', f'- baseline: `{baseline_path}`',
-             f"- tolerance: ratios ±{tol['ratio']:.0%} (speedup vs serial, fraction of store bandwidth); "
-             f"absolute times x{1 + tol['absolute']:.2g} either way; correctness (verified, checksums equal, "
-             f"boot ok) is never tolerated",
-             '- rows: ' + ', '.join(f'{k} {v}' for k, v in sorted(n.items(), key=lambda kv: ORDER[kv[0]])),
-             '', '| row | verdict | figures (baseline -> current) | notes |', '|---|---|---|---|']
+             f"- method: per figure, one sample per boot; with >= {st['min_samples']} samples on both sides "
+             f"a one-sided Mann-Whitney rank test (alpha {st['alpha']}) and a bootstrap 95% interval of the "
+             f"ratio of medians wholly beyond ±{st['min_effect']:.0%}; with fewer, the medians against fixed "
+             f"tolerances (ratios ±{tol['ratio']:.0%}, times x{1 + tol['absolute']:.2g}); correctness (verified, "
+             f"checksums equal, boot ok) is never tolerated; rows with more vCPUs than host cores are INFO",
+             '- rows: ' + _counts(rows),
+             '', '| row | verdict | figures: baseline median [range, n] -> current (change, p, interval) | notes |',
+             '|---|---|---|---|']
     for r in sorted(rows, key=lambda r: (ORDER[r['verdict']], r['row'])):
         figs = '; '.join(_metric_text(m) for m in r['metrics']) or '-'
         lines.append(f"| `{r['row']}` | {r['verdict']} | {figs} | {'; '.join(r['notes'])} |")
@@ -279,59 +401,123 @@ def text_summary(rows, overall):
         figs = '; '.join(_metric_text(m).replace('**', '') for m in r['metrics'])
         notes = ('  [' + '; '.join(r['notes']) + ']') if r['notes'] else ''
         out.append(f"{r['row']:<{w}}  {r['verdict']:<9}  {figs}{notes}")
+    out.append(f'rows: {_counts(rows)}')
     out.append(f'overall: {overall}')
     return '\n'.join(out)
 
 
-def main(argv=None):
+def _xml(s):
+    return (str(s).replace('&', '&amp;').replace('<', '&lt;').replace('>', '&gt;')
+            .replace('"', '&quot;'))
+
+
+def junit(rows, overall):
+    """JUnit XML: one testcase per row; FAILED/REGRESSED/MISSING are
+    failures, INFO/NOT RUN skipped; the figures are in the message."""
+    fails = sum(r['verdict'] in BAD for r in rows)
+    skips = sum(r['verdict'] in ('INFO', 'NOT RUN') for r in rows)
+    lines = ['<?xml version="1.0" encoding="UTF-8"?>',
+             f'<testsuites name="numaboot-regress" tests="{len(rows)}" failures="{fails}">',
+             f'<testsuite name="regress: {overall}" tests="{len(rows)}" failures="{fails}" errors="0" '
+             f'skipped="{skips}">']
+    for r in rows:
+        figs = '; '.join(_metric_text(m).replace('**', '') for m in r['metrics'])
+        msg = _xml(f"{r['verdict']}: {figs}" + (f" [{'; '.join(r['notes'])}]" if r['notes'] else ''))
+        cls = 'regress.' + r['row'].split('/')[0]
+        lines.append(f'<testcase classname="{_xml(cls)}" name="{_xml(r["row"])}" time="0">')
+        if r['verdict'] in BAD:
+            lines.append(f'<failure type="{r["verdict"]}" message="{msg}">{msg}</failure>')
+        elif r['verdict'] in ('INFO', 'NOT RUN'):
+            lines.append(f'<skipped message="{msg}"/>')
+        else:
+            lines.append(f'<system-out>{msg}</system-out>')
+        lines.append('</testcase>')
+    lines += ['</testsuite>', '</testsuites>']
+    return '\n'.join(lines) + '\n'
+
+
+def _write(path, text):
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    with open(path, 'w') as f:
+        f.write(text)
+
+
+def _settings(a, btol=None, bst=None):
+    tol = dict(DEFAULT_TOL)
+    tol.update({k: v for k, v in (btol or {}).items() if k in tol and _num(v) is not None})
+    st = dict(DEFAULT_STATS)
+    st.update({k: v for k, v in (bst or {}).items() if k in st and _num(v) is not None})
+    for key, val in (('ratio', a.ratio_tol), ('absolute', a.abs_tol)):
+        if val is not None:
+            tol[key] = val
+    for key, val in (('alpha', a.alpha), ('min_effect', a.min_effect), ('min_samples', a.min_samples)):
+        if val is not None:
+            st[key] = val
+    if st['min_samples'] < 2:
+        raise BadInput('--min-samples must be at least 2')
+    return tol, st
+
+
+def update_baseline(a, cur):
+    bad = [n for n, r in cur.items() if any(r.get(f) is False for f in FACTS)]
+    if bad:
+        print('regress: not writing a baseline from results that failed correctness: ' + ', '.join(bad),
+              file=sys.stderr)
+        return 1
+    tol, st = _settings(a)
+    src = os.path.relpath(a.results, ROOT)
+    base = make_baseline(cur, os.path.abspath(a.results) if src.startswith('..') else src, tol, st)
+    _write(a.baseline, json.dumps(base, indent=1, sort_keys=True) + '\n')
+    print(f'regress: wrote {len(cur)} rows to {a.baseline}')
+    return 0
+
+
+def parse_args(argv):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument('results', help='bench results.json, or one boot\'s serial log / JSON lines')
     p.add_argument('--baseline', default=BASELINE)
     p.add_argument('--report', help='write the Markdown report here')
+    p.add_argument('--junit', help='write JUnit XML here (one testcase per row)')
     p.add_argument('--topology', default='boot', help='row name for a single boot\'s output')
-    p.add_argument('--ratio-tol', type=float, help=f'relative tolerance of ratios (default {DEFAULT_TOL["ratio"]})')
-    p.add_argument('--abs-tol', type=float,
-                   help=f'absolute figures may change by a factor 1+T (default {DEFAULT_TOL["absolute"]})')
+    p.add_argument('--require-all', action='store_true',
+                   help='a baseline row missing from the results is MISSING (a regression), not NOT RUN')
+    p.add_argument('--alpha', type=float, help=f'rank test level (default {DEFAULT_STATS["alpha"]})')
+    p.add_argument('--min-effect', type=float,
+                   help=f'smallest relative change called (default {DEFAULT_STATS["min_effect"]})')
+    p.add_argument('--min-samples', type=int,
+                   help=f'samples per side for the rank test (default {DEFAULT_STATS["min_samples"]})')
+    p.add_argument('--ratio-tol', type=float,
+                   help=f'fewer samples: relative tolerance of ratios (default {DEFAULT_TOL["ratio"]})')
+    p.add_argument('--abs-tol', type=float, help='fewer samples: absolute figures may change by a factor '
+                   f'1+T (default {DEFAULT_TOL["absolute"]})')
     p.add_argument('--update-baseline', action='store_true', help='write the results as the new baseline')
     p.add_argument('--json', action='store_true', help='print the verdicts as JSON')
-    a = p.parse_args(argv)
+    return p.parse_args(argv)
+
+
+def main(argv=None):
+    a = parse_args(argv)
     try:
         cur = load_results(a.results, a.topology)
         if a.update_baseline:
-            bad = [n for n, r in cur.items() if any(r.get(f) is False for f in FACTS)]
-            if bad:
-                print('regress: not writing a baseline from results that failed correctness: ' + ', '.join(bad),
-                      file=sys.stderr)
-                return 1
-            tol = dict(DEFAULT_TOL)
-            if a.ratio_tol is not None:
-                tol['ratio'] = a.ratio_tol
-            if a.abs_tol is not None:
-                tol['absolute'] = a.abs_tol
-            os.makedirs(os.path.dirname(os.path.abspath(a.baseline)), exist_ok=True)
-            with open(a.baseline, 'w') as f:
-                json.dump(make_baseline(cur, os.path.relpath(a.results, ROOT), tol), f, indent=1, sort_keys=True)
-                f.write('\n')
-            print(f'regress: wrote {len(cur)} rows to {a.baseline}')
-            return 0
-        base, btol = load_baseline(a.baseline)
+            return update_baseline(a, cur)
+        base, btol, bst = load_baseline(a.baseline)
+        tol, st = _settings(a, btol, bst)
+        rows, overall = compare(base, cur, tol, st, a.require_all)
+        if not any(r['verdict'] not in ('NOT RUN', 'NEW') for r in rows):
+            raise BadInput('no row of the results matches the baseline (rows: '
+                           + ', '.join(sorted(cur)[:6]) + '; name one boot\'s rows with --topology)')
     except BadInput as exc:
         print(f'regress: bad input: {exc}', file=sys.stderr)
         return 2
-    tol = dict(DEFAULT_TOL)
-    tol.update({k: v for k, v in btol.items() if k in tol and isinstance(v, (int, float))})
-    if a.ratio_tol is not None:
-        tol['ratio'] = a.ratio_tol
-    if a.abs_tol is not None:
-        tol['absolute'] = a.abs_tol
-    rows, overall = compare(base, cur, tol)
     if a.json:
-        print(json.dumps({'overall': overall, 'tolerance': tol, 'rows': rows}, indent=1))
+        print(json.dumps({'overall': overall, 'tolerance': tol, 'stats': st, 'rows': rows}, indent=1))
     else:
         print(text_summary(rows, overall))
     if a.report:
-        with open(a.report, 'w') as f:
-            f.write(markdown(rows, overall, tol, a.results, a.baseline))
+        _write(a.report, markdown(rows, overall, tol, st, a.results, a.baseline))
+    if a.junit:
+        _write(a.junit, junit(rows, overall))
     return 1 if overall == 'REGRESSED' else 0
 
 

@@ -34,16 +34,33 @@ def boot(nodes=(0,), speed=1.8, bw=0.85, serial_ns=400e6, verified=True, equal=T
     return out
 
 
-def results(**kw):
-    """A bench results dict with n1c2 and n2c1 (kw: overrides for boot() of n1c2)."""
+JITTER = (1.0, 1.03, 0.98, 1.01, 0.99)
+
+
+def results(boots=3, jitter=JITTER, host_cpus=2, bringup_ms=(1.0, 4.0, 20.0), **kw):
+    """A bench results dict with n1c2 and n2c1, `boots` boots each; boot i
+    scales the serial time and the speedup by jitter[i] (kw: overrides for
+    boot() of n1c2)."""
     topo = {}
     for name, nodes in (('n1c2', (0,)), ('n2c1', (0, 1))):
-        e = bench.collect([boot(nodes=nodes, **(kw if name == 'n1c2' else {}))])
-        e['boots'] = [{'status': e['result_status'][-1]}]
+        args = dict(kw) if name == 'n1c2' else {}
+        bl = []
+        for i in range(boots):
+            f = jitter[i % len(jitter)]
+            a = dict(args)
+            a['serial_ns'] = a.get('serial_ns', 400e6) * f
+            a['speed'] = a.get('speed', 1.8) / f ** 0.5
+            bl.append(boot(nodes=nodes, **a))
+        e = bench.collect(bl)
+        e['boots'] = [{'status': st} for st in e['result_status']]
+        e['vcpus'] = 2
         topo[name] = e
-    return {'schema': bench.SCHEMA, 'topologies': topo,
-            'bringup': [{'cpus': 1, 'bringup_ns': 1_000_000, 'boots': [{'status': 'ok'}]},
-                        {'cpus': 2, 'bringup_ns': 4_000_000, 'boots': [{'status': 'ok'}]}]}
+    bring = []
+    for cpus, ms in zip((1, 2, 4), bringup_ms):
+        ns = [int(ms * 1e6 * jitter[i % len(jitter)]) for i in range(boots)]
+        bring.append({'cpus': cpus, 'bringup_ns': sorted(ns)[len(ns) // 2], 'samples': {'bringup_ns': ns},
+                      'boots': [{'status': 'ok'}] * boots})
+    return {'schema': bench.SCHEMA, 'host': {'cpus': host_cpus}, 'topologies': topo, 'bringup': bring}
 
 
 @pytest.fixture
@@ -63,37 +80,70 @@ def check(rp, bp, tmp_path=None, *extra):
     return regress.main(args)
 
 
-def test_pass_identical(files, tmp_path, capsys):
-    rp, bp = files(results())
+def verdicts(capsys_out):
+    """{row: verdict} from the text summary."""
+    out = {}
+    for line in capsys_out.splitlines():
+        parts = line.split()
+        if len(parts) >= 2 and '/' in parts[0]:
+            out[parts[0]] = parts[1] if parts[1] != 'NOT' else 'NOT RUN'
+    return out
+
+
+def test_same_distribution_passes(files, tmp_path, capsys):
+    base = results(jitter=(1.0, 1.03, 0.98))
+    rp, bp = files(results(jitter=(1.01, 0.97, 1.02)), base)
     report = tmp_path / 'report.md'
     assert regress.main([rp, '--baseline', bp, '--report', str(report)]) == 0
     out = capsys.readouterr().out
     assert 'overall: PASS' in out
     md = report.read_text()
     assert md.startswith('# numaboot boot-time regression check: PASS')
-    assert '| `n1c2/parallel` | PASS |' in md and 'speedup_vs_serial 1.80x -> 1.80x' in md
+    line = [l for l in md.splitlines() if l.startswith('| `n1c2/parallel`')][0]
+    assert '| PASS |' in line and 'n=3' in line and 'p=' in line and '95% CI' in line
 
 
-def test_noise_in_absolute_time_within_wide_tolerance(files):
-    rp, bp = files(results(serial_ns=700e6))           # 1.75x slower everywhere, same ratios
+def test_shift_inside_the_noise_passes(files, capsys):
+    # baseline spread +-20 %; current 15 % slower but overlapping: not called
+    base = results(jitter=(0.8, 1.0, 1.2))
+    rp, bp = files(results(jitter=(0.95, 1.15, 1.35)), base)
     assert check(rp, bp) == 0
 
 
-def test_absolute_time_beyond_tolerance_regresses(files, capsys):
-    rp, bp = files(results(serial_ns=1000e6))          # 2.5x slower
-    assert check(rp, bp) == 1
-    out = capsys.readouterr().out
-    assert 'n1c2/serial' in out and 'REGRESSED' in out
+def test_separated_shift_smaller_than_min_effect_passes(files):
+    base = results(jitter=(1.0, 1.001, 1.002))
+    rp, bp = files(results(jitter=(1.01, 1.011, 1.012)), base)   # +1 %, separated: p = 0.05
+    assert check(rp, bp) == 0
 
 
-def test_regression_in_ratio(files, tmp_path, capsys):
-    rp, bp = files(results(speed=1.3))                 # speedup 1.8 -> 1.3 (-28%)
+def test_uniform_slowdown_regresses_times_only(files, capsys):
+    """The deliberate-slowdown case: every mode 4x slower, same ratios."""
+    rp, bp = files(results(serial_ns=1600e6))
+    capsys.readouterr()
+    assert check(rp, bp, None, '--json') == 1
+    data = json.loads(capsys.readouterr().out)
+    rows = {r['row']: r for r in data['rows']}
+    for mode in MODES:
+        r = rows[f'n1c2/{mode}']
+        m = {x['metric']: x for x in r['metrics']}
+        assert r['verdict'] == 'REGRESSED', mode
+        assert m['ms']['verdict'] == 'REGRESSED' and m['ms']['method'] == 'rank'
+        assert m['ms']['p_worse'] == pytest.approx(0.05) and m['ms']['interval'][0] > 3.5
+        for k in ('speedup_vs_serial', 'speedup_vs_hop'):
+            assert k not in m or m[k]['verdict'] == 'PASS'
+    assert all(rows[f'n2c1/{m}']['verdict'] == 'PASS' for m in MODES)
+    assert rows['bringup/1']['verdict'] == 'PASS' and rows['bringup/4']['verdict'] == 'INFO'
+
+
+def test_regression_in_ratio(files, tmp_path):
+    rp, bp = files(results(speed=1.2))                 # speedup 1.8 -> 1.2
     report = tmp_path / 'r.md'
     assert regress.main([rp, '--baseline', bp, '--report', str(report)]) == 1
     md = report.read_text()
     assert 'REGRESSED' in md.splitlines()[0]
     line = [l for l in md.splitlines() if l.startswith('| `n1c2/parallel`')][0]
-    assert '| REGRESSED |' in line and 'speedup_vs_serial 1.80x -> 1.30x (-28%) **REGRESSED**' in line
+    assert '| REGRESSED |' in line and 'speedup_vs_serial 1.80x' in line and '-> 1.20x' in line
+    assert '**REGRESSED**' in line
 
 
 def test_bw_fraction_regression(files):
@@ -101,24 +151,47 @@ def test_bw_fraction_regression(files):
     assert check(rp, bp) == 1
 
 
-def test_small_ratio_change_passes_and_large_gain_improves(files, capsys):
-    rp, bp = files(results(speed=1.7))                 # -6%: inside 15%
-    assert check(rp, bp) == 0
-    rp, bp = files(results(speed=2.4))                 # +33%
+def test_large_gain_improves(files, capsys):
+    rp, bp = files(results(speed=2.6))
     assert check(rp, bp) == 0
     assert 'overall: IMPROVED' in capsys.readouterr().out
 
 
-def test_tolerance_from_command_line(files):
-    rp, bp = files(results(speed=1.7))
+def test_few_samples_fall_back_to_tolerance(files, capsys):
+    rp, bp = files(results(boots=2, speed=1.7), results(boots=2))   # -6 %: inside 15 %
+    assert check(rp, bp) == 0
+    assert 'fixed tolerance' in capsys.readouterr().out
+    rp, bp = files(results(boots=2, speed=1.7), results(boots=2))
     assert check(rp, bp, None, '--ratio-tol', '0.02') == 1
+    rp, bp = files(results(boots=2, serial_ns=1000e6), results(boots=2))   # 2.5x slower
+    assert check(rp, bp) == 1
 
 
-def test_missing_topology_regresses(files, capsys):
+def test_min_samples_option(files, capsys):
+    rp, bp = files(results(serial_ns=1600e6))
+    assert check(rp, bp, None, '--min-samples', '4') == 1       # 3 < 4: tolerance rule, still 4x
+    assert 'fixed tolerance' in capsys.readouterr().out
+
+
+def test_emulator_bound_rows_are_informative(files, capsys):
+    rp, bp = files(results(bringup_ms=(1.0, 4.0, 0.9)), results(bringup_ms=(1.0, 4.0, 20.0)))
+    assert check(rp, bp) == 0
+    assert verdicts(capsys.readouterr().out)['bringup/4'] == 'INFO'
+    # on a 4-core host the same row is judged
+    rp, bp = files(results(host_cpus=4, bringup_ms=(1.0, 4.0, 40.0)), results(host_cpus=4))
+    assert check(rp, bp) == 1
+    assert verdicts(capsys.readouterr().out)['bringup/4'] == 'REGRESSED'
+
+
+def test_partial_run_compares_matching_rows_only(files, capsys):
     res = results()
     del res['topologies']['n2c1']
+    res['bringup'] = []
     rp, bp = files(res)
-    assert check(rp, bp) == 1
+    assert check(rp, bp) == 0
+    v = verdicts(capsys.readouterr().out)
+    assert v['n2c1/parallel'] == 'NOT RUN' and v['bringup/2'] == 'NOT RUN' and v['n1c2/serial'] == 'PASS'
+    assert check(rp, bp, None, '--require-all') == 1
     assert 'MISSING' in capsys.readouterr().out
 
 
@@ -154,39 +227,70 @@ def test_update_baseline_refuses_failed_results(tmp_path):
     assert not (tmp_path / 'b.json').exists()
 
 
-def test_update_baseline_contents(files):
+def test_update_baseline_keeps_samples(files):
     _, bp = files(results())
     b = json.load(open(bp))
-    assert b['schema'] == regress.BASELINE_SCHEMA
-    assert b['rows']['n1c2/parallel']['speedup_vs_serial'] == 1.8
-    assert 'speedup_vs_serial' not in b['rows']['n1c2/serial']
-    assert b['rows']['bringup/2']['bringup_ms'] == 4.0
-    assert b['tolerance'] == regress.DEFAULT_TOL
+    assert b['schema'] == regress.BASELINE_SCHEMA and b['host_cpus'] == 2
+    s = b['rows']['n1c2/parallel']['samples']
+    assert len(s['ms']) == 3 and len(s['speedup_vs_serial']) == 3
+    assert 'speedup_vs_serial' not in b['rows']['n1c2/serial']['samples']
+    assert sorted(b['rows']['bringup/2']['samples']['bringup_ms']) == [3.92, 4.0, 4.12]
+    assert b['rows']['bringup/2']['vcpus'] == 2
+    assert b['tolerance'] == regress.DEFAULT_TOL and b['stats'] == regress.DEFAULT_STATS
 
 
-def test_single_boot_json_lines(tmp_path):
-    log = tmp_path / 'serial.log'
-    log.write_text('BdsDxe: starting\n' + '\n'.join(json.dumps(r, separators=(',', ':')) for r in boot()) + '\n')
-    bp = tmp_path / 'b.json'
-    assert regress.main([str(log), '--topology', 'n1c2', '--baseline', str(bp), '--update-baseline']) == 0
-    assert regress.main([str(log), '--topology', 'n1c2', '--baseline', str(bp)]) == 0
-    slow = tmp_path / 'slow.log'
-    slow.write_text('\n'.join(json.dumps(r, separators=(',', ':')) for r in boot(speed=1.2)))
-    assert regress.main([str(slow), '--topology', 'n1c2', '--baseline', str(bp)]) == 1
+def test_version_1_baseline_still_reads(files, tmp_path, capsys):
+    rp, _ = files(results())
+    old = {'schema': 'numaboot-baseline/1', 'rows': {'n1c2/parallel': {
+        'boot_ok': True, 'verified': True, 'checksums_equal': True, 'ms': 222.2, 'speedup_vs_serial': 1.8}}}
+    bp = tmp_path / 'old.json'
+    bp.write_text(json.dumps(old))
+    assert regress.main([rp, '--baseline', str(bp)]) == 0
+    assert 'fixed tolerance' in capsys.readouterr().out
 
 
-def test_single_boot_against_bench_baseline_missing_rows(files, tmp_path):
+def boot_log(tmp_path, name, **kw):
+    log = tmp_path / name
+    log.write_text('BdsDxe: starting\n' + '\n'.join(json.dumps(r, separators=(',', ':')) for r in boot(**kw)) + '\n')
+    return str(log)
+
+
+def test_single_boot_against_bench_baseline(files, tmp_path, capsys):
     _, bp = files(results())
-    log = tmp_path / 'serial.log'
-    log.write_text('\n'.join(json.dumps(r, separators=(',', ':')) for r in boot()))
-    # one boot named n1c2 vs a baseline that also has n2c1 and bring-up rows: MISSING
-    assert regress.main([str(log), '--topology', 'n1c2', '--baseline', bp]) == 1
+    # one boot named n1c2 vs a baseline that also has n2c1 and bring-up rows
+    assert regress.main([boot_log(tmp_path, 'ok.log'), '--topology', 'n1c2', '--baseline', bp]) == 0
+    v = verdicts(capsys.readouterr().out)
+    assert v['n1c2/parallel'] == 'PASS' and v['n2c1/parallel'] == 'NOT RUN'
+    slow = boot_log(tmp_path, 'slow.log', speed=1.2)
+    assert regress.main([slow, '--topology', 'n1c2', '--baseline', bp]) == 1
+
+
+def test_no_matching_rows_is_bad_input(files, tmp_path, capsys):
+    _, bp = files(results())
+    assert regress.main([boot_log(tmp_path, 'b.log'), '--baseline', bp]) == 2   # rows named boot/...
+    assert 'no row of the results matches' in capsys.readouterr().err
+
+
+def test_junit_one_testcase_per_row(files, tmp_path):
+    import xml.etree.ElementTree as ET
+    rp, bp = files(results(serial_ns=1600e6))
+    xml = tmp_path / 'junit' / 'regress.xml'
+    assert regress.main([rp, '--baseline', bp, '--junit', str(xml)]) == 1
+    root = ET.parse(xml).getroot()
+    cases = root.findall('.//testcase')
+    assert len(cases) == 13 and root.get('failures') == '5'
+    by = {c.get('name'): c for c in cases}
+    f = by['n1c2/parallel'].find('failure')
+    assert f is not None and f.get('type') == 'REGRESSED' and 'ms ' in f.get('message')
+    assert by['n2c1/parallel'].find('failure') is None and 'PASS' in by['n2c1/parallel'].find('system-out').text
+    assert by['bringup/4'].find('skipped') is not None
 
 
 @pytest.mark.parametrize('content', [
     '',                                         # empty
     'not json at all\n',                        # no records
     '{"topologies": ',                          # truncated JSON
+    '[1, 2]',                                   # JSON, not an object
     '{"schema":"numaboot-bench/1","topologies":[1,2]}',
     '{"schema":"numaboot-bench/1","topologies":{"n1c2":{"modes":[]}}}',
     '{"schema":"numaboot/1","kind":"result","status":"ok"}\n',   # a boot without meminit records
@@ -204,13 +308,15 @@ def test_missing_files_exit_2(files, tmp_path):
     rp, bp = files(results())
     assert regress.main([str(tmp_path / 'nope.json'), '--baseline', bp]) == 2
     assert regress.main([rp, '--baseline', str(tmp_path / 'nope.json')]) == 2
-    (tmp_path / 'b.json').write_text('{"schema":"numaboot-baseline/1","rows":3}')
+    (tmp_path / 'b.json').write_text('{"schema":"numaboot-baseline/2","rows":3}')
     assert regress.main([rp, '--baseline', str(tmp_path / 'b.json')]) == 2
+    (tmp_path / 'c.json').write_text('{"schema":"numaboot-baseline/2","rows":{"n1c2/serial":{}}}')
+    assert regress.main([rp, '--baseline', str(tmp_path / 'c.json')]) == 2
 
 
 def test_command_line_exit_status(files, tmp_path):
     rp, bp = files(results(speed=1.2))
-    p = subprocess.run([sys.executable, os.path.join(ROOT, 'tools', 'regress.py'), rp, '--baseline', bp,
+    p = subprocess.run([os.path.join(ROOT, 'tools', 'regress.py'), rp, '--baseline', bp,
                         '--report', str(tmp_path / 'r.md')], capture_output=True, text=True)
     assert p.returncode == 1 and 'overall: REGRESSED' in p.stdout
     assert (tmp_path / 'r.md').exists()
@@ -218,10 +324,10 @@ def test_command_line_exit_status(files, tmp_path):
 
 def test_committed_baseline_is_valid():
     path = os.path.join(ROOT, 'bench', 'baseline.json')
-    if not os.path.exists(path):
-        pytest.skip('no bench/baseline.json yet')
-    rows, tol = regress.load_baseline(path)
-    assert rows and set(tol) <= set(regress.DEFAULT_TOL)
+    rows, tol, st = regress.load_baseline(path)
+    assert json.load(open(path))['schema'] == regress.BASELINE_SCHEMA
+    assert rows and set(tol) <= set(regress.DEFAULT_TOL) and set(st) <= set(regress.DEFAULT_STATS)
     for name, r in rows.items():
         assert '/' in name
         assert all(r.get(f) is not False for f in regress.FACTS), name
+        assert all(len(v) >= regress.regress_stats.MIN_SAMPLES for v in r['samples'].values()), name
