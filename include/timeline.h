@@ -9,7 +9,8 @@
  * the CPU read itself.
  *
  * Owner: kernel_main (kernel/main.c) holds the one struct timeline and
- * passes it explicitly; struct mm_state carries a pointer to it for meminit.
+ * passes it explicitly: to meminit in struct meminit_config, which hands it
+ * to each init request for the workers' spans (mm/request.c).
  * Every function accepts tl == NULL and then does nothing.  Marks: boot CPU
  * only (F: nmarks is the boot CPU's).  Spans: any CPU (A: a slot is claimed
  * with an atomic add on nspans).
