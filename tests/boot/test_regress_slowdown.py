@@ -16,8 +16,8 @@ MODES = ('serial', 'hop', 'node', 'parallel', 'deferred')
 
 def test_deliberate_slowdown_regresses_only_its_rows(tmp_path):
     results = tmp_path / 'slow.json'
-    bench = subprocess.run([sys.executable, os.path.join(ROOT, 'tools', 'bench.py'), '--only', 'n1c2',
-                            '--mem', '1', '--repeat', '3', '--no-plot', '--opts',
+    bench = subprocess.run([sys.executable, os.path.join(ROOT, 'tools', 'bench.py'), '--quick', '--only', 'n1c2',
+                            '--repeat', '3', '--no-plot', '--opts',
                             'meminit=all debug_init_repeat=16', '--out', str(results)],
                            capture_output=True, text=True, timeout=900)
     assert bench.returncode == 0, bench.stderr[-3000:]
