@@ -24,9 +24,10 @@ Rows are `topology/mode` (and `bringup/N`); each keeps one sample per boot
     --abs-tol) and the figure says `tolerance`;
   - rows whose boot had more vCPUs than the host has cores measure the
     emulator, not the design: INFO, never a verdict (correctness still counts);
-  - a baseline row not in the results is NOT RUN (a partial run or one
-    boot is compared with the matching rows only); --require-all makes it
-    MISSING (a regression); a row only in the results is NEW.
+  - a baseline row not in the results is NOT RUN, a figure a row lacks
+    (a speedup of a boot that ran one mode) `not measured`: a partial run or
+    one boot is compared with what it measured only; --require-all makes
+    both regressions (MISSING); a row only in the results is NEW.
 Verdict per row and overall: PASS, IMPROVED, REGRESSED (FAILED/MISSING count
 as regressions).  Exit status: 0 pass/improved, 1 regression, 2 bad input
 (also: no row of the results matches the baseline).
@@ -251,7 +252,7 @@ def tolerance_verdict(metric, base, cur, tol):
     return 'REGRESSED' if worse else 'IMPROVED' if better else 'PASS'
 
 
-def compare_metric(metric, b, c, tol, st):
+def compare_metric(metric, b, c, tol, st, require_all=False):
     """One figure of one row: dict with verdict (PASS, REGRESSED, IMPROVED,
     NEW) and the figures behind it."""
     out = {'metric': metric, 'class': METRICS[metric][0], 'baseline': b, 'current': c,
@@ -260,8 +261,8 @@ def compare_metric(metric, b, c, tol, st):
     if not b:
         out.update(verdict='NEW', method=None)
         return out
-    if not c:
-        out.update(verdict='REGRESSED', method='missing', note='no figure in the results')
+    if not c:   # e.g. a speedup of a boot that ran one mode only: not measured here
+        out.update(verdict='REGRESSED' if require_all else 'PASS', method='not measured')
         return out
     if out['median_baseline']:
         out['change'] = out['median_current'] / out['median_baseline'] - 1
@@ -279,7 +280,7 @@ def emulator_bound(r):
     return v is not None and h is not None and v > h
 
 
-def compare_row(name, b, c, tol, st):
+def compare_row(name, b, c, tol, st, require_all=False):
     row = {'row': name, 'metrics': [], 'notes': []}
     failed = [f for f in FACTS if c.get(f) is False]
     if failed:
@@ -290,7 +291,7 @@ def compare_row(name, b, c, tol, st):
     for m in METRICS:
         bv, cv = bs.get(m) or [], c['samples'].get(m) or []
         if bv or cv:
-            row['metrics'].append(compare_metric(m, bv, cv, tol, st))
+            row['metrics'].append(compare_metric(m, bv, cv, tol, st, require_all))
     verdicts = [m['verdict'] for m in row['metrics']]
     if any(m['method'] == 'tolerance' for m in row['metrics']):
         row['notes'].append(f"fewer than {st['min_samples']} samples: fixed tolerance")
@@ -321,7 +322,7 @@ def compare(base_rows, cur_rows, tol, st=None, require_all=False):
             out.append({'row': name, 'metrics': [], 'verdict': 'MISSING' if require_all else 'NOT RUN',
                         'notes': ['in the baseline, not in the results']})
             continue
-        out.append(compare_row(name, b, c, tol, st))
+        out.append(compare_row(name, b, c, tol, st, require_all))
     vs = {r['verdict'] for r in out}
     if vs & set(BAD):
         overall = 'REGRESSED'

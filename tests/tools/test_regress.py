@@ -331,3 +331,16 @@ def test_committed_baseline_is_valid():
         assert '/' in name
         assert all(r.get(f) is not False for f in regress.FACTS), name
         assert all(len(v) >= regress.regress_stats.MIN_SAMPLES for v in r['samples'].values()), name
+
+
+def test_figure_not_measured_is_not_a_regression(files, tmp_path, capsys):
+    _, bp = files(results())
+    recs = [r for r in boot() if r.get('mode') in (None, 'parallel')]
+    for r in recs:
+        if r['kind'] == 'meminit_summary':
+            r['speedup_vs_serial'] = None        # one mode ran: no serial to compare with
+    log = tmp_path / 'one.log'
+    log.write_text('\n'.join(json.dumps(r, separators=(',', ':')) for r in recs))
+    assert regress.main([str(log), '--topology', 'n1c2', '--baseline', bp]) == 0
+    assert 'not measured' in capsys.readouterr().out
+    assert regress.main([str(log), '--topology', 'n1c2', '--baseline', bp, '--require-all']) == 1
