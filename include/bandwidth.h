@@ -10,9 +10,16 @@
 #define NUMABOOT_BANDWIDTH_H
 
 #include <stdint.h>
+#include "bw_store.h"
 #include "smp.h"
 
-enum bw_method { BW_PLAIN, BW_NONTEMPORAL, BW_REP_STOS, BW_NMETHODS };
+/* The loops of include/bw_store.h, numbered as bw_store() takes them. */
+enum bw_method {
+	BW_PLAIN = BW_STORE_PLAIN,
+	BW_NONTEMPORAL = BW_STORE_NONTEMPORAL,
+	BW_REP_STOS = BW_STORE_REP_STOS,
+	BW_NMETHODS
+};
 
 struct bw_result {
 	uint64_t bytes;			/* written per method */

@@ -42,4 +42,18 @@ static inline void bw_store_rep_stos(uint64_t p, uint64_t end)
 	__asm__ volatile("rep stosq" : "+D"(p), "+c"(n) : "a"(0x3c3c3c3c3c3c3c3cULL) : "memory");
 }
 
+/* Store method numbers, as enum bw_method (include/bandwidth.h) numbers them. */
+enum { BW_STORE_PLAIN, BW_STORE_NONTEMPORAL, BW_STORE_REP_STOS };
+
+/* The loop of one method over [p, end). */
+static inline void bw_store(unsigned method, uint64_t p, uint64_t end)
+{
+	if (method == BW_STORE_PLAIN)
+		bw_store_plain(p, end);
+	else if (method == BW_STORE_NONTEMPORAL)
+		bw_store_nontemporal(p, end);
+	else
+		bw_store_rep_stos(p, end);
+}
+
 #endif

@@ -49,12 +49,7 @@ static void bw_worker(void *arg)
 		cpu_relax();
 	t = rdtsc();
 	atomic_min_u64(&c->start[j], t);
-	if (c->method == BW_PLAIN)
-		bw_store_plain(p, p + slice);
-	else if (c->method == BW_NONTEMPORAL)
-		bw_store_nontemporal(p, p + slice);
-	else
-		bw_store_rep_stos(p, p + slice);
+	bw_store(c->method, p, p + slice);
 	atomic_max_u64(&c->end[j], rdtsc());
 }
 

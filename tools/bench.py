@@ -15,9 +15,9 @@ build/bench/timeline-<topology>.png, from the first boot).  See docs/bench.md.
 
   tools/bench.py                 full matrix + bring-up + Linux
   tools/bench.py --quick         small subset, 1 GiB nodes, no Linux
-  tools/bench.py --only n1c2     one topology (comma list; 'bringup', 'large')
+  tools/bench.py --only n1c2     one topology (comma list; 'bringup', 'large', 'pmem')
   tools/bench.py --repeat 3      median of 3 boots per topology
-  tools/bench.py --large         add 256 GiB in 2 nodes (slow)
+  tools/bench.py --large         add 256 GiB in 2 nodes and 1 TiB of persistent memory (slow)
   tools/bench.py --from build/bench/results.json   re-print and re-plot only
 """
 import argparse
@@ -34,6 +34,7 @@ from dataclasses import asdict
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import qemu_run  # noqa: E402
 from qemu_run import Topology  # noqa: E402
+from bench_pmem import bench_pmem, pmem_table  # noqa: E402
 
 ROOT = qemu_run.ROOT
 OUT_DIR = os.path.join(ROOT, 'build', 'bench')
@@ -396,6 +397,9 @@ def report(results):
     if any(e.get('linux_compare') for e in results.get('topologies', {}).values()):
         parts += ['', '== numaboot parallel vs Linux 6.1 deferred init (per node; factor = Linux/numaboot) ==',
                   linux_table(results)]
+    if results.get('pmem'):
+        parts += ['', '== persistent memory per mode and node (tools/bench_pmem.py) ==',
+                  pmem_table(results['pmem'])]
     parts += ['', '== targets (reported, not asserted) ==', targets_table(results)]
     return '\n'.join(parts)
 
@@ -487,13 +491,14 @@ def main(argv=None):
         return 0
 
     only = set(filter(None, a.only.split(',')))
-    unknown = only - set(MATRIX) - {'bringup', 'large'}
+    unknown = only - set(MATRIX) - {'bringup', 'large', 'pmem'}
     if unknown:
-        p.error(f'unknown --only name(s): {", ".join(sorted(unknown))}; known: {", ".join(MATRIX)}, bringup, large')
+        p.error(f'unknown --only name(s): {", ".join(sorted(unknown))}; known: {", ".join(MATRIX)}, bringup, large, pmem')
     mem = a.mem or (1 if a.quick else 2)
     names = [n for n in MATRIX if (n in only if only else (n in QUICK if a.quick else True))]
     do_bringup = 'bringup' in only if only else True
     do_large = a.large or 'large' in only
+    do_pmem = 'pmem' in only if only else not a.quick
     do_linux = not a.no_linux and (a.linux or not a.quick)
     try:
         qemu_run.check_harness()
@@ -556,6 +561,10 @@ def main(argv=None):
         else:
             failures += 1
         results['bringup'].append(row)
+    if do_pmem:
+        results['pmem'] = bench_pmem(a.timeout, log, a.repeat, large=do_large)
+        failures += results['pmem']['status'] != 'ok' or \
+            not all(r['verified'] for r in results['pmem']['rows'])
     results['seconds'] = round(time.monotonic() - t0, 1)
     results['targets'] = evaluate_targets(results)
     os.makedirs(os.path.dirname(os.path.abspath(a.out)), exist_ok=True)

@@ -23,6 +23,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "boot_info.h"
+#include "bw_store.h"
 #include "meminit.h"
 #include "mm.h"
 
@@ -67,7 +68,9 @@ struct hb_cpus {
 	uint32_t n;
 };
 
-enum hb_store { HB_PLAIN, HB_NONTEMPORAL, HB_REP_STOS, HB_NSTORES };
+/* Numbered as include/bw_store.h numbers its loops (bw_store()). */
+enum hb_store { HB_PLAIN = BW_STORE_PLAIN, HB_NONTEMPORAL = BW_STORE_NONTEMPORAL,
+		HB_REP_STOS = BW_STORE_REP_STOS, HB_NSTORES };
 extern const char *const hb_store_names[HB_NSTORES];
 
 /* hostbench_node.c */

@@ -56,12 +56,7 @@ static void bw_share(struct hb_pass *p, uint32_t idx)
 
 		if (!memmap_section_present(&n->node, sec) || k++ < first)
 			continue;
-		if (p->method == HB_PLAIN)
-			bw_store_plain(a, a + SECTION_MEMMAP_BYTES);
-		else if (p->method == HB_NONTEMPORAL)
-			bw_store_nontemporal(a, a + SECTION_MEMMAP_BYTES);
-		else
-			bw_store_rep_stos(a, a + SECTION_MEMMAP_BYTES);
+		bw_store(p->method, a, a + SECTION_MEMMAP_BYTES);
 	}
 }
 
