@@ -115,6 +115,7 @@ struct mm_state {
 	uint64_t early_alloc_bytes;		/* memblock allocations for the memmap & plans */
 	bool workers_planned;			/* (B) mm_plan_workers() ran */
 	struct mm_devices devs;			/* (C) persistent memory per node */
+	uint32_t fenced_seen;			/* (B) smp_nfenced() the plans last dropped */
 };
 
 /* What a boot asks of meminit (kernel_main fills it from the options). */
@@ -189,8 +190,10 @@ struct meminit_results {
 /* ---- setup and plan (boot CPU) --------------------------------------------- */
 
 /* Build memblock, map the vmemmap with node-local memory (device memmaps as
- * dcfg says), describe every node and allocate its requests.  Returns 0, or
- * -1 (reported) when memory for the memmap is short.  Boot CPU, once. */
+ * dcfg says) and allocate every node's requests; memblock stays open for
+ * mm_alloc_node() (per-CPU areas) until mm_setup_finish().  Returns 0, or
+ * -1 (reported) when memory for the memmap is short.  Boot CPU, once,
+ * before smp_init(). */
 int mm_setup(const struct boot_info *bi, const struct numa_topology *numa,
 	     const struct mm_device_config *dcfg, struct mm_state *mm);
 
@@ -203,10 +206,29 @@ int mm_setup_devices(struct mm_state *mm, const struct numa_topology *numa,
  * nodes get their node description here). */
 int mm_describe_devices(struct mm_state *mm);
 
+/* size bytes of memblock memory on nid, else on the nearest node with
+ * room; *got_nid (if not NULL) = the node used.  0 when nothing fits or
+ * after mm_setup_finish().  Boot CPU, between the two (mm/alloc.c). */
+uint64_t mm_alloc_node(struct mm_state *mm, uint32_t nid, uint64_t size, uint64_t align,
+		       uint32_t *got_nid);
+/* The same, as smp_init()'s per-CPU memory source. */
+struct smp_mem mm_smp_mem(struct mm_state *mm);
+
+/* Freeze memblock and describe every node's usable memory (everything
+ * allocated until now stays reserved).  Returns 0 or -1 (reported).  Boot
+ * CPU, once, after smp_init() and before mm_plan_workers(). */
+int mm_setup_finish(struct mm_state *mm);
+
 /* After SMP bring-up: each node's worker set (its own online CPUs plus
  * those of memory-less nodes that help it; a CPU-less node takes its
  * init_by node's set; the boot CPU when nobody is left).  Boot CPU, once. */
 void mm_plan_workers(struct mm_state *mm, const struct numa_topology *numa);
+
+/* Take every CPU smp/ has fenced (it missed a cross-call deadline) out of
+ * every worker set; a set left empty gets the boot CPU, which is never
+ * fenced.  Cheap when nothing changed.  Boot CPU, before each phase that
+ * computes CPU sets from the plans. */
+void mm_plan_drop_fenced(struct mm_state *mm);
 
 /* ---- requests (mm/request.c) -------------------------------------------------- */
 

@@ -1,6 +1,7 @@
 /*
- * Per-CPU area (smp/percpu.c): one per online CPU, reached through the GS
- * base, which points at the area itself (gs:0 holds `self`).
+ * Per-CPU area (smp/percpu.c): one per started CPU, in memory of that
+ * CPU's own node (memblock, through struct smp_mem), reached through the
+ * GS base, which points at the area itself (gs:0 holds `self`).
  *
  * Lock letters for the fields: (C) constant once the CPU is online,
  * (O) written only by the owning CPU, (A) atomic, (Q) under queue.lock.
@@ -34,6 +35,7 @@ struct percpu {
 	uint32_t state;			/* (A) enum smp_cpu_state (smp/internal.h) */
 	uint32_t madt_apic_id;		/* (C) what the MADT said, to compare */
 	uint32_t slot;			/* (C) index in the bring-up table */
+	uint32_t mem_node;		/* (C) node of the memory holding the area and stacks */
 	uint64_t stack_top;		/* (C) kernel stack [stack_top - size, stack_top) */
 	uint64_t ist_top;		/* (C) IST1 stack top */
 	uint64_t checkin_tsc;		/* (O) when the CPU checked in (its own TSC) */
@@ -44,7 +46,7 @@ struct percpu {
 
 _Static_assert(_Alignof(struct percpu) == 64, "per-CPU areas are cache-line aligned");
 _Static_assert(sizeof(struct percpu) % 64 == 0, "no two CPUs share a line");
-_Static_assert(sizeof(struct percpu) <= 4096, "one early page per CPU");
+_Static_assert(sizeof(struct percpu) <= 4096, "the area is the first page of its block");
 
 /* This CPU's area.  Valid on a CPU once smp/ set its GS base (the boot CPU
  * in smp_init(), an AP in its C entry); not before. */

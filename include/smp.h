@@ -28,16 +28,32 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "boot_info.h"
+#include "numa.h"
 #include "options.h"
 #include "topology.h"
 
-#define SMP_MAX_CPUS	1024	/* logical CPUs; more are listed, not started */
+/*
+ * Logical CPUs smp/ can start: every processor entry the ACPI parsers keep
+ * (ACPI_MAX_CPUS), so no listed CPU is left out for want of a slot.  APIC
+ * ids are any 32-bit value (x2APIC); they index nothing, they are looked
+ * up.  A cpumask_t is SMP_MAX_CPUS / 8 = 512 bytes: pass it by pointer.
+ */
+#define SMP_MAX_CPUS	4096
 #define SMP_MAX_CALLS	64	/* cross-calls in flight, system-wide */
+#define SMP_FENCE_ACK_MS 30000	/* how long a timed-out call waits for its late CPUs */
+
+_Static_assert(SMP_MAX_CPUS == NUMA_MAX_CPUS && NUMA_MAX_CPUS == ACPI_MAX_CPUS,
+	       "every CPU the tables keep can be started");
+_Static_assert(SMP_MAX_CPUS % 64 == 0, "cpumask_t is whole 64-bit words");
 
 /* Errors, returned negated. */
 #define SMP_EINVAL	1	/* bad cpu/node/mask, or called with interrupts off */
 #define SMP_ENOMEM	2	/* no free call handle (SMP_MAX_CALLS in flight) */
-#define SMP_ETIMEDOUT	3	/* a target did not finish in time (reported) */
+#define SMP_ETIMEDOUT	3	/* a target missed the deadline (reported, fenced), then
+				 * finished: the call's argument is free again */
+#define SMP_EFENCED	4	/* a target is fenced (missed an earlier deadline) */
+#define SMP_ESTUCK	5	/* a late target did not finish within SMP_FENCE_ACK_MS
+				 * either: the argument may still be in use */
 
 /* A set of logical CPU ids.  Plain bits; the helpers below are all there is. */
 typedef struct {
@@ -83,14 +99,30 @@ struct smp_call;	/* a handle; opaque */
 uint32_t smp_max_enabled_apic_id(const struct numa_topology *t);
 
 /*
- * Boot CPU, once, after topology_init(), tsc_init() and lapic_init_bsp(),
- * interrupts off: start every enabled AP the MADT lists (up to max_cpus)
- * and report them (human lines and the "smp" JSON record).  APs that do not
- * answer are reported and left out: that is not an error.  Returns 0, or
- * -1 when the boot CPU's own per-CPU area cannot be had (no SMP at all).
- * Returns with interrupts enabled on the boot CPU.
+ * Where per-CPU areas and stacks come from: alloc(ctx, node, size, align)
+ * returns the physical (= identity-mapped) address of size bytes, on node
+ * when it has room, else on the nearest node with room, and sets *got_node
+ * to the node it used; 0 when nothing fits.  mm/ provides it (memblock,
+ * before the freeze); kernel_main wires the two together, so smp/ knows no
+ * allocator.  Called by the boot CPU only, inside smp_init().
  */
-int smp_init(const struct boot_info *bi, const struct options *o, const struct machine *m);
+struct smp_mem {
+	uint64_t (*alloc)(void *ctx, uint32_t node, uint64_t size, uint64_t align,
+			  uint32_t *got_node);
+	void *ctx;
+};
+
+/*
+ * Boot CPU, once, after topology_init(), tsc_init(), lapic_init_bsp() and
+ * memblock (mem), interrupts off: give every enabled AP the MADT lists (up
+ * to max_cpus) a per-CPU area on its own node, start them all and report
+ * them (human lines and the "smp" JSON record).  APs that do not answer
+ * are reported and left out: that is not an error.  Returns 0, or -1 when
+ * the boot CPU's own per-CPU area cannot be had (no SMP at all).  Returns
+ * with interrupts enabled on the boot CPU.
+ */
+int smp_init(const struct boot_info *bi, const struct options *o, const struct machine *m,
+	     const struct smp_mem *mem);
 
 /* The cross-call stress test (smp_stress=N rounds; docs/smp.md): 0 when
  * every count came out exact.  Boot CPU, after smp_init(). */
@@ -126,12 +158,31 @@ struct smp_call *smp_call_start_node(uint32_t node, smp_call_fn fn, void *arg, i
 bool smp_call_poll(const struct smp_call *h);
 /*
  * Wait until every target finished, at most timeout_ms (0 = the
- * call_timeout_ms option).  Consumes the handle.  Returns 0, or
- * -SMP_ETIMEDOUT after reporting each late CPU and the function address;
- * the late CPUs may still run fn later, and the handle is then recycled by
- * the last of them.  Any CPU (usually the starter), interrupts on.
+ * call_timeout_ms option).  Consumes the handle.  Returns 0; or, past the
+ * deadline, reports each late CPU and the function address, fences the
+ * late CPUs and waits up to SMP_FENCE_ACK_MS more for them to finish fn:
+ * -SMP_ETIMEDOUT when they did (arg is free again), -SMP_ESTUCK when not
+ * (they may still run fn on arg; the handle is then recycled by the last
+ * of them).  Any CPU (usually the starter), interrupts on.
  */
 int smp_call_wait(struct smp_call *h, uint64_t timeout_ms);
+
+/*
+ * Fencing (docs/smp.md): a CPU that missed a cross-call deadline is fenced
+ * for the rest of the boot: smp_call_start() refuses it (-SMP_EFENCED),
+ * smp_call_all() and smp_call_start_node() leave it out, and callers that
+ * keep their own CPU sets must drop it (mm_plan_drop_fenced()).  The
+ * waiter that saw the deadline pass keeps waiting up to SMP_FENCE_ACK_MS
+ * for the late CPUs to finish (acknowledge) before it returns, so the
+ * call's argument is never reused while a late CPU still runs on it;
+ * -SMP_ESTUCK says they did not, and the caller must end the boot.
+ */
+/* The fenced CPUs; how many; how many never acknowledged.  Any CPU. */
+void smp_fenced_cpumask(cpumask_t *out);
+uint32_t smp_nfenced(void);
+uint32_t smp_nstuck(void);
+/* The "smp_fence" JSON record (nothing when no CPU is fenced).  Boot CPU. */
+void smp_report_fence(void);
 
 /* Start and wait (call_timeout_ms): 0 or a negated SMP_E* code. */
 int smp_call(const cpumask_t *mask, smp_call_fn fn, void *arg);

@@ -158,6 +158,8 @@ static struct mm_device_config device_config(const struct options *o)
 void kernel_main(const struct boot_info *bi)
 {
 	struct mm_device_config dcfg;
+	struct smp_mem smp_mem;
+	int meminit_err;
 
 	timeline_init(&timeline, bi, rdtsc());
 	irq_disable();
@@ -187,10 +189,19 @@ void kernel_main(const struct boot_info *bi)
 	topology_init(bi, &machine);
 	timeline_mark(&timeline, "tsc");
 	tsc_init(&machine.acpi.timer);
+	/* memblock and the memmap first: per-CPU areas come from memblock,
+	 * each on its CPU's node; the freeze waits until SMP has them. */
+	timeline_mark(&timeline, "memblock_vmemmap");
+	dcfg = device_config(&opts);
+	if (mm_setup(bi, &machine.numa, &dcfg, &mm))
+		finish(EXIT_CHECK_FAIL);
 	timeline_mark(&timeline, "ap_bringup");
 	lapic_init_bsp(machine.acpi.madt.present ? machine.acpi.madt.lapic_addr : 0,
 		       smp_max_enabled_apic_id(&machine.numa), opts.x2apic);
-	if (smp_init(bi, &opts, &machine))
+	smp_mem = mm_smp_mem(&mm);
+	if (smp_init(bi, &opts, &machine, &smp_mem))
+		finish(EXIT_CHECK_FAIL);
+	if (mm_setup_finish(&mm))
 		finish(EXIT_CHECK_FAIL);
 	if (opts.smp_stress && smp_stress_run(opts.smp_stress))
 		finish(EXIT_CHECK_FAIL);
@@ -198,12 +209,16 @@ void kernel_main(const struct boot_info *bi)
 		fault_on_ap(opts.fault);
 	else if (opts.fault != FAULT_NONE)
 		deliberate_fault(opts.fault);
-	timeline_mark(&timeline, "memblock_vmemmap");
-	dcfg = device_config(&opts);
-	if (mm_setup(bi, &machine.numa, &dcfg, &mm))
-		finish(EXIT_CHECK_FAIL);
 	mm_plan_workers(&mm, &machine.numa);
-	if (run_meminit())
+	meminit_err = run_meminit();
+	if (smp_nfenced()) {
+		smp_report_fence();
+		kprintf("numaboot: %u CPUs missed a cross-call deadline (call_timeout_ms=%llu) "
+			"and were fenced: a failed check\n", smp_nfenced(),
+			(unsigned long long)opts.call_timeout_ms);
+		finish(EXIT_CHECK_FAIL);
+	}
+	if (meminit_err)
 		finish(EXIT_CHECK_FAIL);
 	finish(EXIT_OK);
 }

@@ -300,6 +300,10 @@ static void report_table(const struct mm_state *mm, const struct meminit_results
 		const struct meminit_mode_result *r = &res->mode[m];
 		int64_t worst = -1;
 
+		if (!r->ran) {
+			kprintf("  %-18s not run\n", meminit_mode_names[m]);
+			continue;
+		}
 		for (uint32_t nid = 0; nid < mm->nnodes; nid++) {
 			int64_t f = meminit_bw_fraction_milli(&res->bw, nid, m,
 							      r->node[nid].pages[MEMINIT_KIND_DRAM] *
@@ -332,6 +336,7 @@ void report_meminit(const struct mm_state *mm, const struct meminit_results *res
 	if (res->warmup.ran)
 		report_warmup(mm, &res->warmup);
 	for (uint32_t m = res->first; m <= res->last; m++)
-		report_mode(mm, res, &res->mode[m]);
+		if (res->mode[m].ran)
+			report_mode(mm, res, &res->mode[m]);
 	report_table(mm, res);
 }

@@ -359,6 +359,22 @@ static bool run_mode(struct mode_run *run, uint32_t mode, bool poison,
 	return r->ok;
 }
 
+/*
+ * Before a phase reuses run state (requests, free lists, the memmap): a
+ * late CPU has finished on it (smp_call_wait() waited for that) and is
+ * planned no more.  One that never finished may still write: stop.
+ */
+static int fence_check(struct mm_state *mm)
+{
+	if (smp_nstuck()) {
+		kprintf("meminit: %u fenced CPUs never finished their late call: "
+			"no further phase runs\n", smp_nstuck());
+		return -1;
+	}
+	mm_plan_drop_fenced(mm);
+	return 0;
+}
+
 /* Checksums of every node equal between two modes. */
 static bool same_checksums(const struct mm_state *mm, const struct meminit_mode_result *a,
 			   const struct meminit_mode_result *b)
@@ -414,15 +430,21 @@ int meminit_run(struct mm_state *mm, const struct meminit_config *cfg,
 	run = (struct mode_run){ .mm = mm, .cfg = cfg };
 	res->first = all ? MEMINIT_SERIAL : cfg->mode;
 	res->last = all ? MEMINIT_DEFERRED : cfg->mode;
+	for (uint32_t mode = 0; mode < MEMINIT_ALL; mode++)
+		res->mode[mode].ran = false;
 	timeline_mark(cfg->timeline, "bandwidth");
 	meminit_measure_bandwidth(mm, cfg->bw_mb, &res->bw);
 	memset(&res->warmup, 0, sizeof(res->warmup));
+	if (fence_check(mm))
+		return -1;
 	timeline_mark(cfg->timeline, "warmup");
 	if (cfg->warmup)
 		warm_up(&run, &res->warmup);
 	for (uint32_t mode = res->first; mode <= res->last; mode++) {
 		struct meminit_mode_result *r = &res->mode[mode];
 
+		if (fence_check(mm))
+			return -1;	/* the modes not run keep ran = false */
 		timeline_mark_sub(cfg->timeline, "meminit", meminit_mode_names[mode]);
 		run_mode(&run, mode, all, r);
 		r->sums_equal = same_checksums(mm, &res->mode[res->first], r);

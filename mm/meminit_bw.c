@@ -64,6 +64,9 @@ void meminit_measure_bandwidth(struct mm_state *mm, uint64_t bw_mb, struct memin
 
 		if (!mm->plan[nid].dram.nchunks)
 			continue;
+		if (smp_nstuck())
+			return;		/* a late CPU may still store: measure nothing more */
+		mm_plan_drop_fenced(mm);
 		*job = (struct bw_job){ 0 };
 		job->base = bw_area(&mm->plan[nid], bw_mb << 20, &job->bytes);
 		job->cpus = mm->plan[nid].workers;

@@ -3,7 +3,9 @@
  * the node's plan (the shape of Xen's scrub_heap_pages(): a node's own CPUs
  * initialize it, CPUs of memory-less nodes help their nearest node with
  * memory, a CPU-less node is initialized by its init_by node's CPUs).  Modes,
- * the bandwidth measurement and later requests read it.  Boot CPU only.
+ * the bandwidth measurement and later requests read it.  A CPU that missed
+ * a cross-call deadline (fenced by smp/) is taken out of every set before
+ * the next phase (mm_plan_drop_fenced()).  Boot CPU only.
  */
 #include <stdint.h>
 #include "kassert.h"
@@ -26,6 +28,17 @@ static void worker_set(const struct numa_topology *numa, uint32_t g, cpumask_t *
 		cpumask_set(out, 0);	/* nobody left (APs failed): the boot CPU */
 }
 
+static void set_first_worker(struct mm_node_plan *p)
+{
+	p->first_worker = 0;
+	for (uint32_t c = 0; c < smp_ncpus(); c++) {
+		if (cpumask_test(&p->workers, c)) {
+			p->first_worker = c;
+			break;
+		}
+	}
+}
+
 void mm_plan_workers(struct mm_state *mm, const struct numa_topology *numa)
 {
 	kassert(smp_this_cpu() == 0);
@@ -34,13 +47,31 @@ void mm_plan_workers(struct mm_state *mm, const struct numa_topology *numa)
 		struct mm_node_plan *p = &mm->plan[nid];
 
 		worker_set(numa, p->init_node, &p->workers);
-		p->first_worker = 0;
-		for (uint32_t c = 0; c < smp_ncpus(); c++) {
-			if (cpumask_test(&p->workers, c)) {
-				p->first_worker = c;
-				break;
-			}
-		}
+		set_first_worker(p);
 	}
+	mm->fenced_seen = 0;
 	mm->workers_planned = true;
+	mm_plan_drop_fenced(mm);
+}
+
+void mm_plan_drop_fenced(struct mm_state *mm)
+{
+	uint32_t n = smp_nfenced();
+	cpumask_t fenced;
+
+	kassert(smp_this_cpu() == 0 && mm->workers_planned);
+	if (n == mm->fenced_seen)
+		return;
+	smp_fenced_cpumask(&fenced);
+	for (uint32_t nid = 0; nid < mm->nnodes; nid++) {
+		struct mm_node_plan *p = &mm->plan[nid];
+
+		for (uint32_t w = 0; w < SMP_MAX_CPUS / 64; w++)
+			p->workers.bits[w] &= ~fenced.bits[w];
+		if (!cpumask_weight(&p->workers))
+			cpumask_set(&p->workers, 0);	/* the boot CPU is never fenced */
+		set_first_worker(p);
+	}
+	kprintf("meminit: %u fenced CPUs are out of every worker set from now on\n", n);
+	mm->fenced_seen = n;
 }

@@ -3,8 +3,9 @@
  * memory map, the vmemmap backed by each section's own node, and one
  * struct mm_node per node with memory.  Boot CPU only, before any mode runs.
  *
- * Everything allocated here comes from memblock before memblock_freeze(),
- * so it is reserved in every node's "usable" list and shows up in the
+ * Everything allocated here, and the per-CPU areas smp_init() takes through
+ * mm_alloc_node() between mm_setup() and mm_setup_finish(), comes from
+ * memblock before memblock_freeze(), so it is reserved in every node's "usable" list and shows up in the
  * verifier's accounting as early_reserved_pages.
  */
 #include <stdint.h>
@@ -55,13 +56,7 @@ int mm_section_mapped(uint64_t sec)
 /* Node-local memory for a node's own structures, else the nearest node's. */
 uint64_t mm_alloc_near(struct mm_state *mm, uint32_t nid, uint64_t size, uint64_t align)
 {
-	uint64_t pa = memblock_alloc_exact_nid(&mm->mb, nid, size, align);
-
-	if (!pa)
-		pa = memblock_alloc(&mm->mb, nid, size, align);
-	if (pa)
-		mm->early_alloc_bytes += size;
-	return pa;
+	return mm_alloc_node(mm, nid, size, align, NULL);
 }
 
 static int map_section(struct mm_state *mm, uint32_t nid, uint64_t sec)
@@ -224,6 +219,11 @@ int mm_setup(const struct boot_info *bi, const struct numa_topology *numa,
 		if (mm->devs.count[nid] && alloc_device_requests(mm, nid))
 			return -1;
 	}
+	return 0;
+}
+
+int mm_setup_finish(struct mm_state *mm)
+{
 	memblock_freeze(&mm->mb);
 	for (uint32_t nid = 0; nid < mm->nnodes; nid++)
 		if (mm->plan[nid].has_memory && describe_node(mm, nid))

@@ -143,6 +143,28 @@ static bool mask_valid(const cpumask_t *mask)
 	return n && n == online;
 }
 
+/* An atomic snapshot of a mask other CPUs set bits in. */
+static void mask_load(const cpumask_t *m, cpumask_t *out)
+{
+	for (uint32_t w = 0; w < SMP_MAX_CPUS / 64; w++)
+		out->bits[w] = __atomic_load_n(&m->bits[w], __ATOMIC_ACQUIRE);
+}
+
+static bool mask_has_fenced(const cpumask_t *mask)
+{
+	for (uint32_t w = 0; w < SMP_MAX_CPUS / 64; w++)
+		if (mask->bits[w] & __atomic_load_n(&smp.fenced.bits[w], __ATOMIC_ACQUIRE))
+			return true;
+	return false;
+}
+
+/* Clear the fenced CPUs from m. */
+static void mask_drop_fenced(cpumask_t *m)
+{
+	for (uint32_t w = 0; w < SMP_MAX_CPUS / 64; w++)
+		m->bits[w] &= ~__atomic_load_n(&smp.fenced.bits[w], __ATOMIC_ACQUIRE);
+}
+
 struct smp_call *smp_call_start(const cpumask_t *mask, smp_call_fn fn, void *arg, int *err)
 {
 	struct percpu *self;
@@ -152,6 +174,10 @@ struct smp_call *smp_call_start(const cpumask_t *mask, smp_call_fn fn, void *arg
 	if (!__atomic_load_n(&smp.ready, __ATOMIC_ACQUIRE) || !fn || !mask_valid(mask) ||
 	    !(read_rflags() & RFLAGS_IF)) {
 		*err = -SMP_EINVAL;
+		return NULL;
+	}
+	if (mask_has_fenced(mask)) {
+		*err = -SMP_EFENCED;
 		return NULL;
 	}
 	h = pool_get();
@@ -196,6 +222,7 @@ struct smp_call *smp_call_start_node(uint32_t node, smp_call_fn fn, void *arg, i
 	cpumask_t m;
 
 	smp_node_cpumask(node, &m);
+	mask_drop_fenced(&m);
 	return smp_call_start(&m, fn, arg, err);
 }
 
@@ -204,16 +231,58 @@ bool smp_call_poll(const struct smp_call *h)
 	return __atomic_load_n(&h->remaining, __ATOMIC_ACQUIRE) == 0;
 }
 
-static void report_late(const struct smp_call *h, uint64_t timeout_ms)
+static bool call_done_on(const struct smp_call *h, uint32_t c)
 {
-	for (uint32_t c = 0; c < smp.ncpus; c++) {
-		uint64_t done = __atomic_load_n(&h->done.bits[c / 64], __ATOMIC_RELAXED);
+	return (__atomic_load_n(&h->done.bits[c / 64], __ATOMIC_ACQUIRE) >> (c % 64)) & 1;
+}
 
-		if (cpumask_test(&h->targets, c) && !((done >> (c % 64)) & 1))
-			kprintf("smp: cpu %u (apic id %u) did not finish call %p(%p) from cpu %u "
-				"within %llu ms\n", c, smp.cpus[c]->apic_id, (void *)h->fn, h->arg,
-				h->starter, (unsigned long long)timeout_ms);
+/* At the deadline: name each late target and fence it (late gets them). */
+static void fence_late(const struct smp_call *h, uint64_t timeout_ms, cpumask_t *late)
+{
+	cpumask_clear(late);
+	for (uint32_t c = 0; c < smp.ncpus; c++) {
+		if (!cpumask_test(&h->targets, c) || call_done_on(h, c))
+			continue;
+		cpumask_set(late, c);
+		__atomic_fetch_or(&smp.fenced.bits[c / 64], 1ULL << (c % 64), __ATOMIC_RELEASE);
+		kprintf("smp: cpu %u (apic id %u) did not finish call %p(%p) from cpu %u "
+			"within %llu ms; fenced\n", c, smp.cpus[c]->apic_id, (void *)h->fn, h->arg,
+			h->starter, (unsigned long long)timeout_ms);
 	}
+}
+
+/*
+ * Past the deadline: fence the late targets, then wait up to
+ * SMP_FENCE_ACK_MS for them to finish fn (their acknowledgement), so
+ * the caller gets its argument back only when no CPU runs on it.
+ * Consumes the handle.
+ */
+static int call_late(struct smp_call *h, uint64_t timeout_ms)
+{
+	uint64_t t0 = rdtsc(), ack_deadline = t0 + tsc_from_ns(SMP_FENCE_ACK_MS * 1000000ULL);
+	cpumask_t late;
+	bool acked;
+
+	fence_late(h, timeout_ms, &late);
+	while (!smp_call_poll(h) && rdtsc() < ack_deadline)
+		cpu_relax();
+	acked = smp_call_poll(h);
+	for (uint32_t c = 0; c < smp.ncpus; c++) {
+		if (!cpumask_test(&late, c))
+			continue;
+		if (call_done_on(h, c)) {
+			kprintf("smp: cpu %u acknowledged (finished the late call) %llu us after the "
+				"deadline; it stays fenced\n", c,
+				(unsigned long long)(tsc_to_ns(rdtsc() - t0) / 1000));
+			continue;
+		}
+		__atomic_fetch_or(&smp.stuck.bits[c / 64], 1ULL << (c % 64), __ATOMIC_RELEASE);
+		kprintf("smp: cpu %u (apic id %u) is still in call %p(%p) %u ms after the deadline: "
+			"its argument may still be in use\n", c, smp.cpus[c]->apic_id, (void *)h->fn,
+			h->arg, SMP_FENCE_ACK_MS);
+	}
+	call_put(h);
+	return acked ? -SMP_ETIMEDOUT : -SMP_ESTUCK;
 }
 
 int smp_call_wait(struct smp_call *h, uint64_t timeout_ms)
@@ -224,15 +293,33 @@ int smp_call_wait(struct smp_call *h, uint64_t timeout_ms)
 		timeout_ms = smp.call_timeout_ms;
 	deadline = rdtsc() + tsc_from_ns(timeout_ms * 1000000ULL);
 	while (!smp_call_poll(h)) {
-		if (rdtsc() > deadline) {
-			report_late(h, timeout_ms);
-			call_put(h);
-			return -SMP_ETIMEDOUT;
-		}
+		if (rdtsc() > deadline)
+			return call_late(h, timeout_ms);
 		cpu_relax();
 	}
 	call_put(h);
 	return 0;
+}
+
+void smp_fenced_cpumask(cpumask_t *out)
+{
+	mask_load(&smp.fenced, out);
+}
+
+uint32_t smp_nfenced(void)
+{
+	cpumask_t m;
+
+	mask_load(&smp.fenced, &m);
+	return cpumask_weight(&m);
+}
+
+uint32_t smp_nstuck(void)
+{
+	cpumask_t m;
+
+	mask_load(&smp.stuck, &m);
+	return cpumask_weight(&m);
 }
 
 int smp_call(const cpumask_t *mask, smp_call_fn fn, void *arg)
@@ -264,5 +351,6 @@ int smp_call_all(smp_call_fn fn, void *arg)
 	cpumask_t m;
 
 	smp_online_cpumask(&m);
+	mask_drop_fenced(&m);
 	return smp_call(&m, fn, arg);
 }

@@ -12,7 +12,7 @@
 #include "x86.h"
 #include "internal.h"
 
-#define SMP_JSON_SIZE	(4096 + SMP_MAX_CPUS * 96)
+#define SMP_JSON_SIZE	(4096 + SMP_MAX_CPUS * 112)	/* one "cpus" object <= 112 bytes */
 
 struct smp_state smp;
 static struct smp_bringup bringup;
@@ -37,16 +37,14 @@ uint32_t smp_max_enabled_apic_id(const struct numa_topology *t)
 }
 
 /* The boot CPU's own area: IST and GDT/TSS move there; its stack stays. */
-static int setup_bsp(struct smp_bringup *b, uint32_t apic_id)
+static int setup_bsp(struct smp_bringup *b, uint32_t apic_id, const struct smp_mem *mem)
 {
-	struct percpu *pc = smp_percpu_alloc(0);
+	uint32_t node = numa_node_of_apic(smp.topo, apic_id);
+	struct percpu *pc = smp_percpu_alloc(0, node == NUMA_NO_NODE ? 0 : node, mem);
 
 	if (!pc)
 		return -1;
 	pc->apic_id = pc->madt_apic_id = apic_id;
-	pc->node = numa_node_of_apic(smp.topo, apic_id);
-	if (pc->node == NUMA_NO_NODE)
-		pc->node = 0;
 	pc->state = CPU_ONLINE;
 	desc_init_cpu(&pc->desc, pc->ist_top);
 	smp_percpu_install(pc);
@@ -58,7 +56,7 @@ static int setup_bsp(struct smp_bringup *b, uint32_t apic_id)
 
 /* Slots 1.. for the APs in MADT order, within max_cpus. */
 static void plan_aps(struct smp_bringup *b, const struct options *o, uint32_t bsp_apic_id,
-		     struct smp_skipped *sk)
+		     const struct smp_mem *mem, struct smp_skipped *sk)
 {
 	const struct numa_topology *t = smp.topo;
 	uint64_t cap = o->max_cpus && o->max_cpus < SMP_MAX_CPUS ? o->max_cpus : SMP_MAX_CPUS;
@@ -81,7 +79,7 @@ static void plan_aps(struct smp_bringup *b, const struct options *o, uint32_t bs
 			sk->unaddressable++;
 			continue;
 		}
-		pc = smp_percpu_alloc(b->nslots);
+		pc = smp_percpu_alloc(b->nslots, c->node, mem);
 		if (!pc) {
 			sk->no_memory++;
 			continue;
@@ -115,6 +113,16 @@ static uint64_t bringup_ns(const struct smp_bringup *b)
 	return last;
 }
 
+/* Per-CPU areas that landed on their CPU's own node. */
+static uint32_t percpu_node_local(const struct smp_bringup *b)
+{
+	uint32_t n = 0;
+
+	for (uint32_t s = 0; s < b->nslots; s++)
+		n += b->pcs[s]->mem_node == b->pcs[s]->node;
+	return n;
+}
+
 static void report_human(const struct smp_bringup *b, const struct smp_skipped *sk)
 {
 	for (uint32_t s = 1; s < b->nslots; s++) {
@@ -131,13 +139,16 @@ static void report_human(const struct smp_bringup *b, const struct smp_skipped *
 	for (uint32_t c = 0; c < smp.ncpus; c++) {
 		const struct percpu *pc = smp.cpus[c];
 
-		kprintf("smp: cpu %3u apic id %4u node %3u online at %llu us\n", c, pc->apic_id,
-			pc->node, (unsigned long long)(b->online_ns[pc->slot] / 1000));
+		kprintf("smp: cpu %3u apic id %4u node %3u online at %llu us%s\n", c, pc->apic_id,
+			pc->node, (unsigned long long)(b->online_ns[pc->slot] / 1000),
+			pc->mem_node == pc->node ? "" : " (per-CPU area on another node)");
 	}
 	if (sk->disabled || sk->capped || sk->unaddressable || sk->no_memory)
 		kprintf("smp: not started: %u online-capable only, %u over max_cpus, "
 			"%u not addressable, %u without memory\n", sk->disabled, sk->capped,
 			sk->unaddressable, sk->no_memory);
+	kprintf("smp: per-CPU areas: %u KiB each, %u of %u on their CPU's own node\n",
+		(uint32_t)(smp_percpu_bytes() >> 10), percpu_node_local(b), b->nslots);
 	kprintf("smp: %u of %u CPUs online (%s), bring-up %llu us, INIT delay %u us\n", smp.ncpus,
 		b->nslots, lapic_x2apic_mode() ? "x2APIC" : "xAPIC",
 		(unsigned long long)(bringup_ns(b) / 1000), b->init_delay_us);
@@ -170,6 +181,8 @@ static void report_json(const struct smp_bringup *b, const struct smp_skipped *s
 	json_u64(&j, "bringup_ns", bringup_ns(b));
 	json_u64(&j, "bringup_wait_ns", b->nslots > 1 ? tsc_to_ns(b->t_done - b->t_first_init) : 0);
 	json_u64(&j, "init_delay_us", b->init_delay_us);
+	json_u64(&j, "percpu_bytes", smp_percpu_bytes());
+	json_u64(&j, "percpu_node_local", percpu_node_local(b));
 	json_u64(&j, "ap_timeout_ms", b->ap_timeout_ms);
 	json_u64(&j, "bsp_apic_id", b->pcs[0]->apic_id);
 	json_hex(&j, "trampoline", b->trampoline);
@@ -181,6 +194,7 @@ static void report_json(const struct smp_bringup *b, const struct smp_skipped *s
 		json_u64(&j, "cpu", c);
 		json_u64(&j, "apic_id", pc->apic_id);
 		json_u64(&j, "node", pc->node);
+		json_u64(&j, "mem_node", pc->mem_node);
 		json_u64(&j, "online_ns", b->online_ns[pc->slot]);
 		json_obj_end(&j);
 	}
@@ -188,7 +202,8 @@ static void report_json(const struct smp_bringup *b, const struct smp_skipped *s
 	json_emit(&j);
 }
 
-int smp_init(const struct boot_info *bi, const struct options *o, const struct machine *m)
+int smp_init(const struct boot_info *bi, const struct options *o, const struct machine *m,
+	     const struct smp_mem *mem)
 {
 	struct smp_bringup *b = &bringup;
 	struct smp_skipped sk = { 0 };
@@ -200,7 +215,7 @@ int smp_init(const struct boot_info *bi, const struct options *o, const struct m
 	b->trampoline = bi->trampoline_page;
 	b->ap_timeout_ms = o->ap_timeout_ms;
 	b->ignore_apic = o->ignore_apic;
-	if (setup_bsp(b, bsp_apic_id)) {
+	if (setup_bsp(b, bsp_apic_id, mem)) {
 		kprintf("smp: no memory for the boot CPU's per-CPU area; no SMP\n");
 		return -1;
 	}
@@ -208,7 +223,7 @@ int smp_init(const struct boot_info *bi, const struct options *o, const struct m
 		kprintf("smp: the boot CPU (apic id %u) is not in the MADT; node 0 assumed\n",
 			bsp_apic_id);
 	if (b->trampoline)
-		plan_aps(b, o, bsp_apic_id, &sk);
+		plan_aps(b, o, bsp_apic_id, mem, &sk);
 	else
 		kprintf("smp: boot/ found no trampoline page below 1 MiB: no APs started\n");
 	kprintf("smp: boot CPU apic id %u, %s mode, starting %u APs, trampoline at 0x%llx\n",
@@ -271,4 +286,32 @@ void smp_online_cpumask(cpumask_t *out)
 	cpumask_clear(out);
 	for (uint32_t c = 0; c < smp.ncpus; c++)
 		cpumask_set(out, c);
+}
+
+static void json_cpu_list(struct json *j, const char *key, const cpumask_t *m, bool apic_ids)
+{
+	json_arr_begin(j, key);
+	for (uint32_t c = 0; c < smp.ncpus; c++)
+		if (cpumask_test(m, c))
+			json_u64(j, NULL, apic_ids ? smp.cpus[c]->apic_id : c);
+	json_arr_end(j);
+}
+
+void smp_report_fence(void)
+{
+	cpumask_t fenced, stuck;
+	struct json j;
+
+	if (!smp_nfenced())
+		return;
+	smp_fenced_cpumask(&fenced);
+	for (uint32_t w = 0; w < SMP_MAX_CPUS / 64; w++)
+		stuck.bits[w] = __atomic_load_n(&smp.stuck.bits[w], __ATOMIC_ACQUIRE);
+	json_begin(&j, smp_json, sizeof(smp_json), "smp_fence");
+	json_u64(&j, "call_timeout_ms", smp.call_timeout_ms);
+	json_u64(&j, "fence_ack_ms", SMP_FENCE_ACK_MS);
+	json_cpu_list(&j, "fenced", &fenced, false);
+	json_cpu_list(&j, "fenced_apic_ids", &fenced, true);
+	json_cpu_list(&j, "stuck", &stuck, false);
+	json_emit(&j);
 }

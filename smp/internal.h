@@ -55,7 +55,8 @@ _Static_assert(offsetof(struct trampoline_params, nslots) == 0x38, "TP_NSLOTS");
 _Static_assert(offsetof(struct trampoline_params, slot_size) == 0x3c, "TP_SLOT_SIZE");
 _Static_assert(sizeof(struct trampoline_params) == 0x40, "TP_END");
 
-/* One AP's entry in the table the trampoline scans by APIC id. */
+/* One AP's entry in the table the trampoline scans by APIC id (all 32 bits:
+ * x2APIC ids may be sparse anywhere in them). */
 struct smp_slot {
 	uint32_t apic_id;
 	uint32_t reserved0;
@@ -68,6 +69,8 @@ _Static_assert(offsetof(struct smp_slot, stack_top) == 0x08, "SLOT_STACK_TOP");
 _Static_assert(offsetof(struct smp_slot, arg) == 0x10, "SLOT_ARG");
 _Static_assert(sizeof(struct smp_slot) == 0x20, "SLOT_SIZE");
 
+_Static_assert(SMP_MAX_CPUS - 1 <= UINT32_MAX, "TP_NSLOTS is 32 bits");
+_Static_assert(sizeof(((struct smp_slot *)0)->apic_id) == 4, "x2APIC ids are 32 bits (CPUID 0Bh EDX)");
 _Static_assert(SMP_QUEUE_LEN >= SMP_MAX_CALLS, "a call queue can hold every call in flight");
 
 extern const uint8_t trampoline_blob[], trampoline_blob_end[];
@@ -90,6 +93,9 @@ struct smp_state {
 	uint64_t call_timeout_ms;		/* (C) */
 	bool percpu_ready;			/* the boot CPU's GS base is set */
 	bool ready;				/* cross-calls usable */
+	cpumask_t fenced;			/* (A) missed a call deadline; bits only set */
+	cpumask_t stuck;			/* (A) fenced and not finished within
+						 * SMP_FENCE_ACK_MS; bits only set */
 };
 extern struct smp_state smp;
 
@@ -110,8 +116,11 @@ struct smp_bringup {
 /* smp/boot.c: start the APs of b; 0, or -1 when none could be started. */
 int smp_bringup(struct smp_bringup *b);
 
-/* smp/percpu.c: allocate an area with guard-paged stacks for slot i. */
-struct percpu *smp_percpu_alloc(uint32_t slot);
+/* smp/percpu.c: an area with guard-paged stacks for slot, from mem on node
+ * (or the nearest node with room); NULL when nothing fits. */
+struct percpu *smp_percpu_alloc(uint32_t slot, uint32_t node, const struct smp_mem *mem);
+/* Bytes of memory one CPU's area and stacks take. */
+uint64_t smp_percpu_bytes(void);
 /* Point this CPU's GS base at pc. */
 void smp_percpu_install(struct percpu *pc);
 
