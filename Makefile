@@ -38,7 +38,7 @@ QEMU_EXTRA ?=
 
 KCFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -ffreestanding -fno-stack-protector \
 	-fno-stack-check -fshort-wchar -mno-red-zone -maccumulate-outgoing-args -fpic \
-	-fno-strict-aliasing -mgeneral-regs-only -fno-omit-frame-pointer \
+	-fno-strict-aliasing -mgeneral-regs-only -fno-omit-frame-pointer -Wframe-larger-than=12288 \
 	-DGNU_EFI_USE_MS_ABI -Iinclude
 # Only boot/ sees the UEFI headers.
 BOOT_CFLAGS := -I$(EFIINC) -I$(EFIINC)/x86_64
