@@ -35,6 +35,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import qemu_run  # noqa: E402
 from qemu_run import Topology  # noqa: E402
 from bench_pmem import bench_pmem, pmem_table  # noqa: E402
+from bench_scale import bench_scale, scale_table  # noqa: E402
 
 ROOT = qemu_run.ROOT
 OUT_DIR = os.path.join(ROOT, 'build', 'bench')
@@ -400,6 +401,9 @@ def report(results):
     if results.get('pmem'):
         parts += ['', '== persistent memory per mode and node (tools/bench_pmem.py) ==',
                   pmem_table(results['pmem'])]
+    if results.get('scale'):
+        parts += ['', '== largest topology (x2APIC, ids above 255; tools/bench_scale.py) ==',
+                  scale_table(results['scale'], fmt, format_table)]
     parts += ['', '== targets (reported, not asserted) ==', targets_table(results)]
     return '\n'.join(parts)
 
@@ -464,7 +468,7 @@ def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument('--quick', action='store_true', help=f'only {", ".join(QUICK)} at 1 GiB/node, '
                    f'bring-up {QUICK_BRINGUP_CPUS}, no Linux')
-    p.add_argument('--only', default='', help='comma list of names: ' + ', '.join(MATRIX) + ', bringup, large')
+    p.add_argument('--only', default='', help='comma list of names: ' + ', '.join(MATRIX) + ', bringup, large, pmem, scale')
     p.add_argument('--repeat', type=int, default=1, help='boots per topology (median)')
     p.add_argument('--mem', type=float, default=None, help='GiB per node (default 2, quick 1)')
     p.add_argument('--no-linux', action='store_true', help='skip the Linux 6.1 comparison')
@@ -491,14 +495,15 @@ def main(argv=None):
         return 0
 
     only = set(filter(None, a.only.split(',')))
-    unknown = only - set(MATRIX) - {'bringup', 'large', 'pmem'}
+    unknown = only - set(MATRIX) - {'bringup', 'large', 'pmem', 'scale'}
     if unknown:
-        p.error(f'unknown --only name(s): {", ".join(sorted(unknown))}; known: {", ".join(MATRIX)}, bringup, large, pmem')
+        p.error(f'unknown --only name(s): {", ".join(sorted(unknown))}; known: {", ".join(MATRIX)}, bringup, large, pmem, scale')
     mem = a.mem or (1 if a.quick else 2)
     names = [n for n in MATRIX if (n in only if only else (n in QUICK if a.quick else True))]
     do_bringup = 'bringup' in only if only else True
     do_large = a.large or 'large' in only
     do_pmem = 'pmem' in only if only else not a.quick
+    do_scale = 'scale' in only if only else not a.quick
     do_linux = not a.no_linux and (a.linux or not a.quick)
     try:
         qemu_run.check_harness()
@@ -565,6 +570,9 @@ def main(argv=None):
         results['pmem'] = bench_pmem(a.timeout, log, a.repeat, large=do_large)
         failures += results['pmem']['status'] != 'ok' or \
             not all(r['verified'] for r in results['pmem']['rows'])
+    if do_scale:
+        results['scale'] = bench_scale(max(a.timeout, 1200), log)
+        failures += results['scale']['status'] != 'ok' or not results['scale'].get('verified')
     results['seconds'] = round(time.monotonic() - t0, 1)
     results['targets'] = evaluate_targets(results)
     os.makedirs(os.path.dirname(os.path.abspath(a.out)), exist_ok=True)
