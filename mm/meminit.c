@@ -132,8 +132,12 @@ static int mode_serial(struct mode_run *run)
 	return 0;
 }
 
+/* A late CPU that finished (-SMP_ETIMEDOUT) is fenced and its node done:
+ * the hop goes on with the next node's plan, without it; the mode fails. */
 static int mode_hop(struct mode_run *run)
 {
+	int ret = 0;
+
 	for (uint32_t nid = 0; nid < run->mm->nnodes; nid++) {
 		struct mm_node_plan *p = &run->mm->plan[nid];
 		struct meminit_request *req[1 + NUMA_MAX_PMEM];
@@ -142,16 +146,19 @@ static int mode_hop(struct mode_run *run)
 
 		if (!job.nreq)
 			continue;
+		mm_plan_drop_fenced(run->mm);
 		for (uint32_t i = 0; i < job.nreq; i++)
 			cpumask_set(&req[i]->assigned, p->first_worker);
 		err = smp_call_cpu(p->first_worker, meminit_worker, &job);
 		if (err) {
 			kprintf("meminit: hop to cpu %u for node %u failed (%d)\n", p->first_worker,
 				nid, err);
-			return err;
+			ret = err;
+			if (err != -SMP_ETIMEDOUT)
+				return err;
 		}
 	}
-	return 0;
+	return ret;
 }
 
 /* node: first CPU of each worker set; parallel: all of them. */
