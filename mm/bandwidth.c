@@ -21,7 +21,8 @@ const char *const bw_method_names[BW_NMETHODS] = { "plain", "nontemporal", "rep_
 
 /* One timed pass of one method over every job at once. */
 struct bw_pass {
-	struct bw_job *jobs;
+	struct bw_job *jobs;		/* (R) the boot CPU's, before the call */
+	uint32_t njobs;
 	uint32_t method;
 	uint32_t nworkers;		/* all jobs together */
 	uint32_t arrived;		/* (A) barrier */
@@ -30,14 +31,21 @@ struct bw_pass {
 	uint64_t end[NUMA_MAX_NODES];	/* (A) max end TSC per job */
 };
 
-/* Which job a CPU works for; written by the boot CPU before each call. */
-static uint16_t job_of_cpu[SMP_MAX_CPUS];
+/* The job whose CPU set holds this CPU (jobs never share a CPU). */
+static uint32_t job_of_this_cpu(const struct bw_pass *c)
+{
+	uint32_t me = smp_this_cpu(), j = 0;
+
+	while (j + 1 < c->njobs && !cpumask_test(&c->jobs[j].cpus, me))
+		j++;
+	return j;
+}
 
 /* Cross-call function: one worker's slice of its job. */
 static void bw_worker(void *arg)
 {
 	struct bw_pass *c = arg;
-	uint32_t j = job_of_cpu[smp_this_cpu()];
+	uint32_t j = job_of_this_cpu(c);
 	const struct bw_job *job = &c->jobs[j];
 	uint32_t i = __atomic_fetch_add(&c->ticket[j], 1, __ATOMIC_RELAXED);
 	uint64_t slice = (job->bytes / cpumask_weight(&job->cpus)) & ~(PAGE_SIZE - 1);
@@ -56,7 +64,8 @@ static void bw_worker(void *arg)
 static int run_pass(struct bw_job *jobs, uint32_t njobs, const cpumask_t *all, uint32_t method,
 		    struct bw_pass *c)
 {
-	*c = (struct bw_pass){ .jobs = jobs, .method = method, .nworkers = cpumask_weight(all) };
+	*c = (struct bw_pass){ .jobs = jobs, .njobs = njobs, .method = method,
+			       .nworkers = cpumask_weight(all) };
 	for (uint32_t j = 0; j < njobs; j++)
 		c->start[j] = UINT64_MAX;
 	return smp_call(all, bw_worker, c);
@@ -64,7 +73,7 @@ static int run_pass(struct bw_job *jobs, uint32_t njobs, const cpumask_t *all, u
 
 int bw_measure(struct bw_job *jobs, uint32_t njobs)
 {
-	static struct bw_pass pass;
+	struct bw_pass pass;
 	cpumask_t all;
 
 	if (!njobs || njobs > NUMA_MAX_NODES)
@@ -83,7 +92,6 @@ int bw_measure(struct bw_job *jobs, uint32_t njobs)
 			if (cpumask_test(&all, c))
 				return -1;	/* jobs must not share CPUs */
 			cpumask_set(&all, c);
-			job_of_cpu[c] = (uint16_t)j;
 		}
 	}
 	/* Untimed first pass: under emulation the host backs guest memory on
