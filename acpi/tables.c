@@ -110,5 +110,8 @@ int acpi_parse_table(const void *table, size_t len, struct acpi_info *out)
 	if (!memcmp(s, "NFIT", 4))
 		return refuse_duplicate(out->nfit.present, "NFIT") ? -1 :
 		       acpi_parse_nfit(table, len, &out->nfit);
+	if (!memcmp(s, "MCFG", 4))
+		return refuse_duplicate(out->mcfg.present, "MCFG") ? -1 :
+		       acpi_parse_mcfg(table, len, &out->mcfg);
 	return 1;
 }

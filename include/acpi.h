@@ -25,6 +25,7 @@
 #define ACPI_MAX_DOMAINS	256	/* distinct proximity domains; SLIT localities */
 #define ACPI_MAX_TABLE_LEN	(16u << 20)	/* longer tables are refused as impossible */
 #define ACPI_MAX_NFIT_SPA	64	/* NFIT persistent-memory SPA ranges kept */
+#define ACPI_MAX_MCFG		16	/* MCFG ECAM allocations kept */
 
 /* A processor from the MADT, in MADT order (ACPI 6.5 §5.2.12.2, §5.2.12.12). */
 struct acpi_cpu {
@@ -108,6 +109,29 @@ struct acpi_nfit_info {
 	struct acpi_nfit_spa spa[ACPI_MAX_NFIT_SPA];
 };
 
+/*
+ * One MCFG configuration space base address allocation (PCI Firmware 3.2
+ * §4.1.2): buses [bus_start, bus_end] of a segment group, 1 MiB of ECAM
+ * config space per bus from base (the address of bus 0, even when bus_start
+ * is not 0).  Checked by acpi/mcfg.c: bus_start <= bus_end, base 1 MiB
+ * aligned, the window does not wrap.
+ */
+struct acpi_mcfg_seg {
+	uint64_t base;
+	uint16_t segment;
+	uint8_t bus_start;
+	uint8_t bus_end;
+};
+
+struct acpi_mcfg_info {
+	bool present;		/* an MCFG passed the table checks */
+	uint32_t nseg;		/* entries in seg[] */
+	uint32_t nrejected;	/* allocations refused (message says why) */
+	bool overflow;		/* more than ACPI_MAX_MCFG allocations */
+	bool truncated;		/* trailing bytes not a whole allocation */
+	struct acpi_mcfg_seg seg[ACPI_MAX_MCFG];
+};
+
 enum acpi_space {
 	ACPI_SPACE_MEMORY = 0,	/* GAS address space ids, §5.2.3.2 */
 	ACPI_SPACE_IO = 1,
@@ -133,6 +157,7 @@ struct acpi_info {
 	struct acpi_slit_info slit;
 	struct acpi_timer_info timer;
 	struct acpi_nfit_info nfit;
+	struct acpi_mcfg_info mcfg;
 };
 
 /* map(): a pointer to len readable bytes at physical address phys, or NULL. */
@@ -143,7 +168,7 @@ void acpi_info_init(struct acpi_info *out);
 
 /*
  * Walk RSDP -> XSDT (RSDT when the XSDT is absent or bad) and parse every
- * table numaboot knows (APIC, SRAT, SLIT, FACP, HPET, NFIT) into *out, which is
+ * table numaboot knows (APIC, SRAT, SLIT, FACP, HPET, NFIT, MCFG) into *out, which is
  * initialized first.  Returns 0 when the RSDP and a root table were valid,
  * -1 otherwise (out then holds nothing).  Boot CPU only.
  */
@@ -166,5 +191,6 @@ int acpi_parse_slit(const void *table, size_t len, struct acpi_slit_info *out);
 int acpi_parse_fadt(const void *table, size_t len, struct acpi_timer_info *out);
 int acpi_parse_hpet(const void *table, size_t len, struct acpi_timer_info *out);
 int acpi_parse_nfit(const void *table, size_t len, struct acpi_nfit_info *out);
+int acpi_parse_mcfg(const void *table, size_t len, struct acpi_mcfg_info *out);
 
 #endif

@@ -125,6 +125,16 @@ def nfit(spas, extra=True):
     return out
 
 
+def mcfg(allocs):
+    """allocs: (base, segment, bus_start, bus_end), PCI Firmware 3.2 §4.1.2."""
+    out = header("MCFG", 1) + [f(8, "Reserved", hx(0, 8)), ""]
+    for base, seg, b0, b1 in allocs:
+        out += [f(8, "Base Address", hx(base, 8)), f(2, "Segment Group Number", hx(seg, 2)),
+                f(1, "Start Bus Number", hx(b0, 1)), f(1, "End Bus Number", hx(b1, 1)),
+                f(4, "Reserved", "00000000"), ""]
+    return out
+
+
 def slit(matrix):
     n = len(matrix)
     out = header("SLIT", 1)
@@ -273,6 +283,15 @@ def main():
         (3, SPA_DOMAIN_VALID, 1, 6 * GiB, 0), (4, SPA_DOMAIN_VALID, 1, 1 << 46, GiB),
         (5, 0, 0, 4 * GiB, GiB), (6, SPA_DOMAIN_VALID, 1, 4 * GiB + GiB // 2, GiB),
         (7, SPA_DOMAIN_VALID, 2, 5 * GiB + 0x800, MiB)], extra=False))
+
+    # ECAM as QEMU q35 gives it (one segment, 256 buses at 0xB0000000) plus
+    # a second segment starting at bus 0x40.
+    write("pmem", "mcfg", mcfg([(0xB0000000, 0, 0, 0xFF), (0xE0000000, 1, 0x40, 0x7F)]))
+    # Every refusal: reversed bus range, base not 1 MiB aligned, base 0,
+    # a window that wraps; one good allocation kept.
+    write("bad", "mcfg_allocs", mcfg([(0xB0000000, 0, 0x10, 0x0F), (0xB0080000, 1, 0, 0xFF),
+                                      (0, 2, 0, 0xFF), (0xFFFFFFFFFFF00000, 3, 0, 1),
+                                      (0xC0000000, 4, 0, 0x1F)]))
 
     # Malformed tables.
     mc = [("l", 0, 0, ENABLED), ("l", 1, 1, ENABLED), ("l", 2, 1, ENABLED),	# dup APIC id 1

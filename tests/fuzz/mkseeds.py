@@ -2,7 +2,7 @@
 """Seed corpora for the ACPI fuzzers from the iasl-compiled tables.
 
 usage: mkseeds.py BUILD/data BUILD/seeds
-  fuzz_madt/srat/slit/nfit/fadt: the compiled tables as they are;
+  fuzz_madt/srat/slit/nfit/mcfg/fadt: the compiled tables as they are;
   fuzz_scan: fake physical memory images, RSDP at 0, XSDT, tables;
   fuzz_numa: a memory map prefix (see fuzz_numa.c) then tables back to back.
 """
@@ -51,7 +51,7 @@ def numa_input(tables, mmap):
 
 def main():
     data, seeds = sys.argv[1], sys.argv[2]
-    for kind, pats in (("madt", ["apic*"]), ("srat", ["srat*"]), ("slit", ["slit*"]), ("nfit", ["nfit*"]),
+    for kind, pats in (("madt", ["apic*"]), ("srat", ["srat*"]), ("slit", ["slit*"]), ("nfit", ["nfit*"]), ("mcfg", ["mcfg*"]),
                        ("fadt", ["facp*", "hpet*"])):
         d = os.path.join(seeds, "fuzz_" + kind)
         os.makedirs(d, exist_ok=True)

@@ -13,11 +13,12 @@ $(BUILD)/data/%.aml: tests/data/%.dsl
 .PHONY: acpi-tables
 acpi-tables: $(ACPI_AML)
 
-UNIT_TESTS += test_acpi test_numa test_pmem
+UNIT_TESTS += test_acpi test_numa test_pmem test_mcfg
 test_acpi_SRCS := tests/unit/test_acpi.c tests/unit/test_acpi_scan.c tests/unit/test_acpi_util.c \
 	$(ACPI_SRCS)
 test_numa_SRCS := tests/unit/test_numa.c tests/unit/test_acpi_util.c $(ACPI_SRCS) $(NUMA_SRCS)
 test_pmem_SRCS := tests/unit/test_pmem.c tests/unit/test_acpi_util.c $(ACPI_SRCS) $(NUMA_SRCS)
+test_mcfg_SRCS := tests/unit/test_mcfg.c tests/unit/test_acpi_util.c $(ACPI_SRCS)
 
 # The tests read the compiled tables (path: argv[1], else build/data).
-$(BUILD)/unit/test_acpi $(BUILD)/unit/test_numa $(BUILD)/unit/test_pmem: $(ACPI_AML) acpi/internal.h mm/numa_internal.h
+$(BUILD)/unit/test_acpi $(BUILD)/unit/test_numa $(BUILD)/unit/test_pmem $(BUILD)/unit/test_mcfg: $(ACPI_AML) acpi/internal.h mm/numa_internal.h
