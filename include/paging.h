@@ -43,6 +43,11 @@ struct paging_table_src {
  * (NULL: the early heap).  Same rules and return values. */
 int paging_map_2m_from(uint64_t va, uint64_t pa, const struct paging_table_src *src);
 int paging_map_4k_from(uint64_t va, uint64_t pa, const struct paging_table_src *src);
+/* Identity-map the MMIO range [pa, pa + len) with uncached 2 MiB pages
+ * where the identity map does not already cover it.  Boot CPU only, before
+ * other CPUs use the range.  0, or -1 (bad range, page-table memory ran
+ * out, or a conflicting mapping). */
+int paging_map_mmio(uint64_t pa, uint64_t len);
 /* Physical address of the PML4 (for the AP trampoline). */
 uint64_t paging_root(void);
 

@@ -12,12 +12,14 @@
 #include "meminit.h"
 #include "options.h"
 #include "paging.h"
+#include "pci.h"
 #include "report.h"
 #include "smp.h"
 #include "timeline.h"
 #include "topology.h"
 #include "trap.h"
 #include "tsc.h"
+#include "virtio_mem.h"
 #include "x86.h"
 
 #define PIC1_DATA	0x21
@@ -31,6 +33,8 @@ static struct mm_state mm;
 static struct meminit_results meminit_res;
 static const struct boot_info *boot;
 static struct timeline timeline;	/* kernel_main's; see include/timeline.h */
+static struct pci_scan pci;
+static struct virtio_mem_set vmem;
 
 /* The legacy 8259s stay masked: every interrupt we use is a LAPIC one. */
 static void pic_mask_all(void)
@@ -122,6 +126,15 @@ static __attribute__((noreturn)) void finish(enum exit_code code)
 			delay_us(1000000);
 	}
 	arch_exit(code);
+}
+
+/* PCI through ECAM and virtio-mem discovery (docs/hotplug.md, step 1):
+ * report only; a missing MCFG or a bad device never fails the boot. */
+static void discover_hotplug(void)
+{
+	timeline_mark(&timeline, "pci");
+	pci_enumerate(&machine.acpi.mcfg, &pci);
+	virtio_mem_probe(&pci, &machine.numa, boot, &vmem);
 }
 
 /* Memory init in the chosen mode(s) and its report. */
@@ -218,6 +231,7 @@ void kernel_main(const struct boot_info *bi)
 			(unsigned long long)opts.call_timeout_ms);
 		finish(EXIT_CHECK_FAIL);
 	}
+	discover_hotplug();
 	if (meminit_err)
 		finish(EXIT_CHECK_FAIL);
 	finish(EXIT_OK);

@@ -84,6 +84,7 @@ class Topology:
     prealloc: bool = False         # host allocates guest RAM up front (benchmarks: no
                                    # first-touch faults inside timed regions); else reserve=off
     pmem: list = field(default_factory=list)  # [(node, GiB)]: one NVDIMM each (--pmem)
+    vmem: list = field(default_factory=list)  # [(node, max GiB, initial GiB)]: virtio-mem (--vmem)
     acpi_tables: list = field(default_factory=list)  # extra ACPI table files (--acpitable)
     extra: list = field(default_factory=list)
     firmware: str = 'plain'        # FIRMWARES
@@ -130,23 +131,41 @@ def backend(topo):
 def cpu_model(topo):
     """-cpu max, with 46 physical address bits (numaboot's MAX_PHYSMEM_BITS)
     when the guest's memory and NVDIMMs reach past the default 40 bits."""
-    top_mib = topo.total_mem_mib() + sum(int(g * 1024) for _, g in topo.pmem) + 8 * 1024
+    top_mib = topo.total_mem_mib() + sum(int(g * 1024) for _, g in topo.pmem) + \
+        sum(int(g * 1024) for _, g, _ in topo.vmem) + 8 * 1024
     return 'max,phys-bits=46' if top_mib > (1 << 20) else 'max'
 
 
+def vmem_args(topo):
+    """virtio-mem devices for topo.vmem: (MiB of device memory, arguments).
+    Each gets a MAXSIZE backend (reserve=off: nothing is allocated until
+    plugged) and starts with requested-size INITIAL (docs/hotplug.md)."""
+    args, total = [], 0
+    for i, (node, max_gib, init_gib) in enumerate(topo.vmem):
+        mib, init_mib = int(max_gib * 1024), int(init_gib * 1024)
+        total += mib
+        args += ['-object', f'memory-backend-ram,id=vm{i},size={mib}M,reserve=off',
+                 '-device', f'virtio-mem-pci,id=vmem{i},memdev=vm{i},node={node},'
+                 f'requested-size={init_mib}M']
+    return total, args
+
+
 def pmem_args(topo):
-    """NVDIMMs for topo.pmem: (-machine suffix, -m suffix, device arguments).
-    QEMU places them in its device-memory window above RAM, describes them
-    in its own NFIT and gives each a non-volatile SRAT entry (docs/acpi.md)."""
-    if not topo.pmem:
+    """NVDIMMs for topo.pmem and virtio-mem devices for topo.vmem:
+    (-machine suffix, -m suffix, device arguments).  Both live in QEMU's
+    device-memory window above RAM, so both count in maxmem; QEMU describes
+    the NVDIMMs in its own NFIT and gives each a non-volatile SRAT entry
+    (docs/acpi.md), the virtio-mem regions only through the device."""
+    if not topo.pmem and not topo.vmem:
         return '', '', []
     pmem_mib = [int(gib * 1024) for _, gib in topo.pmem]
-    maxmem = topo.total_mem_mib() + sum(pmem_mib)
-    args = []
+    vmem_mib, args = vmem_args(topo)
+    maxmem = topo.total_mem_mib() + sum(pmem_mib) + vmem_mib
     for i, ((node, _), mib) in enumerate(zip(topo.pmem, pmem_mib)):
         args += ['-object', f'memory-backend-ram,id=nv{i},size={mib}M,{backend(topo)}',
                  '-device', f'nvdimm,id=nvdimm{i},memdev=nv{i},node={node}']
-    return ',nvdimm=on', f',slots={len(pmem_mib)},maxmem={maxmem}M', args
+    return (',nvdimm=on' if topo.pmem else '',
+            f',slots={max(1, len(pmem_mib))},maxmem={maxmem}M', args)
 
 
 def platform_args(topo, disk, vars_copy, kernel, machine_extra=''):
@@ -353,6 +372,26 @@ def parse_pmem(s):
     return out
 
 
+def parse_vmem(s):
+    """'NODE:MAXSIZE[:INITIAL][,...]' (GiB) -> [(node, max, initial)]"""
+    out = []
+    for item in filter(None, s.split(',')):
+        parts = item.split(':')
+        try:
+            if len(parts) not in (2, 3):
+                raise ValueError
+            node, mx = int(parts[0]), float(parts[1])
+            init = float(parts[2]) if len(parts) == 3 else 0.0
+        except ValueError:
+            raise argparse.ArgumentTypeError(f'--vmem item {item!r} is not NODE:MAXSIZE[:INITIAL]')
+        if mx <= 0 or init < 0 or init > mx:
+            raise argparse.ArgumentTypeError(f'--vmem item {item!r}: need 0 < MAXSIZE, '
+                                             '0 <= INITIAL <= MAXSIZE')
+        num = lambda g: int(g) if g == int(g) else g
+        out.append((node, num(mx), num(init)))
+    return out
+
+
 def parse_dist(s):
     dist = {}
     for item in filter(None, s.split(',')):
@@ -373,6 +412,8 @@ def main():
     p.add_argument('--x2apic', action='store_true')
     p.add_argument('--pmem', type=parse_pmem, default=[],
                    help='persistent memory: NODE:GiB[,NODE:GiB...], one NVDIMM each')
+    p.add_argument('--vmem', type=parse_vmem, default=[],
+                   help='virtio-mem: NODE:MAXSIZE[:INITIAL] GiB[,...], one device each')
     p.add_argument('--acpitable', action='append', default=[], metavar='FILE',
                    help='extra ACPI table file for the guest (QEMU -acpitable; repeatable)')
     p.add_argument('--prealloc', action='store_true',
@@ -394,10 +435,12 @@ def main():
     topo = Topology(nodes=a.nodes, cpus=a.cpus, mem_gib=parse_mem(a.mem, a.nodes),
                     cpuless=tuple(int(x) for x in filter(None, a.cpuless.split(','))),
                     numa=not a.no_numa, dist=parse_dist(a.dist), x2apic=a.x2apic, prealloc=a.prealloc,
-                    pmem=a.pmem, acpi_tables=a.acpitable, extra=a.extra, firmware=a.firmware,
+                    pmem=a.pmem, vmem=a.vmem, acpi_tables=a.acpitable, extra=a.extra, firmware=a.firmware,
                     machine=a.machine, disk=a.disk, serial=not a.no_serial, vga=not a.no_vga)
     if any(n >= a.nodes for n, _ in a.pmem):
         p.error('--pmem names a node past --nodes')
+    if any(n >= a.nodes for n, _, _ in a.vmem):
+        p.error('--vmem names a node past --nodes')
     if a.firmware == 'secboot' and a.machine != 'q35':
         p.error("--firmware secboot needs --machine q35 (OVMF's SMM build supports only q35)")
     if a.print_cmd:

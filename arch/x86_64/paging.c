@@ -2,7 +2,10 @@
  * 4-level paging (Intel SDM vol 3 §4.5).  The identity map uses 1 GiB
  * pages when CPUID.80000001H:EDX[26] says the CPU has them, else 2 MiB
  * pages.  Caching comes from the MTRRs the firmware programmed (MMIO ranges
- * are UC there), so every mapping is plain write-back in the PTEs.
+ * are UC there), so every mapping is plain write-back in the PTEs, except
+ * the MMIO windows paging_map_mmio() adds above the identity map (PCI BARs
+ * in the firmware's 64-bit aperture), which are PCD|PWT: no MTRR is known
+ * to cover them.
  */
 #include <stdint.h>
 #include "kprintf.h"
@@ -13,6 +16,8 @@
 
 #define PTE_P		(1ULL << 0)
 #define PTE_W		(1ULL << 1)
+#define PTE_PWT		(1ULL << 3)
+#define PTE_PCD		(1ULL << 4)
 #define PTE_PS		(1ULL << 7)
 #define PTE_ADDR	0x000ffffffffff000ULL
 #define CPUID_EXT_PDPE1GB (1u << 26)
@@ -71,14 +76,15 @@ static uint64_t *next_table(uint64_t *table, uint64_t va, int level,
 	return (uint64_t *)(*e & PTE_ADDR);
 }
 
-static int map_large(uint64_t va, uint64_t pa, uint64_t size, const struct paging_table_src *src)
+static int map_large(uint64_t va, uint64_t pa, uint64_t size, const struct paging_table_src *src,
+		     uint64_t attr)
 {
 	uint64_t *pdpt = next_table(pg.pml4, va, 3, src), *pd;
 
 	if (!pdpt)
 		return -1;
 	if (size == SIZE_1G) {
-		pdpt[PT_INDEX(va, 2)] = pa | PTE_P | PTE_W | PTE_PS;
+		pdpt[PT_INDEX(va, 2)] = pa | PTE_P | PTE_W | PTE_PS | attr;
 		return 0;
 	}
 	pd = next_table(pdpt, va, 2, src);
@@ -86,7 +92,7 @@ static int map_large(uint64_t va, uint64_t pa, uint64_t size, const struct pagin
 		return -1;
 	if ((pd[PT_INDEX(va, 1)] & PTE_P) && (pd[PT_INDEX(va, 1)] & PTE_ADDR) != pa)
 		return -1;
-	pd[PT_INDEX(va, 1)] = pa | PTE_P | PTE_W | PTE_PS;
+	pd[PT_INDEX(va, 1)] = pa | PTE_P | PTE_W | PTE_PS | attr;
 	return 0;
 }
 
@@ -122,7 +128,7 @@ void paging_init(const struct boot_info *bi)
 	pg.page_size = (uint32_t)step;
 	pg.identity_top = identity_top(bi);
 	for (uint64_t va = 0; va < pg.identity_top; va += step) {
-		if (!pg.pml4 || map_large(va, va, step, NULL)) {
+		if (!pg.pml4 || map_large(va, va, step, NULL, 0)) {
 			kprintf("paging: early heap too small for the identity map at 0x%llx\n",
 				(unsigned long long)va);
 			pg.identity_top = va;
@@ -135,7 +141,7 @@ void paging_init(const struct boot_info *bi)
 
 int paging_map_2m_from(uint64_t va, uint64_t pa, const struct paging_table_src *src)
 {
-	int ret = map_large(va, pa, SIZE_2M, src);
+	int ret = map_large(va, pa, SIZE_2M, src, 0);
 
 	if (!ret)
 		invlpg(va);
@@ -167,6 +173,22 @@ int paging_map_4k_from(uint64_t va, uint64_t pa, const struct paging_table_src *
 		return -1;
 	*e = pa | PTE_P | PTE_W;
 	invlpg(va);
+	return 0;
+}
+
+int paging_map_mmio(uint64_t pa, uint64_t len)
+{
+	uint64_t va = pa & ~(SIZE_2M - 1), end = pa + len;
+
+	if (len == 0 || end < pa || end > (1ULL << 52))
+		return -1;
+	for (; va < end; va += SIZE_2M) {
+		if (va + SIZE_2M <= pg.identity_top)
+			continue;
+		if (map_large(va, va, SIZE_2M, NULL, PTE_PCD | PTE_PWT))
+			return -1;
+		invlpg(va);
+	}
 	return 0;
 }
 

@@ -1,0 +1,90 @@
+/*
+ * virtio-mem (virtio 1.2 §5.15), step 1: discovery.  Each virtio-mem PCI
+ * device (0x1af4:0x1058) is found through ECAM, its features negotiated up
+ * to FEATURES_OK, its configuration read and checked against the NUMA
+ * table and the memory map, and reported (a line and a "virtio_mem" JSON
+ * record).  Nothing is plugged or unplugged: no virtqueue, no DRIVER_OK.
+ * virtio/mem_check.c is pure (host tests); virtio/mem.c is the kernel
+ * side, boot CPU only.  See docs/hotplug.md.
+ */
+#ifndef NUMABOOT_VIRTIO_MEM_H
+#define NUMABOOT_VIRTIO_MEM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "boot_info.h"
+#include "numa.h"
+#include "virtio.h"
+
+#define VIRTIO_ID_MEM		24
+#define VIRTIO_MEM_F_ACPI_PXM	(1ull << 0)	/* §5.15.3: node_id is an ACPI PXM */
+/* §5.15.3: the driver promises not to read unplugged memory (numaboot does
+ * not even map it); QEMU >= 7.0 on x86 refuses FEATURES_OK without it. */
+#define VIRTIO_MEM_F_UNPLUGGED_INACCESSIBLE	(1ull << 1)
+#define VIRTIO_MEM_MAX		8		/* devices kept */
+#define VIRTIO_MEM_CONFIG_LEN	56		/* §5.15.4 struct virtio_mem_config */
+#define VIRTIO_MEM_BLOCK_UNIT	(2ull << 20)	/* 2 MiB subsection: numaboot's smallest */
+#define VIRTIO_MEM_TIMEOUT_MS	1000		/* reset wait */
+
+/* §5.15.4 struct virtio_mem_config, decoded. */
+struct virtio_mem_config {
+	uint64_t block_size;
+	uint16_t node_id;
+	uint64_t addr;
+	uint64_t region_size;
+	uint64_t usable_region_size;
+	uint64_t plugged_size;
+	uint64_t requested_size;
+};
+
+/* Problems, one bit each; virtio_mem_problem_name() gives the report name. */
+enum virtio_mem_problem {
+	VMEM_NO_TRANSPORT	= 1u << 0,	/* a capability missing or unusable */
+	VMEM_UNMAPPED		= 1u << 1,	/* its BAR could not be mapped */
+	VMEM_RESET_TIMEOUT	= 1u << 2,
+	VMEM_FEATURES		= 1u << 3,	/* no VERSION_1, or FEATURES_OK refused */
+	VMEM_CONFIG_UNSTABLE	= 1u << 4,	/* config_generation never stable */
+	VMEM_NODE_UNKNOWN	= 1u << 5,	/* node_id is no SRAT proximity domain */
+	VMEM_OVERLAPS_RAM	= 1u << 6,	/* region overlaps the firmware memory map */
+	VMEM_BLOCK_SIZE		= 1u << 7,	/* not a power of 2 multiple of 2 MiB */
+	VMEM_REGION_ALIGN	= 1u << 8,	/* addr / sizes not multiples of block_size */
+	VMEM_REQUEST_ABOVE	= 1u << 9,	/* requested or plugged above usable region */
+	VMEM_NPROBLEMS		= 10,
+};
+
+struct virtio_mem_dev {
+	char loc[16];			/* PCI address, SSSS:BB:DD.F */
+	struct virtio_pci_transport tp;
+	struct virtio_pci_handshake hs;
+	struct virtio_mem_config cfg;
+	bool cfg_read;			/* cfg holds what the device said */
+	uint32_t node;			/* dense node id; NUMA_NO_NODE when unknown */
+	uint32_t problems;		/* enum virtio_mem_problem bits */
+};
+
+struct virtio_mem_set {
+	uint32_t ndevs;
+	bool overflow;			/* more than VIRTIO_MEM_MAX devices */
+	struct virtio_mem_dev dev[VIRTIO_MEM_MAX];
+};
+
+/* Decode the little-endian §5.15.4 layout in raw[VIRTIO_MEM_CONFIG_LEN]. */
+void virtio_mem_config_decode(const uint8_t *raw, struct virtio_mem_config *c);
+
+/* Check c against the NUMA table (node_id is an ACPI proximity domain: with
+ * VIRTIO_MEM_F_ACPI_PXM by the spec, without it as QEMU uses it) and the
+ * firmware memory map; set *node (NUMA_NO_NODE when unknown) and return
+ * the problem bits, each reported with "virtio-mem <loc>: ...".  Pure. */
+uint32_t virtio_mem_check(const struct virtio_mem_config *c, const char *loc,
+			  const struct numa_topology *t, const struct boot_mem_range *mmap,
+			  uint32_t nmmap, uint32_t *node);
+
+/* The name of one problem bit ("node_unknown", ...). */
+const char *virtio_mem_problem_name(uint32_t bit);
+
+/* Kernel: find, negotiate, read, check and report every virtio-mem device
+ * in scan into *out.  Boot CPU only, with no other CPU touching PCI. */
+void virtio_mem_probe(const struct pci_scan *scan, const struct numa_topology *t,
+		      const struct boot_info *bi, struct virtio_mem_set *out);
+
+#endif
