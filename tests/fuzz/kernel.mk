@@ -3,3 +3,6 @@
 FUZZERS += fuzz_options fuzz_memmap
 fuzz_options_SRCS := tests/fuzz/fuzz_options.c kernel/options.c mm/meminit_mode.c
 fuzz_memmap_SRCS := tests/fuzz/fuzz_memmap.c lib/memmap.c
+# PCI config space snapshots: BARs, capability list, virtio capabilities.
+FUZZERS += fuzz_pcicfg
+fuzz_pcicfg_SRCS := tests/fuzz/fuzz_pcicfg.c pci/config.c virtio/pci_caps.c
