@@ -18,6 +18,7 @@ Topology: --nodes N --cpus C (per node) --mem G (GiB per node, or a comma
 list per node, 0 = memory-less node); --cpuless 2,3 gives nodes no CPUs;
 --no-numa passes no -numa at all (no SRAT); --dist 0:1=20,... sets SLIT
 distances; --pmem 1:4,2:1 adds NVDIMMs (persistent memory, GiB) on nodes;
+--vmem 1:2:1 adds a virtio-mem device on node 1 (region 2 GiB, 1 GiB requested);
 --acpitable FILE gives the guest an extra ACPI table.  --opts is written
 to numaboot.cfg next to the image.
 
@@ -136,17 +137,21 @@ def cpu_model(topo):
     return 'max,phys-bits=46' if top_mib > (1 << 20) else 'max'
 
 
+VMEM_BLOCK = '2M'   # virtio-mem block size, fixed: QEMU's default follows the host's THP size
+
+
 def vmem_args(topo):
     """virtio-mem devices for topo.vmem: (MiB of device memory, arguments).
     Each gets a MAXSIZE backend (reserve=off: nothing is allocated until
-    plugged) and starts with requested-size INITIAL (docs/hotplug.md)."""
+    plugged), a VMEM_BLOCK block size, and starts with requested-size
+    INITIAL (docs/hotplug.md)."""
     args, total = [], 0
     for i, (node, max_gib, init_gib) in enumerate(topo.vmem):
         mib, init_mib = int(max_gib * 1024), int(init_gib * 1024)
         total += mib
         args += ['-object', f'memory-backend-ram,id=vm{i},size={mib}M,reserve=off',
                  '-device', f'virtio-mem-pci,id=vmem{i},memdev=vm{i},node={node},'
-                 f'requested-size={init_mib}M']
+                 f'block-size={VMEM_BLOCK},requested-size={init_mib}M']
     return total, args
 
 
