@@ -4,6 +4,7 @@
 #   make image      build/numaboot.img: GPT disk image for a USB stick (README)
 #   make run        boot it under QEMU+OVMF: NODES, CPUS (per node), MEM (per node, GiB),
 #                   PMEM (persistent memory, NODE:GiB[,NODE:GiB...], one NVDIMM each),
+#                   VMEM (virtio-mem, NODE:MAXGiB[:INITIALGiB][,...], docs/hotplug.md),
 #                   OPTS (kernel options), QEMU_EXTRA (extra QEMU arguments)
 #   make test       every test: unit (ASan+UBSan), short fuzz, tools, QEMU boot tests
 #   make fuzz       longer fuzzing runs (FUZZ_SECONDS per target)
@@ -34,6 +35,7 @@ CPUS  ?= 2
 MEM   ?= 2
 OPTS  ?=
 PMEM  ?=
+VMEM  ?=
 QEMU_EXTRA ?=
 
 KCFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -ffreestanding -fno-stack-protector \
@@ -144,7 +146,7 @@ deps:
 
 run: deps kernel
 	$(PYTHON) tools/qemu_run.py --nodes $(NODES) --cpus $(CPUS) --mem $(MEM) \
-		$(if $(PMEM),--pmem $(PMEM)) --opts "$(OPTS)" -- $(QEMU_EXTRA)
+		$(if $(PMEM),--pmem $(PMEM)) $(if $(VMEM),--vmem $(VMEM)) --opts "$(OPTS)" -- $(QEMU_EXTRA)
 
 boot-test: kernel tools
 	$(PYTHON) -m pytest -q tests/boot

@@ -77,6 +77,7 @@ struct virtio_pci_handshake {
 	const char *why;	/* NULL on success */
 };
 int virtio_pci_map(const struct virtio_pci_transport *t);
+uint8_t virtio_pci_status(const struct virtio_pci_transport *t);
 int virtio_pci_reset(const struct virtio_pci_transport *t, const char *name, uint64_t timeout_ms);
 int virtio_pci_negotiate(const struct virtio_pci_transport *t, const char *name, uint64_t wanted,
 			 struct virtio_pci_handshake *h);

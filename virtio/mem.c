@@ -29,8 +29,10 @@ static uint32_t vmem_bring_up(const struct pci_func *f, struct virtio_mem_dev *d
 			d->loc, d->tp.common.bar, (unsigned long long)d->tp.common.addr);
 		return VMEM_UNMAPPED;
 	}
-	if (virtio_pci_reset(&d->tp, d->loc, VIRTIO_MEM_TIMEOUT_MS))
+	if (virtio_pci_reset(&d->tp, d->loc, VIRTIO_MEM_TIMEOUT_MS)) {
+		d->hs.status = virtio_pci_status(&d->tp);
 		return VMEM_RESET_TIMEOUT;
+	}
 	if (virtio_pci_negotiate(&d->tp, d->loc, VMEM_WANTED, &d->hs))
 		return VMEM_FEATURES;
 	return 0;
@@ -56,8 +58,10 @@ static void vmem_probe_one(const struct pci_func *f, const struct numa_topology 
 		d->problems = virtio_mem_check(&d->cfg, d->loc, t, bi->mmap, bi->mmap_count,
 					       &d->node);
 	}
-	if (d->problems && virtio_pci_reset(&d->tp, d->loc, VIRTIO_MEM_TIMEOUT_MS) == 0)
-		d->hs.status = 0;
+	if (d->problems) {
+		virtio_pci_reset(&d->tp, d->loc, VIRTIO_MEM_TIMEOUT_MS);
+		d->hs.status = virtio_pci_status(&d->tp);
+	}
 }
 
 static void vmem_report(const struct virtio_mem_dev *d)

@@ -3,8 +3,24 @@
  * device says before numaboot would use any of its memory.  Pure: the
  * NUMA table and memory map come in as arguments.  Any caller.
  */
+#include <stddef.h>
 #include "kprintf.h"
 #include "virtio_mem.h"
+
+/* §5.15.4 struct virtio_mem_config as the device lays it out (little endian). */
+struct virtio_mem_config_raw {
+	uint64_t block_size;
+	uint16_t node_id;
+	uint8_t padding[6];
+	uint64_t addr;
+	uint64_t region_size;
+	uint64_t usable_region_size;
+	uint64_t plugged_size;
+	uint64_t requested_size;
+} __attribute__((packed));
+_Static_assert(sizeof(struct virtio_mem_config_raw) == VIRTIO_MEM_CONFIG_LEN, "virtio 1.2 §5.15.4");
+_Static_assert(offsetof(struct virtio_mem_config_raw, addr) == 16, "virtio 1.2 §5.15.4");
+_Static_assert(offsetof(struct virtio_mem_config_raw, requested_size) == 48, "virtio 1.2 §5.15.4");
 
 static const char *const problem_names[VMEM_NPROBLEMS] = {
 	"no_transport", "unmapped", "reset_timeout", "features", "config_unstable",

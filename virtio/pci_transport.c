@@ -33,7 +33,7 @@ int virtio_pci_map(const struct virtio_pci_transport *t)
 	       paging_map_mmio(t->device.addr, t->device.length) ? -1 : 0;
 }
 
-static uint8_t status_get(const struct virtio_pci_transport *t)
+uint8_t virtio_pci_status(const struct virtio_pci_transport *t)
 {
 	return rd8(t->common.addr + COMMON_STATUS);
 }
@@ -49,10 +49,10 @@ int virtio_pci_reset(const struct virtio_pci_transport *t, const char *name, uin
 	uint64_t deadline = now_ns() + timeout_ms * 1000000;
 
 	status_set(t, 0);
-	while (status_get(t) != 0) {
+	while (virtio_pci_status(t) != 0) {
 		if (now_ns() > deadline) {
 			kprintf("virtio: %s: device_status still 0x%x %llu ms after reset, given up\n",
-				name, status_get(t), (unsigned long long)timeout_ms);
+				name, virtio_pci_status(t), (unsigned long long)timeout_ms);
 			return -1;
 		}
 		cpu_relax();
@@ -95,14 +95,14 @@ int virtio_pci_negotiate(const struct virtio_pci_transport *t, const char *name,
 	} else {
 		features_write(t, h->accepted);
 		status_set(t, s | VIRTIO_STATUS_FEATURES_OK);
-		if (!(status_get(t) & VIRTIO_STATUS_FEATURES_OK))
+		if (!(virtio_pci_status(t) & VIRTIO_STATUS_FEATURES_OK))
 			h->why = "device cleared FEATURES_OK: accepted features refused";
 	}
 	if (h->why) {
 		kprintf("virtio: %s: %s; marked FAILED\n", name, h->why);
-		status_set(t, status_get(t) | VIRTIO_STATUS_FAILED);
+		status_set(t, virtio_pci_status(t) | VIRTIO_STATUS_FAILED);
 	}
-	h->status = status_get(t);
+	h->status = virtio_pci_status(t);
 	return h->why ? -1 : 0;
 }
 
