@@ -59,7 +59,8 @@ static inline bool virtio_pci_is(const struct pci_func *f, uint32_t id)
 /*
  * Find the first common, notify and device configuration capability of f
  * (§4.1.4.1: the first usable one of each type) in its snapshot; each must
- * name an assigned memory BAR 0-5 and fit in 32 bits past it.  Returns 0
+ * name an assigned memory BAR 0-5 and not wrap past it, and the function's
+ * memory decoding must be on (numaboot does not write the command register).  Returns 0
  * when all three were found; else -1 with why (a sentence) filled.  Pure.
  */
 int virtio_pci_find_caps(const struct pci_func *f, struct virtio_pci_transport *t, char *why,

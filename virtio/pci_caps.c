@@ -68,6 +68,11 @@ int virtio_pci_find_caps(const struct pci_func *f, struct virtio_pci_transport *
 			 size_t why_size)
 {
 	*t = (struct virtio_pci_transport){ 0 };
+	if (!(pci_cfg16(f->cfg, PCI_COMMAND) & PCI_COMMAND_MEMORY)) {
+		ksnprintf(why, why_size, "memory decoding off in the command register "
+			  "(the firmware did not enable it)");
+		return -1;
+	}
 	for (uint32_t i = 0; i < f->ncaps; i++)
 		if (f->caps[i].id == PCI_CAP_ID_VENDOR && (size_t)f->caps[i].off + CAP_SIZE <= sizeof(f->cfg))
 			take_cap(f, f->caps[i].off, t);

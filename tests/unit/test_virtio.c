@@ -49,6 +49,7 @@ static void qemu_like(void)
 	put16(fn.cfg + PCI_VENDOR_ID, VIRTIO_PCI_VENDOR);
 	put16(fn.cfg + PCI_DEVICE_ID, VIRTIO_PCI_MODERN_BASE + VIRTIO_ID_MEM);
 	put16(fn.cfg + PCI_STATUS, PCI_STATUS_CAP_LIST);
+	put16(fn.cfg + PCI_COMMAND, PCI_COMMAND_MEMORY);
 	put32(fn.cfg + PCI_BAR0 + 4, 0xfebd1000);		/* BAR1: 32-bit MSI-X table */
 	put32(fn.cfg + PCI_BAR0 + 16, 0xc);			/* BAR4: 64-bit prefetchable */
 	put32(fn.cfg + PCI_BAR0 + 20, (uint32_t)(BAR4_BASE >> 32));
@@ -161,6 +162,12 @@ static void test_virtio_caps_refused(void **state)
 	scan();
 	assert_int_equal(virtio_pci_find_caps(&fn, &t, why, sizeof(why)), -1);
 	assert_string_equal(why, "no usable virtio device configuration capability (modern transport)");
+	qemu_like();
+	put16(fn.cfg + PCI_COMMAND, 0);	/* memory decoding off */
+	scan();
+	assert_int_equal(virtio_pci_find_caps(&fn, &t, why, sizeof(why)), -1);
+	assert_string_equal(why, "memory decoding off in the command register "
+			    "(the firmware did not enable it)");
 	qemu_like();
 	put32(fn.cfg + 0x40 + 12, 40);	/* common cfg shorter than §4.1.4.3's */
 	scan();
