@@ -14,11 +14,14 @@ Rows are `topology/mode` (and `bringup/N`); each keeps one sample per boot
   - correctness facts are hard failures, never tolerances: the mode verified,
     checksums equal across modes, the boot ended `ok`  -> FAILED;
   - each figure (ms, speedup_vs_serial, speedup_vs_hop, bw_fraction,
-    bringup_ms) with at least 3 samples on both sides is judged by a
-    one-sided Mann-Whitney rank test (alpha, default 0.05) AND a seeded
-    bootstrap 95% interval of the ratio of medians lying wholly beyond
-    1 +/- --min-effect (default 5%): REGRESSED or IMPROVED only when the
-    difference is larger than the noise the samples show;
+    bringup_ms) with at least 5 samples on both sides is judged by a
+    one-sided Mann-Whitney rank test AND a seeded bootstrap 95% interval of
+    the ratio of medians lying wholly beyond 1 +/- --min-effect (default
+    5%); the rank tests of all figures of the run are one family per
+    question (worse? better?), controlled with Benjamini-Hochberg at alpha
+    (default 0.05), so unchanged code gets a false call with probability at
+    most alpha however many figures there are: REGRESSED or IMPROVED only
+    when the difference is larger than the noise the samples show;
   - with fewer samples on either side (one boot, an old baseline) the
     medians are compared with the fixed tolerances instead (--ratio-tol,
     --abs-tol) and the figure says `tolerance`;
@@ -292,24 +295,63 @@ def compare_row(name, b, c, tol, st, require_all=False):
         bv, cv = bs.get(m) or [], c['samples'].get(m) or []
         if bv or cv:
             row['metrics'].append(compare_metric(m, bv, cv, tol, st, require_all))
-    verdicts = [m['verdict'] for m in row['metrics']]
     if any(m['method'] == 'tolerance' for m in row['metrics']):
         row['notes'].append(f"fewer than {st['min_samples']} samples: fixed tolerance")
-    if failed:
-        row['verdict'] = 'FAILED'
-    elif b is None:
-        row['verdict'] = 'NEW'
-    elif emulator_bound(c) or emulator_bound(b):
-        row['verdict'] = 'INFO'
+    row['failed'] = bool(failed)
+    row['info'] = b is not None and (emulator_bound(c) or emulator_bound(b))
+    if row['info']:
         row['notes'].append(f"{c.get('vcpus') or b.get('vcpus')} vCPUs on {c.get('host_cpus') or b.get('host_cpus')} "
                             'host cores: measures the emulator, informative only')
+    row_verdict(row, b is None)
+    return row
+
+
+def row_verdict(row, new):
+    """The row's verdict from its correctness facts and figures."""
+    verdicts = [m['verdict'] for m in row['metrics']]
+    if row['failed']:
+        row['verdict'] = 'FAILED'
+    elif new:
+        row['verdict'] = 'NEW'
+    elif row['info']:
+        row['verdict'] = 'INFO'
     elif 'REGRESSED' in verdicts:
         row['verdict'] = 'REGRESSED'
     elif 'IMPROVED' in verdicts:
         row['verdict'] = 'IMPROVED'
     else:
         row['verdict'] = 'PASS'
-    return row
+
+
+def family_test(rows, alpha):
+    """The rank-judged figures of the comparison (rows that give a
+    verdict) are one family per question ('worse?', 'better?'): a figure is
+    REGRESSED (IMPROVED) only when the Benjamini-Hochberg procedure over
+    every figure's one-sided p value of that question rejects its
+    hypothesis, and its bootstrap interval lies beyond the minimum effect
+    on that side.  On unchanged code the chance of any REGRESSED call is
+    then at most alpha, however many figures a run has."""
+    figs = [m for r in rows
+            if not (r.get('failed') or r.get('info') or r['verdict'] in ('NEW', 'NOT RUN', 'MISSING'))
+            for m in r['metrics'] if m.get('method') == 'rank']
+    for side in ('worse', 'better'):     # two questions, each its own family
+        rejected = regress_stats.benjamini_hochberg([m['p_' + side] for m in figs], alpha)
+        for i, m in enumerate(figs):
+            m.setdefault('family', {})[side] = i in rejected
+    for r in rows:
+        touched = False
+        for m in r['metrics']:
+            if 'family' not in m:
+                continue
+            touched = True
+            if m['family']['worse'] and m.get('effect_worse'):
+                m['verdict'] = 'REGRESSED'
+            elif m['family']['better'] and m.get('effect_better'):
+                m['verdict'] = 'IMPROVED'
+            else:
+                m['verdict'] = 'PASS'
+        if touched:
+            row_verdict(r, False)
 
 
 def compare(base_rows, cur_rows, tol, st=None, require_all=False):
@@ -323,6 +365,7 @@ def compare(base_rows, cur_rows, tol, st=None, require_all=False):
                         'notes': ['in the baseline, not in the results']})
             continue
         out.append(compare_row(name, b, c, tol, st, require_all))
+    family_test(out, st['alpha'])
     vs = {r['verdict'] for r in out}
     if vs & set(BAD):
         overall = 'REGRESSED'

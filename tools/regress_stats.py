@@ -11,16 +11,23 @@ current run's samples c (one value per boot):
     bootstrap interval (seeded: the same input gives the same verdict) of
     the ratio median(c) / median(b).
 
-With 3 boots on each side the smallest one-sided p is 1/20 = 0.05: every
-current boot is worse than every baseline boot.  That is the minimum
-(MIN_SAMPLES) for a rank verdict at alpha = 0.05.
+A run judges many figures at once (every mode's time, speedups and
+bandwidth fraction of every topology), so the rank tests of one comparison
+are a family: their p values go through the Benjamini-Hochberg procedure at
+alpha (benjamini_hochberg()), which keeps the chance of any false call on
+unchanged code at alpha.  With 5 boots on each side the smallest one-sided
+p is 1/252 (every current boot worse than every baseline boot); a figure
+can then be called among ~50 once a handful of figures moved together, as
+a real slowdown makes them.  5 is the minimum (MIN_SAMPLES) for a rank
+verdict; with 3 (p >= 1/20) no single figure could ever pass the family
+test.
 """
 import itertools
 import math
 import random
 import statistics
 
-MIN_SAMPLES = 3
+MIN_SAMPLES = 5
 EXACT_LIMIT = 200000
 BOOTSTRAP_ROUNDS = 2000
 BOOTSTRAP_SEED = 20260101
@@ -86,11 +93,27 @@ def bootstrap_ratio(c, b, rounds=BOOTSTRAP_ROUNDS, level=0.95, seed=BOOTSTRAP_SE
     return lo, hi
 
 
+def benjamini_hochberg(ps, alpha):
+    """Indices of the hypotheses (p values ps) rejected at false-discovery
+    rate alpha: the largest k with p_(k) <= k / m * alpha, and every p up to
+    it.  When no hypothesis is false this bounds the chance of any
+    rejection by alpha."""
+    m = len(ps)
+    order = sorted(range(m), key=lambda i: ps[i])
+    k = 0
+    for rank, i in enumerate(order, 1):
+        if ps[i] <= rank / m * alpha:
+            k = rank
+    return set(order[:k])
+
+
 def judge(c, b, higher_is_better, alpha=0.05, min_effect=0.05):
     """Verdict of one figure from samples: dict with verdict (PASS,
     REGRESSED, IMPROVED), p_worse, p_better, ratio (of medians) and
     interval.  Worse/better needs both p <= alpha and the whole bootstrap
-    interval beyond 1 +/- min_effect on that side."""
+    interval beyond 1 +/- min_effect on that side (effect_worse,
+    effect_better).  tools/regress.py then replaces 'p <= alpha' by the
+    family test over every figure of the comparison."""
     mb, mc = statistics.median(b), statistics.median(c)
     out = {'method': 'rank', 'n_baseline': len(b), 'n_current': len(c),
            'ratio': mc / mb if mb else None, 'interval': None}
@@ -103,6 +126,7 @@ def judge(c, b, higher_is_better, alpha=0.05, min_effect=0.05):
         return out
     up, down = ci[0] > 1 + min_effect, ci[1] < 1 - min_effect
     worse, better = (down, up) if higher_is_better else (up, down)
+    out['effect_worse'], out['effect_better'] = worse, better
     if worse and out['p_worse'] <= alpha:
         out['verdict'] = 'REGRESSED'
     elif better and out['p_better'] <= alpha:

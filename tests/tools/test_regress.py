@@ -37,7 +37,7 @@ def boot(nodes=(0,), speed=1.8, bw=0.85, serial_ns=400e6, verified=True, equal=T
 JITTER = (1.0, 1.03, 0.98, 1.01, 0.99)
 
 
-def results(boots=3, jitter=JITTER, host_cpus=2, bringup_ms=(1.0, 4.0, 20.0), **kw):
+def results(boots=5, jitter=JITTER, host_cpus=2, bringup_ms=(1.0, 4.0, 20.0), **kw):
     """A bench results dict with n1c2 and n2c1, `boots` boots each; boot i
     scales the serial time and the speedup by jitter[i] (kw: overrides for
     boot() of n1c2)."""
@@ -91,8 +91,8 @@ def verdicts(capsys_out):
 
 
 def test_same_distribution_passes(files, tmp_path, capsys):
-    base = results(jitter=(1.0, 1.03, 0.98))
-    rp, bp = files(results(jitter=(1.01, 0.97, 1.02)), base)
+    base = results(jitter=(1.0, 1.03, 0.98, 1.01, 0.99))
+    rp, bp = files(results(jitter=(1.01, 0.97, 1.02, 0.99, 1.0)), base)
     report = tmp_path / 'report.md'
     assert regress.main([rp, '--baseline', bp, '--report', str(report)]) == 0
     out = capsys.readouterr().out
@@ -100,19 +100,19 @@ def test_same_distribution_passes(files, tmp_path, capsys):
     md = report.read_text()
     assert md.startswith('# numaboot boot-time regression check: PASS')
     line = [l for l in md.splitlines() if l.startswith('| `n1c2/parallel`')][0]
-    assert '| PASS |' in line and 'n=3' in line and 'p=' in line and '95% CI' in line
+    assert '| PASS |' in line and 'n=5' in line and 'p=' in line and '95% CI' in line
 
 
 def test_shift_inside_the_noise_passes(files, capsys):
     # baseline spread +-20 %; current 15 % slower but overlapping: not called
-    base = results(jitter=(0.8, 1.0, 1.2))
-    rp, bp = files(results(jitter=(0.95, 1.15, 1.35)), base)
+    base = results(jitter=(0.8, 1.0, 1.2, 0.9, 1.1))
+    rp, bp = files(results(jitter=(0.95, 1.15, 1.35, 1.05, 1.25)), base)
     assert check(rp, bp) == 0
 
 
 def test_separated_shift_smaller_than_min_effect_passes(files):
-    base = results(jitter=(1.0, 1.001, 1.002))
-    rp, bp = files(results(jitter=(1.01, 1.011, 1.012)), base)   # +1 %, separated: p = 0.05
+    base = results(jitter=(1.0, 1.001, 1.002, 1.003, 1.004))
+    rp, bp = files(results(jitter=(1.01, 1.011, 1.012, 1.013, 1.014)), base)   # +1 %, separated
     assert check(rp, bp) == 0
 
 
@@ -128,7 +128,7 @@ def test_uniform_slowdown_regresses_times_only(files, capsys):
         m = {x['metric']: x for x in r['metrics']}
         assert r['verdict'] == 'REGRESSED', mode
         assert m['ms']['verdict'] == 'REGRESSED' and m['ms']['method'] == 'rank'
-        assert m['ms']['p_worse'] == pytest.approx(0.05) and m['ms']['interval'][0] > 3.5
+        assert m['ms']['p_worse'] == pytest.approx(1 / 252) and m['ms']['interval'][0] > 3.5
         for k in ('speedup_vs_serial', 'speedup_vs_hop'):
             assert k not in m or m[k]['verdict'] == 'PASS'
     assert all(rows[f'n2c1/{m}']['verdict'] == 'PASS' for m in MODES)
@@ -169,7 +169,7 @@ def test_few_samples_fall_back_to_tolerance(files, capsys):
 
 def test_min_samples_option(files, capsys):
     rp, bp = files(results(serial_ns=1600e6))
-    assert check(rp, bp, None, '--min-samples', '4') == 1       # 3 < 4: tolerance rule, still 4x
+    assert check(rp, bp, None, '--min-samples', '6') == 1       # 5 < 6: tolerance rule, still 4x
     assert 'fixed tolerance' in capsys.readouterr().out
 
 
@@ -177,8 +177,10 @@ def test_emulator_bound_rows_are_informative(files, capsys):
     rp, bp = files(results(bringup_ms=(1.0, 4.0, 0.9)), results(bringup_ms=(1.0, 4.0, 20.0)))
     assert check(rp, bp) == 0
     assert verdicts(capsys.readouterr().out)['bringup/4'] == 'INFO'
-    # on a 4-core host the same row is judged
-    rp, bp = files(results(host_cpus=4, bringup_ms=(1.0, 4.0, 40.0)), results(host_cpus=4))
+    # on a 4-core host the same row is judged; one figure moving alone needs
+    # 7 boots a side to pass the family test (1/3432 <= 0.05 / ~90 figures)
+    rp, bp = files(results(boots=7, host_cpus=4, bringup_ms=(1.0, 4.0, 40.0)),
+                   results(boots=7, host_cpus=4))
     assert check(rp, bp) == 1
     assert verdicts(capsys.readouterr().out)['bringup/4'] == 'REGRESSED'
 
@@ -232,9 +234,9 @@ def test_update_baseline_keeps_samples(files):
     b = json.load(open(bp))
     assert b['schema'] == regress.BASELINE_SCHEMA and b['host_cpus'] == 2
     s = b['rows']['n1c2/parallel']['samples']
-    assert len(s['ms']) == 3 and len(s['speedup_vs_serial']) == 3
+    assert len(s['ms']) == 5 and len(s['speedup_vs_serial']) == 5
     assert 'speedup_vs_serial' not in b['rows']['n1c2/serial']['samples']
-    assert sorted(b['rows']['bringup/2']['samples']['bringup_ms']) == [3.92, 4.0, 4.12]
+    assert sorted(b['rows']['bringup/2']['samples']['bringup_ms']) == [3.92, 3.96, 4.0, 4.04, 4.12]
     assert b['rows']['bringup/2']['vcpus'] == 2
     assert b['tolerance'] == regress.DEFAULT_TOL and b['stats'] == regress.DEFAULT_STATS
 
