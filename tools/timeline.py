@@ -130,4 +130,8 @@ def main(argv=None):
 
 
 if __name__ == '__main__':
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except BrokenPipeError:     # `tools/timeline.py LOG | head`: the reader left
+        sys.stderr.close()
+        sys.exit(0)
