@@ -62,7 +62,7 @@ struct meminit_request {
 	uint32_t next_chunk;			/* (A) next chunk to take */
 	uint32_t failures;			/* (A) chunks the initializer refused */
 	uint64_t start_tsc, end_tsc;		/* (A) first worker's start, last worker's end */
-	uint64_t ran[SMP_MAX_CPUS / 64];	/* (A) CPUs that initialized at least one chunk */
+	cpumask_t ran;				/* (A) CPUs that initialized at least one chunk */
 	struct spinlock splice_lock;
 	uint32_t next_splice;			/* (S) chunks published so far */
 	uint64_t complete_tsc;			/* (S) when the last chunk was published */
@@ -103,6 +103,12 @@ struct mm_devices {
 	uint64_t table_bytes;		/* page-table pages of the device vmemmap */
 };
 
+/* Whether the node has anything to initialize: DRAM or a device. */
+static inline bool mm_plan_has_work(const struct mm_node_plan *p)
+{
+	return p->dram.nchunks || p->ndev_req;
+}
+
 struct mm_state {
 	struct memblock mb;
 	struct memblock_region mem_regions[MM_MEMBLOCK_REGIONS];
@@ -132,7 +138,7 @@ struct meminit_config {
 
 struct meminit_node_result {
 	uint64_t ns;			/* first worker's start to last worker's end, all kinds */
-	uint64_t cpus_ran[SMP_MAX_CPUS / 64];	/* CPUs that initialized a chunk */
+	cpumask_t cpus_ran;		/* CPUs that initialized a chunk */
 	uint32_t cpus_assigned;		/* the most any of its requests had */
 	uint64_t pages[MEMINIT_NKINDS];	/* pfns initialized, by kind */
 	uint64_t kind_ns[MEMINIT_NKINDS];	/* the longest request of each kind */

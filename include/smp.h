@@ -81,6 +81,19 @@ static inline bool cpumask_test(const cpumask_t *m, uint32_t cpu)
 	return cpu < SMP_MAX_CPUS && (m->bits[cpu / 64] >> (cpu % 64)) & 1;
 }
 
+/* dst |= src */
+static inline void cpumask_or(cpumask_t *dst, const cpumask_t *src)
+{
+	for (unsigned i = 0; i < SMP_MAX_CPUS / 64; i++)
+		dst->bits[i] |= src->bits[i];
+}
+
+/* Set cpu in a mask other CPUs set bits of at the same time. */
+static inline void cpumask_set_atomic(cpumask_t *m, uint32_t cpu)
+{
+	__atomic_fetch_or(&m->bits[cpu / 64], 1ULL << (cpu % 64), __ATOMIC_RELAXED);
+}
+
 static inline uint32_t cpumask_weight(const cpumask_t *m)
 {
 	uint32_t n = 0;

@@ -59,11 +59,6 @@ static void report_bandwidth(const struct meminit_bw *bw, uint32_t nid)
 	json_emit(&j);
 }
 
-static bool plan_has_work(const struct mm_node_plan *p)
-{
-	return p->dram.nchunks || p->ndev_req;
-}
-
 static void report_warmup(const struct mm_state *mm, const struct meminit_warmup *w)
 {
 	uint64_t pages = 0;
@@ -80,7 +75,7 @@ static void report_warmup(const struct mm_state *mm, const struct meminit_warmup
 	json_fixed(&j, "ram_gib_per_s", (int64_t)mgib_per_s(pages << PAGE_SHIFT, w->ns), 3);
 	json_arr_begin(&j, "nodes");
 	for (uint32_t nid = 0; nid < mm->nnodes; nid++) {
-		if (!plan_has_work(&mm->plan[nid]))
+		if (!mm_plan_has_work(&mm->plan[nid]))
 			continue;
 		json_obj_begin(&j, NULL);
 		json_u64(&j, "node", nid);
@@ -93,22 +88,12 @@ static void report_warmup(const struct mm_state *mm, const struct meminit_warmup
 	json_emit(&j);
 }
 
-static uint32_t mask_weight(const uint64_t *bits)
-{
-	uint32_t n = 0;
-
-	for (uint32_t w = 0; w < SMP_MAX_CPUS / 64; w++)
-		for (uint64_t b = bits[w]; b; b &= b - 1)
-			n++;
-	return n;
-}
-
 /* The CPUs that initialized the node, as a JSON array of logical ids. */
-static void json_cpu_ids(struct json *j, const char *key, const uint64_t *bits)
+static void json_cpu_ids(struct json *j, const char *key, const cpumask_t *m)
 {
 	json_arr_begin(j, key);
 	for (uint32_t c = 0; c < SMP_MAX_CPUS; c++)
-		if (bits[c / 64] >> (c % 64) & 1)
+		if (cpumask_test(m, c))
 			json_u64(j, NULL, c);
 	json_arr_end(j);
 }
@@ -188,8 +173,8 @@ static void report_node(const struct mm_state *mm, const struct meminit_results 
 	json_str(&j, "mode", meminit_mode_names[r->mode]);
 	json_u64(&j, "node", nid);
 	json_u64(&j, "cpus", cpus);
-	json_u64(&j, "cpus_ran", mask_weight(nr->cpus_ran));
-	json_cpu_ids(&j, "cpu_ids", nr->cpus_ran);
+	json_u64(&j, "cpus_ran", cpumask_weight(&nr->cpus_ran));
+	json_cpu_ids(&j, "cpu_ids", &nr->cpus_ran);
 	json_u64(&j, "pages", dram);
 	json_u64(&j, "memmap_bytes", memmap_bytes);
 	json_device_fields(&j, res, r, nid);
@@ -219,7 +204,7 @@ static uint64_t total_dram_pages(const struct mm_state *mm, uint32_t *nodes)
 
 	*nodes = 0;
 	for (uint32_t nid = 0; nid < mm->nnodes; nid++) {
-		if (plan_has_work(&mm->plan[nid])) {
+		if (mm_plan_has_work(&mm->plan[nid])) {
 			pages += mm->plan[nid].dram.pages;
 			(*nodes)++;
 		}
@@ -271,7 +256,7 @@ static void report_mode(const struct mm_state *mm, const struct meminit_results 
 	if (r->mode == MEMINIT_DEFERRED)
 		print_deferred(&r->deferred);
 	for (uint32_t nid = 0; nid < mm->nnodes; nid++)
-		if (plan_has_work(&mm->plan[nid]))
+		if (mm_plan_has_work(&mm->plan[nid]))
 			report_node(mm, res, r, nid);
 	json_begin(&j, report_json_buf, sizeof(report_json_buf), "meminit_summary");
 	json_str(&j, "mode", meminit_mode_names[r->mode]);

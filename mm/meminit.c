@@ -43,11 +43,6 @@ struct mode_run {
 	const char *phase;		/* the mode or "warmup", for the timeline */
 };
 
-static bool plan_has_work(const struct mm_node_plan *p)
-{
-	return p->dram.nchunks || p->ndev_req;
-}
-
 /* The node's requests, appended to out; returns how many. */
 static uint32_t node_requests(struct mm_node_plan *p, struct meminit_request **out)
 {
@@ -71,7 +66,7 @@ static void reset_all(struct mode_run *run, bool poison)
 	for (uint32_t nid = 0; nid < run->mm->nnodes; nid++) {
 		struct mm_node_plan *p = &run->mm->plan[nid];
 
-		if (!plan_has_work(p))
+		if (!mm_plan_has_work(p))
 			continue;
 		memmap_node_reset(&p->node);
 		run->nreq += node_requests(p, &run->req[run->nreq]);
@@ -294,7 +289,7 @@ static bool check_nodes(struct mm_state *mm, struct meminit_mode_result *r)
 		struct mm_node_plan *p = &mm->plan[nid];
 		struct meminit_node_result *nr = &r->node[nid];
 
-		if (!plan_has_work(p))
+		if (!mm_plan_has_work(p))
 			continue;
 		nr->verified = memmap_verify(&p->node, &nr->v) == 0;
 		nr->checksum = memmap_checksum(&p->node);
@@ -326,8 +321,7 @@ static int collect(struct mode_run *run, struct meminit_mode_result *r)
 			nr->written[q->kind] += q->results[c].pages_written;
 		if (cpumask_weight(&q->assigned) > nr->cpus_assigned)
 			nr->cpus_assigned = cpumask_weight(&q->assigned);
-		for (uint32_t w = 0; w < SMP_MAX_CPUS / 64; w++)
-			nr->cpus_ran[w] |= q->ran[w];
+		cpumask_or(&nr->cpus_ran, &q->ran);
 		nr->pages[q->kind] += q->pages;
 		if (!meminit_request_complete(q) || q->failures) {
 			kprintf("meminit: node %u %s: %u of %u chunks published, %u refused\n",
@@ -387,7 +381,7 @@ static bool same_checksums(const struct mm_state *mm, const struct meminit_mode_
 			   const struct meminit_mode_result *b)
 {
 	for (uint32_t nid = 0; nid < mm->nnodes; nid++)
-		if (plan_has_work(&mm->plan[nid]) && a->node[nid].checksum != b->node[nid].checksum)
+		if (mm_plan_has_work(&mm->plan[nid]) && a->node[nid].checksum != b->node[nid].checksum)
 			return false;
 	return true;
 }

@@ -34,7 +34,7 @@ void meminit_request_reset(struct meminit_request *r)
 	r->failures = 0;
 	r->start_tsc = UINT64_MAX;
 	r->end_tsc = 0;
-	memset(r->ran, 0, sizeof(r->ran));
+	cpumask_clear(&r->ran);
 	r->splice_lock = (struct spinlock)SPINLOCK_INIT;
 	r->next_splice = 0;
 	r->complete_tsc = 0;
@@ -97,7 +97,7 @@ void meminit_request_work_first(struct meminit_request *r, uint32_t limit)
 		took = 1;
 	}
 	if (took) {
-		__atomic_fetch_or(&r->ran[cpu / 64], 1ULL << (cpu % 64), __ATOMIC_RELAXED);
+		cpumask_set_atomic(&r->ran, cpu);
 		timeline_span_cpu(r->timeline, "meminit", r->phase, cpu, t0, rdtsc());
 	}
 	atomic_max_u64(&r->end_tsc, rdtsc());

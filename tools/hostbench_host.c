@@ -20,7 +20,7 @@
 #include "smp.h"
 #include "tsc.h"
 
-_Static_assert(HB_MAX_CPUS <= SMP_MAX_CPUS, "a pass thread's index must fit a request's ran[] mask");
+_Static_assert(HB_MAX_CPUS <= SMP_MAX_CPUS, "a pass thread's index must fit a request's ran mask");
 
 static __thread uint32_t hb_this_cpu;
 
