@@ -59,6 +59,40 @@ static inline int mm_device_vmemmap_shared(const struct mm_device *d)
 	return d->memmap_loc == MM_MEMMAP_DRAM && d->compound_order > 0;
 }
 
+#define MM_MAX_HOT_REGIONS	8	/* hot-pluggable regions (virtio-mem devices) per node */
+
+/* State of one plug block of a hot-pluggable region (one byte each). */
+enum mm_hot_block_state {
+	MM_HOT_OFFLINE = 0,	/* not plugged, or unplugged: struct pages not read */
+	MM_HOT_ONLINE,		/* initialized and spliced: its pages are the buddy's */
+	MM_HOT_ISOLATED,	/* being taken offline: its free pages are off the lists */
+};
+
+/*
+ * A hot-pluggable region of a node (docs/hotplug.md): a virtio-mem device's
+ * region, plugged and unplugged a block at a time while the node allocates.
+ * The caller maps the data pages (identity) and, for MM_MEMMAP_DRAM, the
+ * vmemmap of every section it onlines a block of, before the block's chunks
+ * run; with MM_MEMMAP_DEVICE (Linux's memmap_on_memory) the first
+ * MM_HOT_ALTMAP_PAGES of each section hold that section's memmap, so a
+ * section is onlined and offlined whole.
+ */
+struct mm_hot_region {
+	uint32_t id;			/* (C) the device's index (report, page->private: none) */
+	uint64_t start_pfn, end_pfn;	/* (C) the region; multiples of block_pages */
+	uint64_t block_pages;		/* (C) plug unit: a power of 2 >= PAGEBLOCK_NR_PAGES */
+	enum mm_memmap_loc memmap_loc;	/* (C) */
+	uint8_t *state;			/* (L) enum mm_hot_block_state, one per block */
+	uint8_t *pageblock_mt;		/* (C) pointer; 4 bits per pageblock, like a node's */
+	uint64_t online_pages;		/* (L) pages of ONLINE and ISOLATED blocks (altmap too) */
+	uint64_t altmap_pages;		/* (L) of those, holding the memmap (never free) */
+	uint64_t free_pages;		/* (L) of those, on the node's free lists */
+	uint64_t allocated_pages;	/* (L) of those, handed out by the buddy allocator */
+	uint64_t isolated_free_pages;	/* (L) of those, free in ISOLATED blocks (off the lists) */
+};
+/* memmap_on_memory: pages at the start of each section holding its memmap. */
+#define MM_HOT_ALTMAP_PAGES	(SECTION_MEMMAP_BYTES / PAGE_SIZE)
+
 /* One buddy free list: pfn-linked through struct page next_pfn/prev_pfn. */
 struct mm_free_list {
 	uint64_t head;		/* first block's pfn, PFN_NONE when empty */
@@ -100,6 +134,17 @@ struct mm_node {
 	uint64_t nr_device_pages;		/* (L) device pfns initialized and spliced
 						 *     (altmap pages included) */
 	uint64_t nr_device_altmap_pages;	/* (L) of those, pages holding the memmap */
+
+	/* Hot-pluggable memory (mm/hotplug.c).  nr_free_pages and
+	 * nr_allocated_pages above count DRAM and hot pages together; each
+	 * region keeps its own share, so DRAM = node - sum of regions. */
+	struct mm_hot_region *hot[MM_MAX_HOT_REGIONS];	/* (L) added by memmap_node_add_hot() */
+	uint32_t nr_hot;			/* (L) */
+	uint64_t span_start_pfn, span_end_pfn;	/* (L) the node's span: [start_pfn, end_pfn)
+						 *     and every online hot block; changes
+						 *     with the free counts, in one critical
+						 *     section (splice, offline) */
+	uint32_t nr_hot_chunks_spliced;		/* (L) of nr_chunks_spliced, hot chunks */
 };
 
 /*
@@ -124,7 +169,10 @@ struct memmap_chunk_result {
 	uint64_t pages_aliased;		/* struct pages not written: their vmemmap page maps
 					 * a written one (shared compound tails);
 					 * written + aliased = pages_initialized */
+	uint32_t hot;			/* hot chunk: index in node->hot[]; else MM_NO_HOT */
+	uint64_t hot_altmap_pages;	/* hot chunk: pages holding the memmap (reserved) */
 };
+#define MM_NO_HOT		UINT32_MAX
 
 /* ---- node description and layout (mm/memmap_init.c) ---------------------- */
 
@@ -225,6 +273,63 @@ int memmap_init_range(const struct mm_node *node, uint64_t start_pfn, uint64_t e
  */
 void memmap_splice_chunk(struct mm_node *node, struct memmap_chunk_result *res);
 
+/* ---- hot-pluggable memory (mm/hotplug.c) ---------------------------------- */
+
+/* Bytes of state (one per block) and of pageblock bits a region needs. */
+uint64_t mm_hot_state_bytes(uint64_t start_pfn, uint64_t end_pfn, uint64_t block_pages);
+uint64_t mm_hot_pageblock_bytes(uint64_t start_pfn, uint64_t end_pfn);
+
+/* Describe a region (every block OFFLINE) in caller storage of the sizes
+ * above.  Rules, each failure reported naming id: block_pages a power of 2
+ * >= PAGEBLOCK_NR_PAGES; start, end multiples of it, start < end <= MAX_PFN;
+ * MM_MEMMAP_DEVICE needs start and end section aligned and block_pages <=
+ * PAGES_PER_SECTION.  Returns 0 or -1. */
+int mm_hot_region_init(struct mm_hot_region *r, uint32_t id, uint64_t start_pfn,
+		       uint64_t end_pfn, uint64_t block_pages, enum mm_memmap_loc loc,
+		       uint8_t *state, uint8_t *pageblock_mt);
+
+/* Give node a region (under the node lock; any time, the node may be
+ * allocating).  Refused (-1, reported) when the node has MM_MAX_HOT_REGIONS,
+ * or the region overlaps the node's [start_pfn, end_pfn), a device or
+ * another region. */
+int memmap_node_add_hot(struct mm_node *node, struct mm_hot_region *r);
+
+/* Index of the region of node holding pfn, or MM_NO_HOT.  Node lock held,
+ * or node quiescent. */
+uint32_t mm_hot_find(const struct mm_node *node, uint64_t pfn);
+
+/* Chunks that online [s, e) of region h (block aligned, every block OFFLINE;
+ * with MM_MEMMAP_DEVICE section aligned): [s, e) cut at section boundaries,
+ * in order.  Writes up to max; returns the count.  The chunks go through
+ * memmap_init_range() (hot pages: altmap pages reserved and
+ * PG_vmemmap_self_hosted, the rest free in maximal aligned blocks) and
+ * memmap_splice_chunk(), which for a hot chunk marks its blocks ONLINE,
+ * puts its blocks at the head of the lists, merges them with free buddies
+ * in adjacent online blocks, and moves the free counts and the span, all in
+ * one critical section. */
+uint32_t mm_hot_chunks(const struct mm_node *node, uint32_t h, uint64_t s, uint64_t e,
+		       struct mm_range *out, uint32_t max);
+
+/*
+ * Taking [s, e) of region h offline (block aligned, every block ONLINE;
+ * MM_MEMMAP_DEVICE: section aligned), as Linux's offline_pages() without
+ * migration: mm_hot_isolate() marks the blocks ISOLATED and takes their
+ * free pages off the lists (splitting blocks that straddle the edges), so
+ * nothing is allocated from them again, and pages freed into them later
+ * stay off the lists too.  mm_hot_busy_pages() is what is still allocated.
+ * mm_hot_offline() (busy must be 0) marks every struct page offline
+ * (PG_reserved | PG_offline), the blocks OFFLINE, and moves the counts
+ * and span; mm_hot_unisolate() gives an isolated range back (its free
+ * pages back on the lists, merged).  Each takes the node lock; any CPU.
+ * isolate and offline return 0, or -1 with why (a sentence) filled.
+ */
+int mm_hot_isolate(struct mm_node *node, uint32_t h, uint64_t s, uint64_t e, char *why,
+		   uint32_t why_size);
+uint64_t mm_hot_busy_pages(struct mm_node *node, uint32_t h, uint64_t s, uint64_t e);
+int mm_hot_offline(struct mm_node *node, uint32_t h, uint64_t s, uint64_t e, char *why,
+		   uint32_t why_size);
+void mm_hot_unisolate(struct mm_node *node, uint32_t h, uint64_t s, uint64_t e);
+
 /* ---- buddy allocator (mm/buddy.c) ------------------------------------------ */
 
 /* Allocate 2^order pages from node, zones Normal, then DMA32, then DMA.
@@ -258,6 +363,10 @@ struct memmap_verify_result {
 	uint64_t altmap_pages;		/* of those, holding the device's memmap */
 	uint64_t compound_heads;	/* compound device pages */
 	uint64_t aliased_pages;		/* struct pages read through a shared vmemmap page */
+	uint64_t hot_pages;		/* pfns of online hot blocks checked (altmap too) */
+	uint64_t hot_altmap_pages;	/* of those, holding their memmap */
+	uint64_t hot_free_pages;	/* of those, in free blocks */
+	uint64_t hot_allocated_pages;	/* of those, allocated */
 };
 
 /* Check every struct page of the node (DRAM and device) against the state

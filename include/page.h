@@ -81,6 +81,9 @@ enum mm_migratetype {
 #define PG_vmemmap_self_hosted	(1ULL << 3)	/* device page holding the device's own
 						 * memmap (altmap), as Linux's flag of
 						 * that name for memmap_on_memory */
+#define PG_offline		(1ULL << 4)	/* hot-pluggable page taken offline
+						 * (with PG_reserved), as Linux's
+						 * PageOffline */
 #define PG_FLAGS_MASK		0xffULL
 #define PAGE_NODE_SHIFT		54
 #define PAGE_NODE_BITS		10

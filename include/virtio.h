@@ -87,4 +87,45 @@ int virtio_pci_negotiate(const struct virtio_pci_transport *t, const char *name,
  * stable (§2.5.1); -1 when it never was. */
 int virtio_pci_read_config(const struct virtio_pci_transport *t, void *buf, uint32_t len);
 
+/* ---- split virtqueue (virtio 1.2 §2.7), virtio/virtqueue.c --------------- */
+
+#define VIRTQ_SIZE	8	/* descriptors; numaboot keeps one request in flight */
+
+/*
+ * One split virtqueue driven by polling: descriptor table, available and
+ * used rings in one page-aligned struct the kernel owns (identity mapped:
+ * its address is the device's DMA address).  Boot CPU only.
+ */
+struct virtq {
+	uint16_t index;		/* queue number */
+	uint16_t size;		/* descriptors, <= VIRTQ_SIZE (the device may offer fewer) */
+	uint16_t last_used;	/* used->idx last seen */
+	uint16_t next_avail;	/* avail->idx to publish next */
+	uint64_t notify_addr;	/* where to write index to notify (§4.1.4.4) */
+	struct virtq_mem *mem;	/* rings (caller storage, 4 KiB aligned) */
+};
+
+/* Ring storage: the caller's, static, identity mapped, 4 KiB aligned. */
+struct virtq_mem {
+	uint8_t page[3][4096];	/* desc, avail, used: one page each */
+} __attribute__((aligned(4096)));
+
+/* Set queue `index` up through the common configuration (after
+ * FEATURES_OK, before DRIVER_OK): size min(device's, VIRTQ_SIZE), rings in
+ * mem, queue_enable = 1.  Returns 0, or -1 with *why (static) set. */
+int virtq_setup(const struct virtio_pci_transport *t, uint16_t index, struct virtq *q,
+		struct virtq_mem *mem, const char **why);
+
+/* One request: req (device-readable, req_len bytes) and resp
+ * (device-writable, resp_len bytes) as a two-descriptor chain, notify, and
+ * poll the used ring until the device returns it or timeout_ms passed.
+ * Returns 0 (resp filled, *written = bytes the device wrote), or -1 with
+ * *why (static) set: "timeout" (the queue is then unusable: the caller
+ * resets the device), a bad used entry, ...  Buffers must be identity mapped. */
+int virtq_request(struct virtq *q, const void *req, uint32_t req_len, void *resp,
+		  uint32_t resp_len, uint32_t *written, uint64_t timeout_ms, const char **why);
+
+/* Set DRIVER_OK (§3.1.1 step 8) and check it stuck (no NEEDS_RESET). */
+int virtio_pci_driver_ok(const struct virtio_pci_transport *t, const char *name);
+
 #endif

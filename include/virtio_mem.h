@@ -60,6 +60,9 @@ struct virtio_mem_dev {
 	bool cfg_read;			/* cfg holds what the device said */
 	uint32_t node;			/* dense node id; NUMA_NO_NODE when unknown */
 	uint32_t problems;		/* enum virtio_mem_problem bits */
+	bool live;			/* DRIVER_OK set, queue 0 usable: plug/unplug work */
+	struct virtq vq;		/* its request queue (queue 0, §5.15.2) */
+	struct virtq_mem *vq_mem;	/* ring storage, one per device slot */
 };
 
 struct virtio_mem_set {
@@ -67,6 +70,20 @@ struct virtio_mem_set {
 	bool overflow;			/* more than VIRTIO_MEM_MAX devices */
 	struct virtio_mem_dev dev[VIRTIO_MEM_MAX];
 };
+
+/* §5.15.6 requests and responses */
+#define VIRTIO_MEM_REQ_PLUG		0
+#define VIRTIO_MEM_REQ_UNPLUG		1
+#define VIRTIO_MEM_REQ_UNPLUG_ALL	2
+#define VIRTIO_MEM_REQ_STATE		3
+#define VIRTIO_MEM_RESP_ACK		0
+#define VIRTIO_MEM_RESP_NACK		1
+#define VIRTIO_MEM_RESP_BUSY		2
+#define VIRTIO_MEM_RESP_ERROR		3
+#define VIRTIO_MEM_STATE_PLUGGED	0
+#define VIRTIO_MEM_STATE_UNPLUGGED	1
+#define VIRTIO_MEM_STATE_MIXED		2
+#define VIRTIO_MEM_REQ_TIMEOUT_MS	5000	/* one request on the virtqueue */
 
 /* Decode the little-endian §5.15.4 layout in raw[VIRTIO_MEM_CONFIG_LEN]. */
 void virtio_mem_config_decode(const uint8_t *raw, struct virtio_mem_config *c);
@@ -86,5 +103,30 @@ const char *virtio_mem_problem_name(uint32_t bit);
  * in scan into *out.  Boot CPU only, with no other CPU touching PCI. */
 void virtio_mem_probe(const struct pci_scan *scan, const struct numa_topology *t,
 		      const struct boot_info *bi, struct virtio_mem_set *out);
+
+/*
+ * Kernel, boot CPU only, on a device probe left without problems:
+ * virtio_mem_start() sets queue 0 up and DRIVER_OK, and when the device
+ * says memory is plugged already (plugged_size > 0: nothing numaboot knows
+ * of) sends UNPLUG_ALL; d->live on success.  The requests (§5.15.6): addr
+ * and nb_blocks name whole blocks of the region; *resp gets the device's
+ * VIRTIO_MEM_RESP_* (and *state, for STATE, its VIRTIO_MEM_STATE_*).
+ * Each returns 0 when the device answered (whatever it answered), or -1
+ * when the transport failed (timeout, bad used entry; reported naming the
+ * device): the device is then reset and no longer live.
+ * virtio_mem_refresh() re-reads the configuration into d->cfg (0, or -1
+ * when never stable); *changed says whether requested_size or
+ * plugged_size moved.
+ */
+int virtio_mem_start(struct virtio_mem_dev *d);
+int virtio_mem_plug(struct virtio_mem_dev *d, uint64_t addr, uint16_t nb_blocks, uint16_t *resp);
+int virtio_mem_unplug(struct virtio_mem_dev *d, uint64_t addr, uint16_t nb_blocks,
+		      uint16_t *resp);
+int virtio_mem_unplug_all(struct virtio_mem_dev *d, uint16_t *resp);
+int virtio_mem_state(struct virtio_mem_dev *d, uint64_t addr, uint16_t nb_blocks, uint16_t *resp,
+		     uint16_t *state);
+int virtio_mem_refresh(struct virtio_mem_dev *d, bool *changed);
+/* The name of a VIRTIO_MEM_RESP_* ("ack", "nack", "busy", "error"). */
+const char *virtio_mem_resp_name(uint16_t resp);
 
 #endif
