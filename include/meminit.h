@@ -40,6 +40,7 @@
 enum meminit_kind {
 	MEMINIT_KIND_DRAM,	/* boot-time RAM from the memory map: free lists */
 	MEMINIT_KIND_DEVICE,	/* persistent memory: ZONE_DEVICE pages, no free lists */
+	MEMINIT_KIND_HOTPLUG,	/* blocks plugged while the kernel runs (kernel/hotplug.c) */
 	MEMINIT_NKINDS
 };
 extern const char *const meminit_kind_names[MEMINIT_NKINDS];

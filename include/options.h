@@ -18,6 +18,7 @@ enum fault_where { FAULT_ON_BSP, FAULT_ON_AP };
 enum exit_how { EXIT_HOW_AUTO, EXIT_HOW_RESET, EXIT_HOW_HALT };
 enum pmem_memmap { PMEM_MEMMAP_DRAM, PMEM_MEMMAP_DEVICE };
 enum pmem_compound { PMEM_COMPOUND_4K, PMEM_COMPOUND_2M, PMEM_COMPOUND_1G };
+enum hot_memmap { HOT_MEMMAP_DRAM, HOT_MEMMAP_MEMORY };
 
 struct options {
 	uint32_t meminit;		/* enum meminit_mode */
@@ -40,6 +41,9 @@ struct options {
 	uint32_t pmem_compound;		/* enum pmem_compound: persistent memory's page size */
 	uint64_t debug_init_repeat;	/* test aid: run each chunk's range initializer N times */
 	bool lava;			/* print LAVA test signals on the console (docs/lava.md) */
+	uint64_t serve_s;		/* stay up this long after the report, serving hot-plug */
+	uint32_t hot_memmap;		/* enum hot_memmap: where hot-added memory's memmap lives */
+	uint64_t hot_cpus;		/* CPUs of the node that initialize a hot-add, 0 = all */
 };
 
 void options_defaults(struct options *o);

@@ -48,6 +48,15 @@ int paging_map_4k_from(uint64_t va, uint64_t pa, const struct paging_table_src *
  * other CPUs use the range.  0, or -1 (bad range, page-table memory ran
  * out, or a conflicting mapping). */
 int paging_map_mmio(uint64_t pa, uint64_t len);
+/* Identity-map the RAM range [pa, pa + len) (2 MiB aligned) write-back,
+ * with 2 MiB pages where the identity map does not already cover it, new
+ * page-table pages from src (NULL: the early heap).  For memory that
+ * arrives after boot (hot-plugged blocks).  Boot CPU only; other CPUs may
+ * run meanwhile as long as they do not use the range before the caller
+ * publishes it (x86 caches no not-present entries, so adding a mapping
+ * needs no shootdown).  0, or -1 (bad range, no page-table memory, or a
+ * conflicting mapping). */
+int paging_map_ram(uint64_t pa, uint64_t len, const struct paging_table_src *src);
 /* Physical address of the PML4 (for the AP trampoline). */
 uint64_t paging_root(void);
 

@@ -5,7 +5,9 @@
 #include <stdint.h>
 #include "console.h"
 #include "exit.h"
+#include "hotplug.h"
 #include "json.h"
+#include "kstring.h"
 #include "kprintf.h"
 #include "lapic.h"
 #include "lava.h"
@@ -35,6 +37,7 @@ static const struct boot_info *boot;
 static struct timeline timeline;	/* kernel_main's; see include/timeline.h */
 static struct pci_scan pci;
 static struct virtio_mem_set vmem;
+static struct serve_ctx serve;	/* the live phase (serve_s=); include/hotplug.h */
 
 /* The legacy 8259s stay masked: every interrupt we use is a LAPIC one. */
 static void pic_mask_all(void)
@@ -137,6 +140,34 @@ static void discover_hotplug(void)
 	virtio_mem_probe(&pci, &machine.numa, boot, &vmem);
 }
 
+/* serve_s=N: the live phase, every CPU allocating while the boot CPU
+ * serves the virtio-mem devices (docs/hotplug.md).  0, or -1 (reported). */
+static int run_live(void)
+{
+	uint64_t bytes = smp_ncpus() * sizeof(struct serve_cpu), pfn = PFN_NONE;
+	unsigned order = 0;
+
+	timeline_mark(&timeline, "serve");
+	serve.mm = &mm;
+	serve.ncpus = smp_ncpus();
+	serve.hot_cpus = (uint32_t)opts.hot_cpus;
+	while ((PAGE_SIZE << order) < bytes)
+		order++;
+	for (uint32_t nid = 0; nid < mm.nnodes && pfn == PFN_NONE; nid++)
+		if ((pfn = buddy_alloc_pages(&mm.plan[nid].node, order)) != PFN_NONE) {
+			serve.meta_pages[nid] += 1ULL << order;
+			serve.cpu = (struct serve_cpu *)(pfn << PAGE_SHIFT);
+			memset(serve.cpu, 0, bytes);
+		}
+	if (!serve.cpu) {
+		kprintf("serve: no memory for %u CPUs' workload state\n", serve.ncpus);
+		return -1;
+	}
+	hotplug_register(&serve, &vmem, opts.hot_memmap == HOT_MEMMAP_MEMORY ? MM_MEMMAP_DEVICE :
+				   MM_MEMMAP_DRAM);
+	return serve_run(&serve, opts.serve_s);
+}
+
 /* Memory init in the chosen mode(s) and its report. */
 static int run_meminit(void)
 {
@@ -233,6 +264,8 @@ void kernel_main(const struct boot_info *bi)
 	}
 	discover_hotplug();
 	if (meminit_err)
+		finish(EXIT_CHECK_FAIL);
+	if (opts.serve_s && run_live())
 		finish(EXIT_CHECK_FAIL);
 	finish(EXIT_OK);
 }

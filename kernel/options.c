@@ -24,6 +24,7 @@ static const char *const fault_cpu_words[] = { "bsp", "ap", NULL };
 static const char *const exit_words[] = { "auto", "reset", "halt", NULL };
 static const char *const pmem_memmap_words[] = { "dram", "device", NULL };
 static const char *const pmem_compound_words[] = { "4k", "2m", "1g", NULL };
+static const char *const hot_memmap_words[] = { "dram", "memory", NULL };
 
 #define OFF(f) offsetof(struct options, f)
 static const struct opt_desc opt_table[] = {
@@ -47,6 +48,9 @@ static const struct opt_desc opt_table[] = {
 	{ "pmem_compound", OPT_WORD, OFF(pmem_compound), pmem_compound_words, 0, 0 },
 	{ "debug_init_repeat", OPT_U64, OFF(debug_init_repeat), NULL, 1, 64 },
 	{ "lava", OPT_BOOL, OFF(lava), NULL, 0, 0 },
+	{ "serve_s", OPT_U64, OFF(serve_s), NULL, 0, 3600 },
+	{ "hot_memmap", OPT_WORD, OFF(hot_memmap), hot_memmap_words, 0, 0 },
+	{ "hot_cpus", OPT_U64, OFF(hot_cpus), NULL, 0, 4096 },
 };
 #define NOPTS (sizeof(opt_table) / sizeof(opt_table[0]))
 

@@ -14,7 +14,7 @@ char report_json_buf[REPORT_JSON_MAX];
 
 void report_boot(const struct boot_info *bi, const struct options *o)
 {
-	char opts[512];
+	char opts[768];
 	struct json j;
 
 	options_format(o, opts, sizeof(opts));

@@ -24,7 +24,7 @@
 #include "tsc.h"
 #include "x86.h"
 
-const char *const meminit_kind_names[MEMINIT_NKINDS] = { "dram", "device" };
+const char *const meminit_kind_names[MEMINIT_NKINDS] = { "dram", "device", "hotplug" };
 
 void meminit_request_reset(struct meminit_request *r)
 {
@@ -91,16 +91,18 @@ void meminit_request_work_first(struct meminit_request *r, uint32_t limit)
 
 	if (limit > r->nchunks)
 		limit = r->nchunks;
-	atomic_min_u64(&r->start_tsc, t0);
 	while ((c = take_chunk(r, limit)) != UINT32_MAX) {
 		run_chunk(r, c);
 		took = 1;
 	}
+	/* Only a CPU that initialized something moves the request's times:
+	 * a live CPU polling a finished request must not stretch them. */
 	if (took) {
+		atomic_min_u64(&r->start_tsc, t0);
 		cpumask_set_atomic(&r->ran, cpu);
 		timeline_span_cpu(r->timeline, "meminit", r->phase, cpu, t0, rdtsc());
+		atomic_max_u64(&r->end_tsc, rdtsc());
 	}
-	atomic_max_u64(&r->end_tsc, rdtsc());
 }
 
 void meminit_request_work(struct meminit_request *r)

@@ -192,6 +192,22 @@ int paging_map_mmio(uint64_t pa, uint64_t len)
 	return 0;
 }
 
+int paging_map_ram(uint64_t pa, uint64_t len, const struct paging_table_src *src)
+{
+	uint64_t end = pa + len;
+
+	if (len == 0 || end < pa || end > (1ULL << 52) || ((pa | len) & (SIZE_2M - 1)))
+		return -1;
+	for (uint64_t va = pa; va < end; va += SIZE_2M) {
+		if (va + SIZE_2M <= pg.identity_top)
+			continue;
+		if (map_large(va, va, SIZE_2M, src, 0))
+			return -1;
+		invlpg(va);
+	}
+	return 0;
+}
+
 uint64_t paging_root(void)
 {
 	return (uint64_t)pg.pml4;

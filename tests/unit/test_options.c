@@ -41,6 +41,13 @@ static void test_values_and_later_words_win(void **state)
 	assert_false(o.json);
 	assert_int_equal(o.fault, FAULT_UD);
 	assert_int_equal(o.fault_cpu, FAULT_ON_AP);
+	assert_int_equal(o.serve_s, 0);
+	assert_int_equal(parse(&o, "serve_s=12 hot_memmap=memory"), 0);
+	assert_int_equal(o.serve_s, 12);
+	assert_int_equal(o.hot_memmap, HOT_MEMMAP_MEMORY);
+	assert_int_equal(parse(&o, "serve_s=3601 hot_memmap=device"), 2);
+	assert_true(host_console_contains("dram|memory"));
+	assert_int_equal(o.serve_s, 12);
 }
 
 static void test_rejects_by_name(void **state)
@@ -67,7 +74,7 @@ static void test_rejects_by_name(void **state)
 static void test_format_round_trips(void **state)
 {
 	struct options a, b;
-	char buf[512];
+	char buf[1024];
 
 	(void)state;
 	options_defaults(&a);

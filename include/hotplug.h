@@ -1,0 +1,141 @@
+/*
+ * The live system (docs/hotplug.md): with serve_s=N the kernel stays up N
+ * seconds after its report.  Every CPU runs a bounded allocation/free
+ * workload on every node (kernel/serve.c); the boot CPU also watches each
+ * live virtio-mem device and serves changes of its requested size
+ * (kernel/hotplug.c): a plug becomes a MEMINIT_KIND_HOTPLUG init request
+ * that the node's own worker CPUs pick up between their allocations, and
+ * whose chunks are spliced into the live node; an unplug isolates the top
+ * blocks, waits (bounded) for the workload to free them, takes them
+ * offline and tells the device.  No CPU ever waits for another node's work.
+ *
+ * Lock letters as include/meminit.h: (B) boot CPU only; (A) atomic;
+ * (W) the CPU that owns the slot writes it, the boot CPU reads it while
+ * that CPU is paused or after it left (the pause handshake orders them).
+ */
+#ifndef NUMABOOT_HOTPLUG_H
+#define NUMABOOT_HOTPLUG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "meminit.h"
+#include "smp.h"
+#include "virtio_mem.h"
+
+#define HOT_MAX_EVENTS		64	/* event records kept (later ones: counted only) */
+#define HOT_EVENT_MAX_CHUNKS	64	/* sections one event onlines: larger requests
+					 * are served in several events */
+#define HOT_DRAIN_MS		2000	/* unplug: how long the workload gets to free */
+#define HOT_INIT_TIMEOUT_MS	60000	/* plug: the node's CPUs finishing its chunks */
+#define SERVE_HELD		32	/* blocks each CPU's workload holds at most */
+#define SERVE_PAUSE_MS		10000	/* every CPU parked for a check */
+
+enum hot_op { HOT_PLUG, HOT_UNPLUG };
+enum hot_status { HOT_OK, HOT_REFUSED, HOT_NACK, HOT_FAILED };
+
+/* One served change of one device. */
+struct hot_event {
+	uint32_t seq;			/* (B) */
+	uint32_t dev;			/* (B) index in the virtio-mem set */
+	uint32_t node;			/* (B) */
+	uint32_t op;			/* (B) enum hot_op */
+	uint32_t status;		/* (B) enum hot_status */
+	char reason[128];		/* (B) refused / failed: why */
+	uint64_t addr, bytes;		/* (B) the range plugged or unplugged */
+	uint64_t requested_size;	/* (B) the device's request it served */
+	uint64_t plugged_size;		/* (B) what the device says afterwards */
+	uint64_t seen_tsc;		/* (B) when the boot CPU saw the change */
+	uint64_t done_tsc;		/* (B) allocatable (plug) / offline and unplugged */
+	uint64_t init_ns;		/* (B) first worker's start to last worker's end */
+	uint32_t chunks;		/* (B) */
+	cpumask_t cpus;			/* (B) CPUs that initialized a chunk */
+	uint64_t max_stall_tsc;		/* (A) longest workload operation while it ran */
+	bool checked, verified;		/* (B) the check after it ran, and its verdict */
+};
+
+/* What the workload CPUs see of an event in flight. */
+struct hot_slot {
+	struct meminit_request *req;	/* (A) release-published by the boot CPU; NULL: none */
+	struct hot_event *ev;		/* (A) the event whose stall the workload records */
+	uint32_t users;			/* (A) CPUs between loading req and done with it */
+};
+
+/* One device as the service drives it. */
+struct hot_dev {
+	struct virtio_mem_dev *vd;	/* (B) */
+	uint32_t idx;			/* (B) index in the virtio-mem set */
+	uint32_t node;			/* (B) dense node id */
+	uint32_t hot;			/* (B) index in node->hot[] */
+	uint32_t meta_node;		/* (B) where its metadata and DRAM memmap come from */
+	struct mm_hot_region region;	/* (L) of the node, once added */
+	uint64_t unit;			/* (B) bytes one plug step is a multiple of */
+	uint64_t online_bytes;		/* (B) [addr, addr + online_bytes) is online */
+	uint64_t served;		/* (B) requested size last reached or refused */
+	uint64_t *sec_memmap;		/* (B) per region section: pa of its vmemmap page, 0 */
+	enum { HOT_IDLE, HOT_INIT, HOT_DRAIN } state;	/* (B) */
+	uint64_t range_s, range_e;	/* (B) pfns of the step in flight */
+	uint64_t deadline_tsc;		/* (B) */
+	struct hot_event *ev;		/* (B) the event in flight */
+	struct hot_event scratch;	/* (B) its record once HOT_MAX_EVENTS are kept */
+	struct meminit_request req;	/* (B) storage from the buddy allocator */
+};
+
+/* Per-CPU workload state, cache-line aligned. */
+struct serve_cpu {
+	uint64_t ops, allocs, frees, failed, hot_allocs;	/* (W) */
+	uint64_t max_stall_tsc;		/* (W) longest op with no event in flight */
+	uint64_t held_pfn[SERVE_HELD];	/* (W) blocks it holds, ring */
+	uint32_t held_nid[SERVE_HELD];	/* (W) */
+	uint8_t held_order[SERVE_HELD];	/* (W) */
+	uint32_t nheld, head;		/* (W) */
+	uint32_t pause_timeouts;	/* (W) times it gave up waiting for a resume */
+} __attribute__((aligned(64)));
+
+/* The live system: owned by kernel_main, shared with the workload CPUs. */
+struct serve_ctx {
+	struct mm_state *mm;		/* (C) */
+	uint32_t ncpus;			/* (C) */
+	uint32_t hot_cpus;		/* (C) a hot-add's CPUs: the node's first N workers, 0 = all */
+	struct serve_cpu *cpu;		/* (C) pointer; entries (W) */
+	uint64_t cpu_pages;		/* (B) pages of the cpu array (node 0's buddy) */
+	uint32_t cpu_nid;		/* (B) its node */
+	uint64_t end_tsc;		/* (C) the workload stops then */
+	uint32_t stop;			/* (A) boot CPU: leave now */
+	uint32_t pause;			/* (A) boot CPU: park for a check */
+	uint32_t parked;		/* (A) CPUs parked */
+	struct hot_slot slot[VIRTIO_MEM_MAX];	/* (A) */
+
+	struct hot_dev dev[VIRTIO_MEM_MAX];	/* (B) */
+	uint32_t ndev;			/* (B) */
+	uint64_t meta_pages[NUMA_MAX_NODES];	/* (B) pages the service took from the buddy */
+	struct hot_event event[HOT_MAX_EVENTS];	/* (B) */
+	uint32_t nevents;		/* (B) events served (records kept: up to HOT_MAX_EVENTS) */
+	uint32_t checks, checks_failed;	/* (B) */
+	bool unchecked;			/* (B) an event ended since the last check */
+	bool failed;			/* (B) a failure that ends the boot check_failed */
+	uint64_t start_tsc;		/* (B) serve_begin */
+};
+
+/* kernel/hotplug.c, boot CPU.  Register every problem-free device (start
+ * it, give its node the region); devices that fail are reported and left
+ * alone.  Before the workload starts. */
+void hotplug_register(struct serve_ctx *s, struct virtio_mem_set *set, enum mm_memmap_loc loc);
+/* One pass of the boot CPU's service: poll each device, advance its event. */
+void hotplug_poll(struct serve_ctx *s);
+/* Whether any device has an event in flight. */
+bool hotplug_busy(const struct serve_ctx *s);
+/* The check after an event and at the end: every CPU parked (the caller
+ * arranges it), every node verified, accounting exact.  true when it holds. */
+bool serve_check(struct serve_ctx *s, const char *when, uint32_t seq);
+
+/* kernel/serve.c.  The whole live phase: serve_s seconds, then every CPU
+ * frees what it holds and the final check runs.  Returns 0, or -1 (a check
+ * failed, a CPU did not answer, an event failed). */
+int serve_run(struct serve_ctx *s, uint64_t serve_s);
+/* Park every other CPU (bounded), for a check; resume them. */
+bool serve_pause(struct serve_ctx *s);
+void serve_resume(struct serve_ctx *s);
+/* The workload step and the request help, as the boot CPU runs them too. */
+void serve_step(struct serve_ctx *s, uint32_t cpu, uint64_t i);
+
+#endif

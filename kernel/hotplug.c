@@ -1,0 +1,504 @@
+/*
+ * Serving virtio-mem while the kernel runs (docs/hotplug.md).  Boot CPU
+ * only; the workload CPUs see a device's step only through its hot_slot.
+ *
+ * A device's region [addr, addr + region_size) is a hot-pluggable region of
+ * its node (mm/hotplug.c).  What is online is always a prefix,
+ * [addr, addr + online_bytes): a plug step adds the next blocks, an unplug
+ * step takes the top ones away (as Linux's virtio-mem prefers).  A step:
+ *
+ *   plug    PLUG request -> map the blocks and their vmemmap -> an init
+ *           request of the blocks' sections, published in the device's
+ *           slot -> the node's worker CPUs take its chunks between two
+ *           allocations, each chunk spliced into the live node under its
+ *           lock -> complete: the pages are allocatable.
+ *   unplug  isolate the top blocks (nothing more is allocated there) ->
+ *           the workload frees what it holds there (bounded wait) ->
+ *           offline -> UNPLUG request (refused by the device: the blocks
+ *           are initialized again and spliced back).
+ *
+ * The boot CPU never waits for a step: it polls every device each
+ * millisecond and runs its share of the workload in between.
+ */
+#include <stdarg.h>
+#include "hotplug.h"
+#include "json.h"
+#include "kprintf.h"
+#include "kstring.h"
+#include "paging.h"
+#include "report.h"
+#include "tsc.h"
+#include "x86.h"
+
+static const char *const op_names[] = { "plug", "unplug" };
+static const char *const status_names[] = { "ok", "refused", "nack", "failed" };
+
+/* ---- memory the service takes from the buddy allocator ----------------------- */
+
+static uint64_t ms_tsc(uint64_t ms)
+{
+	return tsc_hz * ms / 1000;
+}
+
+/* 2^order pages from node pref, else any node; 0 when none.  Counted in
+ * meta_pages, which the accounting checks against the node's counters. */
+static uint64_t meta_alloc(struct serve_ctx *s, uint32_t pref, unsigned order, uint32_t *got)
+{
+	for (uint32_t k = 0; k <= s->mm->nnodes; k++) {
+		uint32_t nid = k == 0 ? pref : k - 1;
+		uint64_t pfn = buddy_alloc_pages(&s->mm->plan[nid].node, order);
+
+		if (pfn == PFN_NONE)
+			continue;
+		s->meta_pages[nid] += 1ULL << order;
+		if (got)
+			*got = nid;
+		memset((void *)(pfn << PAGE_SHIFT), 0, PAGE_SIZE << order);
+		return pfn << PAGE_SHIFT;
+	}
+	return 0;
+}
+
+static uint64_t table_page(void *ctx)
+{
+	struct hot_dev *d = ((void **)ctx)[1];
+
+	return meta_alloc(((void **)ctx)[0], d->meta_node, 0, NULL);
+}
+
+static unsigned order_for(uint64_t bytes)
+{
+	unsigned o = 0;
+
+	while ((PAGE_SIZE << o) < bytes)
+		o++;
+	return o;
+}
+
+/* ---- registration ---------------------------------------------------------------- */
+
+/* The device's metadata: block states, pageblock bits, section memmaps,
+ * the init request's chunk tables.  -1 when it does not fit in MAX_ORDER. */
+static int carve_metadata(struct serve_ctx *s, struct hot_dev *d, uint64_t sp, uint64_t ep,
+			  uint64_t bp)
+{
+	uint64_t nsec = (ep - sp + PAGES_PER_SECTION - 1) / PAGES_PER_SECTION + 1;
+	uint64_t st = mm_hot_state_bytes(sp, ep, bp), pb = mm_hot_pageblock_bytes(sp, ep);
+	uint64_t bytes = ((st + 7) & ~7ULL) + ((pb + 7) & ~7ULL) + nsec * 8 +
+			 HOT_EVENT_MAX_CHUNKS * (sizeof(struct mm_range) +
+						 sizeof(struct memmap_chunk_result) + 1) + 64;
+	unsigned order = order_for(bytes);
+	uint8_t *p;
+
+	if (order > MAX_ORDER)
+		return -1;
+	p = (uint8_t *)meta_alloc(s, d->node, order, &d->meta_node);
+	if (!p)
+		return -1;
+	d->req.results = (struct memmap_chunk_result *)p;
+	p += HOT_EVENT_MAX_CHUNKS * sizeof(struct memmap_chunk_result);
+	d->req.chunks = (struct mm_range *)p;
+	p += HOT_EVENT_MAX_CHUNKS * sizeof(struct mm_range);
+	d->sec_memmap = (uint64_t *)p;
+	p += nsec * 8;
+	d->region.state = p;	/* provisional: mm_hot_region_init() keeps these */
+	d->region.pageblock_mt = p + ((st + 7) & ~7ULL);
+	d->req.done = d->region.pageblock_mt + ((pb + 7) & ~7ULL);
+	return 0;
+}
+
+static int register_one(struct serve_ctx *s, struct virtio_mem_dev *vd, uint32_t idx,
+			enum mm_memmap_loc loc)
+{
+	struct hot_dev *d = &s->dev[s->ndev];
+	const struct virtio_mem_config *c = &vd->cfg;
+	uint64_t sp = c->addr >> PAGE_SHIFT, ep = (c->addr + c->region_size) >> PAGE_SHIFT;
+	uint64_t bp = c->block_size >> PAGE_SHIFT;
+	struct mm_node_plan *plan = &s->mm->plan[vd->node];
+	uint8_t *state, *pbits;
+
+	*d = (struct hot_dev){ .vd = vd, .idx = idx, .node = vd->node, .unit = c->block_size };
+	if (loc == MM_MEMMAP_DEVICE) {
+		if ((sp | ep) & (PAGES_PER_SECTION - 1) || bp > PAGES_PER_SECTION) {
+			kprintf("virtio-mem %s: hot_memmap=memory needs a region of whole 128 MiB "
+				"sections and blocks of at most one: its memmap goes to DRAM\n", vd->loc);
+			loc = MM_MEMMAP_DRAM;
+		} else {
+			d->unit = PAGES_PER_SECTION << PAGE_SHIFT;
+		}
+	}
+	if (carve_metadata(s, d, sp, ep, bp)) {
+		kprintf("virtio-mem %s: no memory for its metadata: device left alone\n", vd->loc);
+		return -1;
+	}
+	state = d->region.state;
+	pbits = d->region.pageblock_mt;
+	if (mm_hot_region_init(&d->region, idx, sp, ep, bp, loc, state, pbits) ||
+	    memmap_node_add_hot(&plan->node, &d->region)) {
+		kprintf("virtio-mem %s: its region cannot be a region of node %u: device left alone\n",
+			vd->loc, vd->node);
+		return -1;
+	}
+	d->hot = plan->node.nr_hot - 1;
+	d->req.node = &plan->node;
+	d->req.kind = MEMINIT_KIND_HOTPLUG;
+	d->req.dev = idx;
+	s->ndev++;
+	return 0;
+}
+
+void hotplug_register(struct serve_ctx *s, struct virtio_mem_set *set, enum mm_memmap_loc loc)
+{
+	mm_plan_drop_fenced(s->mm);
+	for (uint32_t i = 0; i < set->ndevs; i++) {
+		struct virtio_mem_dev *vd = &set->dev[i];
+
+		if (vd->problems || virtio_mem_start(vd))
+			continue;
+		if (register_one(s, vd, i, loc))
+			vd->live = false;
+	}
+}
+
+/* ---- events ---------------------------------------------------------------------- */
+
+static struct hot_event *new_event(struct serve_ctx *s, struct hot_dev *d, uint32_t op,
+				   uint64_t target)
+{
+	struct hot_event *ev = s->nevents < HOT_MAX_EVENTS ? &s->event[s->nevents] : &d->scratch;
+
+	*ev = (struct hot_event){ .seq = s->nevents++, .dev = d->idx, .node = d->node, .op = op,
+				  .requested_size = target, .seen_tsc = rdtsc() };
+	d->ev = ev;
+	return ev;
+}
+
+static void emit_event(const struct serve_ctx *s, const struct hot_dev *d, const struct hot_event *ev)
+{
+	uint64_t stall = tsc_to_ns(ev->max_stall_tsc);
+	uint64_t ready = ev->done_tsc > ev->seen_tsc ? tsc_to_ns(ev->done_tsc - ev->seen_tsc) : 0;
+	struct json j;
+
+	kprintf("hotplug: #%u %s %llu MiB at 0x%llx on node %u (%s): %s%s%s; init %llu us on %u "
+		"CPUs, allocatable after %llu us, longest allocation %llu us\n", ev->seq,
+		op_names[ev->op], (unsigned long long)(ev->bytes >> 20),
+		(unsigned long long)ev->addr, ev->node, d->vd->loc, status_names[ev->status],
+		ev->reason[0] ? ": " : "", ev->reason, (unsigned long long)(ev->init_ns / 1000),
+		cpumask_weight(&ev->cpus), (unsigned long long)(ready / 1000),
+		(unsigned long long)(stall / 1000));
+	json_begin(&j, report_json_buf, sizeof(report_json_buf), "hotplug_event");
+	json_u64(&j, "seq", ev->seq);
+	json_u64(&j, "device", ev->dev);
+	json_str(&j, "pci", d->vd->loc);
+	json_u64(&j, "node", ev->node);
+	json_str(&j, "op", op_names[ev->op]);
+	json_u64(&j, "t_ms", tsc_to_ns(ev->seen_tsc - s->start_tsc) / 1000000);
+	json_u64(&j, "requested_size", ev->requested_size);
+	json_hex(&j, "addr", ev->addr);
+	json_u64(&j, "bytes", ev->bytes);
+	json_str(&j, "status", status_names[ev->status]);
+	if (ev->reason[0])
+		json_str(&j, "reason", ev->reason);
+	else
+		json_null(&j, "reason");
+	json_arr_begin(&j, "cpus");
+	for (uint32_t c = 0; c < SMP_MAX_CPUS; c++)
+		if (cpumask_test(&ev->cpus, c))
+			json_u64(&j, NULL, c);
+	json_arr_end(&j);
+	json_u64(&j, "chunks", ev->chunks);
+	json_u64(&j, "init_ns", ev->init_ns);
+	json_u64(&j, "allocatable_ns", ready);
+	json_u64(&j, "max_stall_ns", stall);
+	json_u64(&j, "plugged_size", ev->plugged_size);
+	json_u64(&j, "online_bytes", d->online_bytes);
+	json_emit(&j);
+}
+
+/* The step is over: the slot is free again once no CPU holds its request. */
+static void slot_clear(struct serve_ctx *s, struct hot_dev *d)
+{
+	struct hot_slot *sl = &s->slot[d->idx];
+	uint64_t limit = rdtsc() + ms_tsc(SERVE_PAUSE_MS);
+
+	__atomic_store_n(&sl->req, NULL, __ATOMIC_RELEASE);
+	__atomic_store_n(&sl->ev, NULL, __ATOMIC_RELEASE);
+	while (__atomic_load_n(&sl->users, __ATOMIC_ACQUIRE) && rdtsc() < limit)
+		cpu_relax();
+	if (__atomic_load_n(&sl->users, __ATOMIC_ACQUIRE)) {
+		kprintf("hotplug: %s: a CPU still holds the finished request\n", d->vd->loc);
+		s->failed = true;
+	}
+}
+
+static void finish(struct serve_ctx *s, struct hot_dev *d, uint32_t status)
+{
+	struct hot_event *ev = d->ev;
+	bool changed;
+
+	if (d->state != HOT_IDLE)
+		slot_clear(s, d);
+	d->state = HOT_IDLE;
+	ev->status = ev->status == HOT_OK ? status : ev->status;
+	if (!ev->done_tsc)
+		ev->done_tsc = rdtsc();
+	if (d->vd->live && !virtio_mem_refresh(d->vd, &changed))
+		ev->plugged_size = d->vd->cfg.plugged_size;
+	emit_event(s, d, ev);
+	s->unchecked = true;
+	d->ev = NULL;
+}
+
+/* End the step with a reason; the request it served counts as served, so
+ * the device is asked again only when the host changes its request. */
+static KPRINTF_FMT(4, 5) void refuse(struct serve_ctx *s, struct hot_dev *d, uint32_t status,
+				     const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	kvsnprintf(d->ev->reason, sizeof(d->ev->reason), fmt, ap);
+	va_end(ap);
+	d->served = d->ev->requested_size;
+	d->ev->status = status;
+	finish(s, d, status);
+}
+
+/* ---- plug ------------------------------------------------------------------------- */
+
+/* The vmemmap of every section of [sp, ep): a 2 MiB page from DRAM (the
+ * device's meta node, kept for the next plug) or, with the memmap on the
+ * memory, the section's own first 2 MiB. */
+static int map_vmemmap(struct serve_ctx *s, struct hot_dev *d, uint64_t sp, uint64_t ep)
+{
+	void *ctx[2] = { s, d };
+	const struct paging_table_src src = { table_page, ctx };
+
+	for (uint64_t sec = pfn_to_section_nr(sp); sec <= pfn_to_section_nr(ep - 1); sec++) {
+		uint64_t i = sec - pfn_to_section_nr(d->region.start_pfn);
+		uint64_t va = (uint64_t)pfn_to_page(section_nr_to_pfn(sec));
+
+		if (!d->sec_memmap[i]) {
+			d->sec_memmap[i] = d->region.memmap_loc == MM_MEMMAP_DEVICE ?
+				section_nr_to_pfn(sec) << PAGE_SHIFT :
+				meta_alloc(s, d->meta_node, PAGEBLOCK_ORDER, NULL);
+			if (!d->sec_memmap[i])
+				return -1;
+		}
+		if (paging_map_2m_from(va, d->sec_memmap[i], &src))
+			return -1;
+	}
+	return 0;
+}
+
+/* Publish the init request of [sp, ep) to the node's worker CPUs. */
+static int post_request(struct serve_ctx *s, struct hot_dev *d, uint64_t sp, uint64_t ep)
+{
+	struct meminit_request *r = &d->req;
+	struct mm_node_plan *plan = &s->mm->plan[d->node];
+
+	r->nchunks = mm_hot_chunks(r->node, d->hot, sp, ep, r->chunks, HOT_EVENT_MAX_CHUNKS);
+	if (r->nchunks == 0 || r->nchunks > HOT_EVENT_MAX_CHUNKS)
+		return -1;
+	r->pages = ep - sp;
+	meminit_request_reset(r);
+	r->assigned = plan->workers;
+	if (s->hot_cpus)	/* hot_cpus=N (a bench aid): the node's first N workers */
+		for (uint32_t c = 0, n = 0; c < SMP_MAX_CPUS; c++)
+			if (cpumask_test(&r->assigned, c) && ++n > s->hot_cpus)
+				cpumask_unset(&r->assigned, c);
+	d->range_s = sp;
+	d->range_e = ep;
+	d->ev->chunks = r->nchunks;
+	d->state = HOT_INIT;
+	d->deadline_tsc = rdtsc() + ms_tsc(HOT_INIT_TIMEOUT_MS);
+	__atomic_store_n(&s->slot[d->idx].ev, d->ev, __ATOMIC_RELEASE);
+	__atomic_store_n(&s->slot[d->idx].req, r, __ATOMIC_RELEASE);
+	return 0;
+}
+
+static void start_plug(struct serve_ctx *s, struct hot_dev *d, uint64_t target)
+{
+	const struct virtio_mem_config *c = &d->vd->cfg;
+	uint64_t cap = HOT_EVENT_MAX_CHUNKS * (PAGES_PER_SECTION << PAGE_SHIFT);
+	uint64_t bytes = (target - d->online_bytes) / d->unit * d->unit, addr;
+	uint16_t resp;
+
+	if (bytes > cap)
+		bytes = cap / d->unit * d->unit;
+	d->ev->addr = addr = c->addr + d->online_bytes;
+	d->ev->bytes = bytes;
+	if (!bytes)
+		return refuse(s, d, HOT_REFUSED, "%llu bytes more is not a multiple of the plug "
+			      "unit (%llu bytes)", (unsigned long long)(target - d->online_bytes),
+			      (unsigned long long)d->unit);
+	if (virtio_mem_plug(d->vd, addr, (uint16_t)(bytes / c->block_size), &resp))
+		return refuse(s, d, HOT_FAILED, "the PLUG request failed (device reset)");
+	if (resp != VIRTIO_MEM_RESP_ACK) {
+		ksnprintf(d->ev->reason, sizeof(d->ev->reason), "the device answered %s to PLUG",
+			  virtio_mem_resp_name(resp));
+		d->served = target;
+		d->ev->status = HOT_NACK;
+		return finish(s, d, HOT_NACK);
+	}
+	{
+		void *ctx[2] = { s, d };
+		const struct paging_table_src src = { table_page, ctx };
+
+		if (paging_map_ram(addr, bytes, &src) ||
+		    map_vmemmap(s, d, addr >> PAGE_SHIFT, (addr + bytes) >> PAGE_SHIFT) ||
+		    post_request(s, d, addr >> PAGE_SHIFT, (addr + bytes) >> PAGE_SHIFT)) {
+			s->failed = true;
+			return refuse(s, d, HOT_FAILED, "no memory or page tables to map %llu bytes "
+				      "at 0x%llx", (unsigned long long)bytes, (unsigned long long)addr);
+		}
+	}
+}
+
+static void poll_init(struct serve_ctx *s, struct hot_dev *d)
+{
+	struct meminit_request *r = &d->req;
+	struct hot_event *ev = d->ev;
+
+	if (!meminit_request_complete(r)) {
+		if (rdtsc() > d->deadline_tsc) {
+			kprintf("hotplug: %s: %u of %u chunks published after %u ms\n", d->vd->loc,
+				r->next_splice, r->nchunks, HOT_INIT_TIMEOUT_MS);
+			s->failed = true;
+			refuse(s, d, HOT_FAILED, "the node's CPUs did not finish %llu of its chunks "
+			       "in time", (unsigned long long)(r->nchunks - r->next_splice));
+		}
+		return;
+	}
+	ev->done_tsc = r->complete_tsc;
+	ev->init_ns = r->end_tsc > r->start_tsc ? tsc_to_ns(r->end_tsc - r->start_tsc) : 0;
+	ev->cpus = r->ran;
+	if (r->failures) {
+		s->failed = true;
+		return refuse(s, d, HOT_FAILED, "%u chunks refused by the initializer",
+			      r->failures);
+	}
+	if (ev->op == HOT_PLUG)
+		d->online_bytes += ev->bytes;
+	/* else: an unplug the device refused, onlined again: online_bytes stays */
+	if (d->online_bytes == ev->requested_size)
+		d->served = ev->requested_size;
+	finish(s, d, ev->status);
+}
+
+/* ---- unplug ----------------------------------------------------------------------- */
+
+static void start_unplug(struct serve_ctx *s, struct hot_dev *d, uint64_t target)
+{
+	uint64_t keep = (target + d->unit - 1) / d->unit * d->unit, addr = d->vd->cfg.addr;
+	char why[sizeof(d->ev->reason)];
+
+	d->ev->addr = addr + keep;
+	d->ev->bytes = d->online_bytes > keep ? d->online_bytes - keep : 0;
+	if (!d->ev->bytes)
+		return refuse(s, d, HOT_REFUSED, "%llu bytes less is not a multiple of the plug "
+			      "unit (%llu bytes)", (unsigned long long)(d->online_bytes - target),
+			      (unsigned long long)d->unit);
+	d->range_s = (addr + keep) >> PAGE_SHIFT;
+	d->range_e = (addr + d->online_bytes) >> PAGE_SHIFT;
+	if (mm_hot_isolate(d->req.node, d->hot, d->range_s, d->range_e, why, sizeof(why))) {
+		return refuse(s, d, HOT_REFUSED, "%s", why);
+	}
+	d->state = HOT_DRAIN;
+	d->deadline_tsc = rdtsc() + ms_tsc(HOT_DRAIN_MS);
+	__atomic_store_n(&s->slot[d->idx].ev, d->ev, __ATOMIC_RELEASE);
+}
+
+static void poll_drain(struct serve_ctx *s, struct hot_dev *d)
+{
+	uint64_t busy = mm_hot_busy_pages(d->req.node, d->hot, d->range_s, d->range_e);
+	char why[sizeof(d->ev->reason)];
+	uint16_t resp;
+
+	if (busy && rdtsc() < d->deadline_tsc)
+		return;
+	if (busy || mm_hot_offline(d->req.node, d->hot, d->range_s, d->range_e, why, sizeof(why))) {
+		mm_hot_unisolate(d->req.node, d->hot, d->range_s, d->range_e);
+		if (busy)
+			return refuse(s, d, HOT_REFUSED, "%llu pages still allocated after %llu ms "
+				      "(numaboot does not migrate)", (unsigned long long)busy,
+				      (unsigned long long)HOT_DRAIN_MS);
+		return refuse(s, d, HOT_REFUSED, "%s", why);
+	}
+	if (virtio_mem_unplug(d->vd, d->ev->addr, (uint16_t)(d->ev->bytes / d->vd->cfg.block_size),
+			      &resp) == 0 && resp == VIRTIO_MEM_RESP_ACK) {
+		d->online_bytes -= d->ev->bytes;
+		if (d->online_bytes == (d->ev->requested_size + d->unit - 1) / d->unit * d->unit)
+			d->served = d->ev->requested_size;
+		return finish(s, d, HOT_OK);
+	}
+	/* The device kept the blocks: they are ours again, initialized anew. */
+	ksnprintf(d->ev->reason, sizeof(d->ev->reason), "the device answered %s to UNPLUG: "
+		  "blocks onlined again", d->vd->live ? virtio_mem_resp_name(resp) : "nothing");
+	d->ev->status = d->vd->live ? HOT_NACK : HOT_FAILED;
+	d->served = d->ev->requested_size;
+	slot_clear(s, d);
+	if (post_request(s, d, d->range_s, d->range_e)) {
+		s->failed = true;
+		finish(s, d, HOT_FAILED);
+	}
+}
+
+/* ---- the service's pass ------------------------------------------------------------ */
+
+static void poll_idle(struct serve_ctx *s, struct hot_dev *d)
+{
+	const struct virtio_mem_config *c = &d->vd->cfg;
+	bool changed;
+	uint64_t target;
+
+	if (!d->vd->live || virtio_mem_refresh(d->vd, &changed))
+		return;
+	target = c->requested_size;
+	if (target == d->served)
+		return;
+	if (target == d->online_bytes) {	/* back where it was: nothing to do */
+		d->served = target;
+		return;
+	}
+	new_event(s, d, target > d->online_bytes ? HOT_PLUG : HOT_UNPLUG, target);
+	if (target > c->usable_region_size || target > c->region_size)
+		return refuse(s, d, HOT_REFUSED, "requested %llu bytes, above the usable region "
+			      "(%llu bytes)", (unsigned long long)target,
+			      (unsigned long long)c->usable_region_size);
+	if (target > d->online_bytes)
+		start_plug(s, d, target);
+	else
+		start_unplug(s, d, target);
+}
+
+bool hotplug_busy(const struct serve_ctx *s)
+{
+	for (uint32_t i = 0; i < s->ndev; i++)
+		if (s->dev[i].state != HOT_IDLE)
+			return true;
+	return false;
+}
+
+void hotplug_poll(struct serve_ctx *s)
+{
+	for (uint32_t i = 0; i < s->ndev && !s->failed; i++) {
+		struct hot_dev *d = &s->dev[i];
+
+		switch (d->state) {
+		case HOT_IDLE: poll_idle(s, d); break;
+		case HOT_INIT: poll_init(s, d); break;
+		case HOT_DRAIN: poll_drain(s, d); break;
+		}
+	}
+	/* The check runs with no step in flight, so no event's figures hold a pause. */
+	if (s->unchecked && !hotplug_busy(s)) {
+		bool ok = serve_pause(s);
+
+		ok = ok && serve_check(s, "event", s->nevents - 1);
+		serve_resume(s);
+		if (!ok)
+			s->failed = true;
+		s->unchecked = false;
+	}
+}
