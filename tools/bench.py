@@ -15,7 +15,7 @@ build/bench/timeline-<topology>.png, from the first boot).  See docs/bench.md.
 
   tools/bench.py                 full matrix + bring-up + Linux
   tools/bench.py --quick         small subset, 1 GiB nodes, no Linux
-  tools/bench.py --only n1c2     one topology (comma list; 'bringup', 'large', 'pmem')
+  tools/bench.py --only n1c2     one topology (comma list; 'bringup', 'large', 'pmem', 'scale', 'hotplug')
   tools/bench.py --repeat 3      median of 3 boots per topology
   tools/bench.py --large         add 256 GiB in 2 nodes and 1 TiB of persistent memory (slow)
   tools/bench.py --from build/bench/results.json   re-print and re-plot only
@@ -35,6 +35,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import qemu_run  # noqa: E402
 from qemu_run import Topology  # noqa: E402
 from bench_pmem import bench_pmem, pmem_table  # noqa: E402
+from bench_hotplug import bench_hotplug, hotplug_table  # noqa: E402
 from bench_scale import bench_scale, scale_table  # noqa: E402
 
 ROOT = qemu_run.ROOT
@@ -401,6 +402,9 @@ def report(results):
     if results.get('pmem'):
         parts += ['', '== persistent memory per mode and node (tools/bench_pmem.py) ==',
                   pmem_table(results['pmem'])]
+    if results.get('hotplug'):
+        parts += ['', '== hot-add under load: node CPUs vs one CPU (tools/bench_hotplug.py) ==',
+                  hotplug_table(results['hotplug'])]
     if results.get('scale'):
         parts += ['', '== largest topology (x2APIC, ids above 255; tools/bench_scale.py) ==',
                   scale_table(results['scale'], fmt, format_table)]
@@ -468,7 +472,7 @@ def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument('--quick', action='store_true', help=f'only {", ".join(QUICK)} at 1 GiB/node, '
                    f'bring-up {QUICK_BRINGUP_CPUS}, no Linux')
-    p.add_argument('--only', default='', help='comma list of names: ' + ', '.join(MATRIX) + ', bringup, large, pmem, scale')
+    p.add_argument('--only', default='', help='comma list of names: ' + ', '.join(MATRIX) + ', bringup, large, pmem, scale, hotplug')
     p.add_argument('--repeat', type=int, default=1, help='boots per topology (median)')
     p.add_argument('--mem', type=float, default=None, help='GiB per node (default 2, quick 1)')
     p.add_argument('--no-linux', action='store_true', help='skip the Linux 6.1 comparison')
@@ -495,15 +499,16 @@ def main(argv=None):
         return 0
 
     only = set(filter(None, a.only.split(',')))
-    unknown = only - set(MATRIX) - {'bringup', 'large', 'pmem', 'scale'}
+    unknown = only - set(MATRIX) - {'bringup', 'large', 'pmem', 'scale', 'hotplug'}
     if unknown:
-        p.error(f'unknown --only name(s): {", ".join(sorted(unknown))}; known: {", ".join(MATRIX)}, bringup, large, pmem, scale')
+        p.error(f'unknown --only name(s): {", ".join(sorted(unknown))}; known: {", ".join(MATRIX)}, bringup, large, pmem, scale, hotplug')
     mem = a.mem or (1 if a.quick else 2)
     names = [n for n in MATRIX if (n in only if only else (n in QUICK if a.quick else True))]
     do_bringup = 'bringup' in only if only else True
     do_large = a.large or 'large' in only
     do_pmem = 'pmem' in only if only else not a.quick
     do_scale = 'scale' in only if only else not a.quick
+    do_hotplug = 'hotplug' in only if only else not a.quick
     do_linux = not a.no_linux and (a.linux or not a.quick)
     try:
         qemu_run.check_harness()
@@ -566,6 +571,9 @@ def main(argv=None):
         else:
             failures += 1
         results['bringup'].append(row)
+    if do_hotplug:
+        results['hotplug'] = bench_hotplug(a.timeout, log, max(a.repeat, 3))
+        failures += results['hotplug']['status'] != 'ok'
     if do_pmem:
         results['pmem'] = bench_pmem(a.timeout, log, a.repeat, large=do_large)
         failures += results['pmem']['status'] != 'ok' or \
