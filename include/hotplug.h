@@ -50,7 +50,9 @@ struct hot_event {
 	uint32_t chunks;		/* (B) */
 	cpumask_t cpus;			/* (B) CPUs that initialized a chunk */
 	uint64_t max_stall_tsc;		/* (A) longest workload operation while it ran */
-	bool checked, verified;		/* (B) the check after it ran, and its verdict */
+	bool at_boot;			/* (B) served during boot-time deferred init */
+	uint32_t nboot_pending;		/* (B) at_boot: nodes whose boot DRAM init was still */
+	uint32_t boot_pending[8];	/*     running when this one was allocatable */
 };
 
 /* What the workload CPUs see of an event in flight. */
@@ -112,6 +114,9 @@ struct serve_ctx {
 	uint32_t nevents;		/* (B) events served (records kept: up to HOT_MAX_EVENTS) */
 	uint32_t checks, checks_failed;	/* (B) */
 	bool unchecked;			/* (B) an event ended since the last check */
+	bool registered;		/* (B) hotplug_register() ran */
+	struct virtio_mem_set *vset;	/* (C) the devices discovered */
+	enum mm_memmap_loc loc;		/* (C) hot_memmap */
 	bool failed;			/* (B) a failure that ends the boot check_failed */
 	uint64_t start_tsc;		/* (B) serve_begin */
 };
@@ -119,7 +124,13 @@ struct serve_ctx {
 /* kernel/hotplug.c, boot CPU.  Register every problem-free device (start
  * it, give its node the region); devices that fail are reported and left
  * alone.  Before the workload starts. */
-void hotplug_register(struct serve_ctx *s, struct virtio_mem_set *set, enum mm_memmap_loc loc);
+void hotplug_register(struct serve_ctx *s);
+/* meminit=deferred with serve_s: serve each device's requested size while
+ * the nodes' CPUs still run boot-time init (the meminit_config hook):
+ * the plug's chunks go to the node's workers as a cross-call of their own,
+ * queued behind their boot-time chunks; the boot CPU waits for them (it
+ * does not help unless it is one of them) before it helps its own node. */
+void hotplug_during_boot_init(void *serve_ctx);
 /* One pass of the boot CPU's service: poll each device, advance its event. */
 void hotplug_poll(struct serve_ctx *s);
 /* Whether any device has an event in flight. */

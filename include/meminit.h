@@ -133,6 +133,12 @@ struct meminit_config {
 	uint64_t bw_mb;			/* store-bandwidth sample per node, 0 = skip */
 	uint32_t init_repeat;		/* debug_init_repeat: initializer runs per chunk (0 = 1) */
 	struct timeline *timeline;	/* kernel_main's (include/timeline.h), or NULL */
+	/* deferred: called on the boot CPU once it has allocated and waited for
+	 * its devices, while the nodes' CPUs still initialize the rest and
+	 * before it helps them (memory hot-added during boot-time init,
+	 * kernel/hotplug.c); NULL: none. */
+	void (*deferred_hook)(void *ctx);
+	void *deferred_ctx;
 };
 
 /* ---- results (owned by the caller of meminit_run, read by the report) ---- */

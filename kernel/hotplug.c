@@ -147,15 +147,18 @@ static int register_one(struct serve_ctx *s, struct virtio_mem_dev *vd, uint32_t
 	return 0;
 }
 
-void hotplug_register(struct serve_ctx *s, struct virtio_mem_set *set, enum mm_memmap_loc loc)
+void hotplug_register(struct serve_ctx *s)
 {
+	if (s->registered)
+		return;
+	s->registered = true;
 	mm_plan_drop_fenced(s->mm);
-	for (uint32_t i = 0; i < set->ndevs; i++) {
-		struct virtio_mem_dev *vd = &set->dev[i];
+	for (uint32_t i = 0; i < s->vset->ndevs; i++) {
+		struct virtio_mem_dev *vd = &s->vset->dev[i];
 
 		if (vd->problems || virtio_mem_start(vd))
 			continue;
-		if (register_one(s, vd, i, loc))
+		if (register_one(s, vd, i, s->loc))
 			vd->live = false;
 	}
 }
@@ -192,7 +195,15 @@ static void emit_event(const struct serve_ctx *s, const struct hot_dev *d, const
 	json_str(&j, "pci", d->vd->loc);
 	json_u64(&j, "node", ev->node);
 	json_str(&j, "op", op_names[ev->op]);
-	json_u64(&j, "t_ms", tsc_to_ns(ev->seen_tsc - s->start_tsc) / 1000000);
+	json_bool(&j, "at_boot", ev->at_boot);
+	if (ev->at_boot)
+		json_null(&j, "t_ms");	/* before serve_begin */
+	else
+		json_u64(&j, "t_ms", tsc_to_ns(ev->seen_tsc - s->start_tsc) / 1000000);
+	json_arr_begin(&j, "boot_init_pending");
+	for (uint32_t i = 0; i < ev->nboot_pending; i++)
+		json_u64(&j, NULL, ev->boot_pending[i]);
+	json_arr_end(&j);
 	json_u64(&j, "requested_size", ev->requested_size);
 	json_hex(&j, "addr", ev->addr);
 	json_u64(&j, "bytes", ev->bytes);
@@ -500,5 +511,57 @@ void hotplug_poll(struct serve_ctx *s)
 		if (!ok)
 			s->failed = true;
 		s->unchecked = false;
+	}
+}
+
+/* ---- during boot-time deferred init ----------------------------------------------- */
+
+/* The nodes whose boot DRAM init is still in flight, into the event. */
+static void note_boot_pending(const struct serve_ctx *s, struct hot_event *ev)
+{
+	for (uint32_t nid = 0; nid < s->mm->nnodes; nid++)
+		if (ev->nboot_pending < 8 && !meminit_request_complete(&s->mm->plan[nid].dram))
+			ev->boot_pending[ev->nboot_pending++] = nid;
+}
+
+void hotplug_during_boot_init(void *ctx)
+{
+	struct serve_ctx *s = ctx;
+	struct smp_call *h[VIRTIO_MEM_MAX] = { 0 };
+	struct meminit_request *req[VIRTIO_MEM_MAX];
+	struct meminit_job job[VIRTIO_MEM_MAX];
+	int err;
+
+	hotplug_register(s);
+	s->start_tsc = rdtsc();
+	for (uint32_t i = 0; i < s->ndev; i++) {
+		struct hot_dev *d = &s->dev[i];
+
+		poll_idle(s, d);
+		if (d->state != HOT_INIT)
+			continue;
+		d->ev->at_boot = true;
+		req[i] = &d->req;
+		job[i] = (struct meminit_job){ &req[i], 1 };
+		h[i] = smp_call_start(&d->req.assigned, meminit_worker, &job[i], &err);
+		if (!h[i])
+			kprintf("hotplug: %s: its plug could not start on node %u's CPUs (%d)\n",
+				d->vd->loc, d->node, err);
+	}
+	for (uint32_t i = 0; i < s->ndev; i++) {
+		struct hot_dev *d = &s->dev[i];
+
+		while (d->state == HOT_INIT && h[i] && !s->failed) {
+			if (meminit_request_complete(&d->req))
+				note_boot_pending(s, d->ev);
+			poll_init(s, d);
+			cpu_relax();
+		}
+		if (h[i] && smp_call_wait(h[i], HOT_INIT_TIMEOUT_MS))
+			s->failed = true;
+		if (d->state == HOT_INIT) {	/* its CPUs never ran it */
+			s->failed = true;
+			refuse(s, d, HOT_FAILED, "the plug's cross-call failed");
+		}
 	}
 }

@@ -148,9 +148,6 @@ static int run_live(void)
 	unsigned order = 0;
 
 	timeline_mark(&timeline, "serve");
-	serve.mm = &mm;
-	serve.ncpus = smp_ncpus();
-	serve.hot_cpus = (uint32_t)opts.hot_cpus;
 	while ((PAGE_SIZE << order) < bytes)
 		order++;
 	for (uint32_t nid = 0; nid < mm.nnodes && pfn == PFN_NONE; nid++)
@@ -163,15 +160,18 @@ static int run_live(void)
 		kprintf("serve: no memory for %u CPUs' workload state\n", serve.ncpus);
 		return -1;
 	}
-	hotplug_register(&serve, &vmem, opts.hot_memmap == HOT_MEMMAP_MEMORY ? MM_MEMMAP_DEVICE :
-				   MM_MEMMAP_DRAM);
+	hotplug_register(&serve);
 	return serve_run(&serve, opts.serve_s);
 }
 
 /* Memory init in the chosen mode(s) and its report. */
 static int run_meminit(void)
 {
+	/* meminit=deferred alone: devices are served while boot-time init runs */
+	bool hook = opts.serve_s && opts.meminit == MEMINIT_DEFERRED;
 	const struct meminit_config cfg = {
+		.deferred_hook = hook ? hotplug_during_boot_init : NULL,
+		.deferred_ctx = &serve,
 		.mode = opts.meminit,
 		.warmup = opts.warmup,
 		.deferred_sync_mb = opts.deferred_sync_mb,
@@ -254,6 +254,14 @@ void kernel_main(const struct boot_info *bi)
 	else if (opts.fault != FAULT_NONE)
 		deliberate_fault(opts.fault);
 	mm_plan_workers(&mm, &machine.numa);
+	if (opts.serve_s) {	/* the live phase needs its devices, maybe during meminit */
+		discover_hotplug();
+		serve.mm = &mm;		/* the rest is zero: a static */
+		serve.ncpus = smp_ncpus();
+		serve.vset = &vmem;
+		serve.hot_cpus = (uint32_t)opts.hot_cpus;
+		serve.loc = opts.hot_memmap == HOT_MEMMAP_MEMORY ? MM_MEMMAP_DEVICE : MM_MEMMAP_DRAM;
+	}
 	meminit_err = run_meminit();
 	if (smp_nfenced()) {
 		smp_report_fence();
@@ -262,7 +270,8 @@ void kernel_main(const struct boot_info *bi)
 			(unsigned long long)opts.call_timeout_ms);
 		finish(EXIT_CHECK_FAIL);
 	}
-	discover_hotplug();
+	if (!opts.serve_s)
+		discover_hotplug();
 	if (meminit_err)
 		finish(EXIT_CHECK_FAIL);
 	if (opts.serve_s && run_live())

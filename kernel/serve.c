@@ -293,8 +293,9 @@ int serve_run(struct serve_ctx *s, uint64_t serve_s)
 	s->start_tsc = rdtsc();
 	s->end_tsc = s->start_tsc + ms_to_tsc(serve_s * 1000);
 	emit_begin(s, serve_s);
-	if (!serve_check(s, "begin", 0))
+	if (!serve_check(s, "begin", s->nevents ? s->nevents - 1 : 0))
 		s->failed = true;
+	s->unchecked = false;	/* events served during boot-time init: checked now */
 	if (cpumask_weight(&others))
 		h = smp_call_start(&others, serve_worker, s, &err);
 	if (!h && cpumask_weight(&others)) {

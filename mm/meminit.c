@@ -255,6 +255,8 @@ static int mode_deferred(struct mode_run *run, struct meminit_deferred_stats *st
 	nallocs = deferred_allocate(run, allocs, st, t0);
 	if (deferred_wait_devices(run, st, t0_tsc))
 		err = err ? err : -1;
+	if (run->cfg->deferred_hook)
+		run->cfg->deferred_hook(run->cfg->deferred_ctx);
 	/* Then help: every node this CPU belongs to, or all when alone. */
 	for (uint32_t i = 0; i < run->nreq; i++) {
 		const struct mm_node_plan *p = &run->mm->plan[run->req[i]->node->nid];
