@@ -134,3 +134,22 @@ def test_killed_in_the_middle_of_a_plug():
     assert kill and kill[0]['done'], r.hotplug
     assert r.hotplug['killed_at_s'] is not None and r.seconds < 150, (r.hotplug, r.seconds)
     assert not r.kind('serve_end')
+
+
+def test_hotadd_during_deferred_boot_init():
+    """meminit=deferred and node 0's only CPU is the boot CPU, so node 0's
+    boot-time init past its synchronous part (128 MiB) waits until the boot
+    CPU helps, which it does only after serving the device: the 512 MiB
+    requested on node 1 from the start is plugged and initialized by node
+    1's CPU while node 0's boot init is still in flight (no global flush),
+    and deferred mode's own verification covers it."""
+    topo = Topology(nodes=2, cpus=1, mem_gib=[2, 1], vmem=[(1, 1, 0.5)])
+    r = qemu_run.run(topo, 'bw_mb=0 warmup=off serve_s=2 meminit=deferred deferred_sync_mb=128')
+    assert r.status == 'ok', explain(r)
+    [ev] = r.kind('hotplug_event')
+    assert ev['at_boot'] and ev['status'] == 'ok' and ev['bytes'] == 512 * MIB, ev
+    assert ev['node'] == 1 and set(ev['cpus']) <= node_cpus(r, 1), ev
+    assert 0 in ev['boot_init_pending'], ev
+    assert all(m['verified'] for m in r.kind('meminit')), r.kind('meminit')
+    checks = checks_ok(r)
+    assert node_check(checks[0], 1)['hot_online'] == 512 * MIB // 4096, checks[0]
