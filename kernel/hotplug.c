@@ -232,8 +232,11 @@ static void slot_clear(struct serve_ctx *s, struct hot_dev *d)
 	struct hot_slot *sl = &s->slot[d->idx];
 	uint64_t limit = rdtsc() + ms_tsc(SERVE_PAUSE_MS);
 
-	__atomic_store_n(&sl->req, NULL, __ATOMIC_RELEASE);
-	__atomic_store_n(&sl->ev, NULL, __ATOMIC_RELEASE);
+	/* Sequentially consistent: the store must be visible before users is
+	 * read (a store-load pair x86 would otherwise reorder), as the CPU's
+	 * locked increment of users is before its load of req. */
+	__atomic_store_n(&sl->req, NULL, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&sl->ev, NULL, __ATOMIC_SEQ_CST);
 	while (__atomic_load_n(&sl->users, __ATOMIC_ACQUIRE) && rdtsc() < limit)
 		cpu_relax();
 	if (__atomic_load_n(&sl->users, __ATOMIC_ACQUIRE)) {
