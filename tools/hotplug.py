@@ -97,12 +97,14 @@ def parse_size(text):
 
 def parse_item(item):
     t, at, what = item.partition('@')
+    if not at:
+        raise ScheduleError(f'hotplug item {item!r} is not T@vmemI=SIZE or T@kill')
     try:
         t_s = float(t)
     except ValueError:
         raise ScheduleError(f'hotplug item {item!r}: time {t!r} is not a number of seconds')
-    if not at or not t_s >= 0 or t_s == float('inf'):
-        raise ScheduleError(f'hotplug item {item!r} is not T@vmemI=SIZE or T@kill (T >= 0)')
+    if not 0 <= t_s < float('inf'):
+        raise ScheduleError(f'hotplug item {item!r}: time must be finite and T >= 0')
     if what == 'kill':
         return Action(t_s, 'kill')
     m = re.fullmatch(r'vmem(\d+)=(.+)', what)
