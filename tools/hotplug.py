@@ -163,10 +163,14 @@ class QMPClient:
                 if time.monotonic() >= deadline:
                     raise QMPClosed(f'QEMU exited or never opened its QMP socket {self.path}: {exc}')
                 time.sleep(0.05)
-        greeting = self._read_message('the QMP greeting', deadline)
-        if 'QMP' not in greeting:
-            raise QMPError(f'QMP greeting expected, got {greeting!r}')
-        self.execute('qmp_capabilities')
+        try:
+            greeting = self._read_message('the QMP greeting', deadline)
+            if 'QMP' not in greeting:
+                raise QMPError(f'QMP greeting expected, got {greeting!r}')
+            self.execute('qmp_capabilities')
+        except QMPError:
+            self.close()        # no half-open session for the next action
+            raise
 
     def close(self):
         if self.sock:
@@ -219,7 +223,8 @@ class QMPClient:
 
 
 def set_size(qmp, action, clock):
-    """One size action: qom-set, then qom-get of requested-size and size."""
+    """One size action: qom-set, then qom-get of requested-size and size.
+    Returns the QMPError that stopped it, if any (also in action.reason)."""
     path = VMEM_PATH.format(action.device)
     action.t_set_s = clock()
     try:
@@ -229,7 +234,10 @@ def set_size(qmp, action, clock):
         action.plugged_size = qmp.execute('qom-get', path=path, property='size')
     except QMPError as exc:
         action.reason = str(exc)
-    action.t_reply_s = clock()
+        return exc
+    finally:
+        action.t_reply_s = clock()
+    return None
 
 
 class Driver:
@@ -298,13 +306,21 @@ class Driver:
                 a.done = True
                 self._not_done(f'QEMU killed by the schedule at {a.t_set_s:g} s')
                 return
-            try:
-                if self.qmp.sock is None:
-                    self.qmp.connect()
-            except QMPError as exc:
-                a.t_set_s, a.reason = self.clock(), str(exc)
-                continue
-            set_size(self.qmp, a, self.clock)
+            err = self._connect(a) or set_size(self.qmp, a, self.clock)
+            if isinstance(err, QMPClosed):     # QEMU is gone: no later action can run
+                self._not_done(f'QEMU exited (QMP gone at {a.t_set_s:g} s)')
+                return
+
+    def _connect(self, action):
+        """A QMP session for action, or the error (in action.reason)."""
+        if self.qmp.sock is not None:
+            return None
+        try:
+            self.qmp.connect()
+        except QMPError as exc:
+            action.t_set_s, action.reason = self.clock(), str(exc)
+            return exc
+        return None
 
     def _not_done(self, reason, first=None):
         """Every action not started yet (from first on) gets the reason."""

@@ -393,3 +393,18 @@ def test_run_drives_fake_qemu_and_kills_it(tmp_path, monkeypatch):
     assert size['done'] and size['requested_size'] == 512 * M and size['plugged_size'] == 0
     assert size['event']['seq'] == 0 and r.hotplug['unmatched_events'] == []
     assert kill['done'] and r.hotplug['killed_at_s'] == kill['t_set_s'] >= 0.5
+
+
+def test_driver_qemu_gone_mid_schedule(fake):
+    """QEMU hangs up during an action: that action says so, the later ones
+    are not tried (no connect retries against a dead QEMU)."""
+    path, _ = fake('close')
+    sched = hotplug.parse_schedule('0@vmem0=1G,0.1@vmem0=0,0.2@vmem0=512M', anchor='start')
+    d = hotplug.Driver(sched, path, lambda: None, qmp_timeout=2)
+    d.start()
+    d.thread.join(3)
+    d.finish()
+    first, second, third = sched.actions
+    assert first.reason.startswith('QEMU exited: QMP socket closed during QMP qom-set')
+    assert second.t_set_s is None and second.reason.startswith('QEMU exited (QMP gone at 0')
+    assert third.reason == second.reason
