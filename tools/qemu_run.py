@@ -22,8 +22,15 @@ distances; --pmem 1:4,2:1 adds NVDIMMs (persistent memory, GiB) on nodes;
 --acpitable FILE gives the guest an extra ACPI table.  --opts is written
 to numaboot.cfg next to the image.
 
+Hot-plug: --hotplug '2@vmem0=1G,8@vmem0=0,12@kill' (with --vmem) opens a QMP
+socket and changes the devices' requested-size at those times (seconds after
+the kernel's serve_begin record, or after QEMU's start with --hotplug-anchor
+start), then prints the host's actions matched with the kernel's
+hotplug_event records (tools/hotplug.py, docs/hotplug.md).
+
 Exit status: 0 ok, 1 self-check failed, 2 panic, 3 bad option,
-124 timeout, 125 QEMU or harness error (see docs/output.md).
+124 timeout, 125 QEMU or harness error (see docs/output.md), 137 killed by
+a --hotplug kill action.
 """
 import argparse
 import fcntl
@@ -35,6 +42,8 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
+
+import hotplug
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 IMAGE = os.path.join(ROOT, 'build', 'numaboot.efi')
@@ -71,6 +80,7 @@ def check_harness(image=IMAGE):
 
 # isa-debug-exit: QEMU status = (code << 1) | 1, codes from include/exit.h
 STATUS = {33: ('ok', 0), 35: ('check_failed', 1), 37: ('panic', 2), 39: ('bad_option', 3)}
+KILLED = ('killed', 137)   # a hotplug kill action sent QEMU SIGKILL (128 + 9, as a shell says)
 
 
 @dataclass
@@ -114,6 +124,7 @@ class Result:
     seconds: float
     cmdline: list
     vars: bytes = b''     # the UEFI variable store after the boot (run(keep_vars=True))
+    hotplug: dict = None  # run(hotplug=...): the action log, matched (hotplug.action_log)
 
     def kind(self, kind):
         return [r for r in self.records if r.get('kind') == kind]
@@ -295,12 +306,15 @@ def write_config(disk, text):
 
 
 def run(topo, opts='', timeout=300, echo=False, image=IMAGE, kernel=None, append='', keep_vars=False,
-        config=None):
+        config=None, hotplug=None):
     """Boot once; return a Result.  echo=True streams the serial output;
     keep_vars=True returns the per-run UEFI variable store in Result.vars.
     config: the whole numaboot.cfg text (default: a comment line and opts).
     kernel: boot that Linux kernel with the command line append instead of
-    the image (no isa-debug-exit code: status is qemu_error unless it timed out)."""
+    the image (no isa-debug-exit code: status is qemu_error unless it timed out).
+    hotplug: a hotplug.Schedule run through a QMP socket while the guest
+    runs (its anchor waited for at most timeout s); Result.hotplug is the
+    action log, status 'killed' when its kill action ended QEMU."""
     check_harness(image if kernel is None else None)
     src = disk_image(image) if kernel is None else None
     with tempfile.TemporaryDirectory(prefix='numaboot-') as tmp:
@@ -314,10 +328,14 @@ def run(topo, opts='', timeout=300, echo=False, image=IMAGE, kernel=None, append
         shutil.copy(OVMF_VARS, vars_copy)
         os.chmod(vars_copy, 0o644)
         cmd = qemu_args(topo, disk, vars_copy, kernel=kernel, append=append)
+        qmp_sock = os.path.join(tmp, 'qmp.sock')
+        if hotplug:
+            cmd += ['-qmp', f'unix:{qmp_sock},server=on,wait=off']
         lock = qemu_lock()
         start = time.monotonic()
         proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                 stdin=subprocess.DEVNULL)
+        driver = hotplug and hotplug_driver(hotplug, qmp_sock, proc, timeout)
         chunks = []
         timed_out = False
         os.set_blocking(proc.stdout.fileno(), False)
@@ -325,6 +343,8 @@ def run(topo, opts='', timeout=300, echo=False, image=IMAGE, kernel=None, append
             data = proc.stdout.read()
             if data:
                 chunks.append(data)
+                if driver:
+                    driver.feed(data.decode('utf-8', 'replace').replace('\r', ''))
                 if echo:
                     sys.stdout.write(data.decode('utf-8', 'replace'))
                     sys.stdout.flush()
@@ -342,15 +362,29 @@ def run(topo, opts='', timeout=300, echo=False, image=IMAGE, kernel=None, append
                 break
             time.sleep(0.05)
         seconds = time.monotonic() - start
+        if driver:
+            driver.finish()
         if lock:
             lock.close()
         nvram = open(vars_copy, 'rb').read() if keep_vars else b''
     text = b''.join(chunks).decode('utf-8', 'replace').replace('\r', '')
+    records = parse_records(text)
     if timed_out:
         status, code = 'timeout', 124
+    elif driver and driver.killed_at is not None:
+        status, code = KILLED
     else:
         status, code = STATUS.get(proc.returncode, ('qemu_error', 125))
-    return Result(status, code, proc.returncode, text, parse_records(text), seconds, cmd, nvram)
+    return Result(status, code, proc.returncode, text, records, seconds, cmd, nvram,
+                  driver.log(records) if driver else None)
+
+
+def hotplug_driver(schedule, qmp_sock, proc, timeout):
+    """Start the thread that runs schedule on QEMU proc through qmp_sock;
+    its kill action sends SIGKILL."""
+    driver = hotplug.Driver(schedule, qmp_sock, proc.kill, anchor_timeout=timeout)
+    driver.start()
+    return driver
 
 
 def parse_mem(s, nodes):
@@ -419,6 +453,11 @@ def main():
                    help='persistent memory: NODE:GiB[,NODE:GiB...], one NVDIMM each')
     p.add_argument('--vmem', type=parse_vmem, default=[],
                    help='virtio-mem: NODE:MAXSIZE[:INITIAL] GiB[,...], one device each')
+    p.add_argument('--hotplug', metavar='SCHEDULE',
+                   help="with --vmem: T@vmemI=SIZE or T@kill items, e.g. '2@vmem0=1G,8@vmem0=0'")
+    p.add_argument('--hotplug-anchor', choices=hotplug.ANCHORS, default='serve_begin',
+                   help='what --hotplug times count from (default: the kernel\'s serve_begin record)')
+    p.add_argument('--hotplug-log', metavar='FILE', help='write the hotplug action log (JSON) to FILE')
     p.add_argument('--acpitable', action='append', default=[], metavar='FILE',
                    help='extra ACPI table file for the guest (QEMU -acpitable; repeatable)')
     p.add_argument('--prealloc', action='store_true',
@@ -446,6 +485,7 @@ def main():
         p.error('--pmem names a node past --nodes')
     if any(n >= a.nodes for n, _, _ in a.vmem):
         p.error('--vmem names a node past --nodes')
+    schedule = parse_hotplug(p, a)
     if a.firmware == 'secboot' and a.machine != 'q35':
         p.error("--firmware secboot needs --machine q35 (OVMF's SMM build supports only q35)")
     if a.print_cmd:
@@ -458,13 +498,37 @@ def main():
         return 125
     print(f'qemu_run: booting {a.nodes} node(s) x {a.cpus} CPU(s) x {a.mem} GiB '
           f'under TCG (OVMF needs ~5 s to start the image)', file=sys.stderr, flush=True)
-    r = run(topo, a.opts, a.timeout, echo=not a.json)
+    r = run(topo, a.opts, a.timeout, echo=not a.json, hotplug=schedule)
     if a.json:
         for rec in r.records:
             print(json.dumps(rec))
+    if r.hotplug:
+        report_hotplug(r.hotplug, a.hotplug_log, sys.stderr if a.json else sys.stdout)
+    if r.status == 'killed':
+        print(f'qemu_run: killed: --hotplug sent QEMU SIGKILL at {r.hotplug["killed_at_s"]:.3f} s '
+              f'after {r.hotplug["anchor"]}', file=sys.stderr)
     print(f'qemu_run: {r.status} (QEMU status {r.qemu_status}) after {r.seconds:.1f} s',
           file=sys.stderr)
     return r.code
+
+
+def parse_hotplug(p, a):
+    """--hotplug SCHEDULE -> hotplug.Schedule (None without), or exit through p.error."""
+    if not a.hotplug:
+        return None
+    if not a.vmem:
+        p.error('--hotplug needs --vmem (a virtio-mem device to drive)')
+    try:
+        return hotplug.parse_schedule(a.hotplug, a.hotplug_anchor, devices=len(a.vmem))
+    except hotplug.ScheduleError as exc:
+        p.error(str(exc))
+
+
+def report_hotplug(log, path, out):
+    print(hotplug.table(log), file=out, flush=True)
+    if path:
+        with open(path, 'w') as f:
+            json.dump(log, f, indent=1)
 
 
 if __name__ == '__main__':
