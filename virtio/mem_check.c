@@ -133,3 +133,25 @@ uint32_t virtio_mem_check(const struct virtio_mem_config *c, const char *loc,
 	}
 	return p;
 }
+
+const char *virtio_mem_range_check(const struct virtio_mem_config *c, uint64_t addr,
+				   uint16_t nb_blocks)
+{
+	uint64_t size = (uint64_t)nb_blocks * c->block_size;
+
+	if (nb_blocks == 0)
+		return "no block (nb_blocks 0)";
+	if (c->block_size == 0 || addr % c->block_size)
+		return "address not on a block boundary";
+	if (addr < c->addr || addr - c->addr >= c->usable_region_size ||
+	    size > c->usable_region_size - (addr - c->addr))
+		return "range not inside the usable region";
+	return NULL;
+}
+
+const char *virtio_mem_resp_name(uint16_t resp)
+{
+	static const char *const names[] = { "ack", "nack", "busy", "error" };
+
+	return resp < sizeof(names) / sizeof(names[0]) ? names[resp] : "unknown";
+}
