@@ -139,14 +139,21 @@ void virtio_mem_probe(const struct pci_scan *scan, const struct numa_topology *t
 
 /*
  * Kernel, boot CPU only, on a device probe left without problems:
- * virtio_mem_start() sets queue 0 up and DRIVER_OK, and when the device
- * says memory is plugged already (plugged_size > 0: nothing numaboot knows
- * of) sends UNPLUG_ALL; d->live on success.  The requests (§5.15.6): addr
- * and nb_blocks name whole blocks of the region; *resp gets the device's
+ * virtio_mem_start() renegotiates up to FEATURES_OK if the device was
+ * reset since (a transport failure), re-reads the configuration, sets
+ * queue 0 up and DRIVER_OK, and when the device says memory is plugged
+ * already (plugged_size > 0: nothing numaboot knows of) sends UNPLUG_ALL;
+ * d->live on success; prints "virtio-mem <pci>: live (queue 0, N
+ * descriptors, ...)".  The requests (§5.15.6): addr and nb_blocks name
+ * whole blocks of the usable region (else refused before sending, -1,
+ * reported, the device still live); *resp gets the device's
  * VIRTIO_MEM_RESP_* (and *state, for STATE, its VIRTIO_MEM_STATE_*).
  * Each returns 0 when the device answered (whatever it answered), or -1
- * when the transport failed (timeout, bad used entry; reported naming the
- * device): the device is then reset and no longer live.
+ * when the transport failed (timeout, bad used entry, short or unknown
+ * response; reported naming the device): the device is then reset and no
+ * longer live (*resp is then VIRTIO_MEM_RESP_ERROR).  Rings and buffers
+ * are the slot's static DMA memory in virtio/mem.c (d->vq_mem, set by the
+ * probe).
  * virtio_mem_refresh() re-reads the configuration into d->cfg (0, or -1
  * when never stable); *changed says whether requested_size or
  * plugged_size moved.

@@ -271,15 +271,36 @@ static void vmem_unplug_leftovers(struct virtio_mem_dev *d)
 		(unsigned long long)(d->cfg.plugged_size >> 20));
 }
 
+/* Back to FEATURES_OK when the device is not there any more (it was reset
+ * after a transport failure): reset and negotiate again (§3.1.1). */
+static int vmem_renegotiate(struct virtio_mem_dev *d)
+{
+	const uint8_t ready = VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER |
+			      VIRTIO_STATUS_FEATURES_OK;
+
+	if (virtio_pci_status(&d->tp) == ready)
+		return 0;
+	if (virtio_pci_reset(&d->tp, d->loc, VIRTIO_MEM_TIMEOUT_MS) ||
+	    virtio_pci_negotiate(&d->tp, d->loc, VMEM_WANTED, &d->hs))
+		return -1;
+	return 0;
+}
+
 int virtio_mem_start(struct virtio_mem_dev *d)
 {
 	const char *why;
+	bool changed;
 
 	if (d->problems || !d->cfg_read || d->live || !d->vq_mem) {
 		kprintf("virtio-mem %s: not started: %s\n", d->loc,
 			d->live ? "already live" : "probe left it alone");
 		return -1;
 	}
+	if (vmem_renegotiate(d))
+		return vmem_fail(d, "start", "features not renegotiated");
+	/* What is plugged now, not at probe time. */
+	if (virtio_mem_refresh(d, &changed))
+		return vmem_fail(d, "start", "configuration unreadable");
 	if (virtq_setup(&d->tp, 0, &d->vq, d->vq_mem, &why))
 		return vmem_fail(d, "queue 0", why);
 	if (virtio_pci_driver_ok(&d->tp, d->loc))

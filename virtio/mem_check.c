@@ -1,7 +1,8 @@
 /*
  * virtio-mem configuration checks (virtio 1.2 §5.15.4, §5.15.5): what a
- * device says before numaboot would use any of its memory.  Pure: the
- * NUMA table and memory map come in as arguments.  Any caller.
+ * device says before numaboot would use any of its memory; which ranges a
+ * request may name (§5.15.6.1).  Pure: the NUMA table and memory map come
+ * in as arguments.  Any caller.
  */
 #include <stddef.h>
 #include "kprintf.h"
