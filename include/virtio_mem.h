@@ -145,7 +145,8 @@ void virtio_mem_probe(const struct pci_scan *scan, const struct numa_topology *t
  * already (plugged_size > 0: nothing numaboot knows of) sends UNPLUG_ALL;
  * d->live on success; prints "virtio-mem <pci>: live (queue 0, N
  * descriptors, ...)".  The requests (§5.15.6): addr and nb_blocks name
- * whole blocks of the usable region (else refused before sending, -1,
+ * whole blocks of the usable region as d->cfg last read it (refresh
+ * after a change), else the request is refused before sending (-1,
  * reported, the device still live); *resp gets the device's
  * VIRTIO_MEM_RESP_* (and *state, for STATE, its VIRTIO_MEM_STATE_*).
  * Each returns 0 when the device answered (whatever it answered), or -1

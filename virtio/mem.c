@@ -9,6 +9,7 @@
  * only, no other CPU touching PCI.
  */
 #include "json.h"
+#include "kassert.h"
 #include "kprintf.h"
 #include "report.h"
 #include "virtio_mem.h"
@@ -159,7 +160,7 @@ static const char *const vmem_req_names[] = { "plug", "unplug", "unplug_all", "s
 static int vmem_request(struct virtio_mem_dev *d, uint16_t type, uint64_t addr,
 			uint16_t nb_blocks, struct virtio_mem_resp *out)
 {
-	struct vmem_bufs *b = &vmem_bufs[d->vq_mem - vmem_rings];
+	struct vmem_bufs *b;
 	uint32_t need = type == VIRTIO_MEM_REQ_STATE ? sizeof(b->resp) : sizeof(b->resp.type);
 	uint32_t written = 0;
 	const char *why;
@@ -169,6 +170,8 @@ static int vmem_request(struct virtio_mem_dev *d, uint16_t type, uint64_t addr,
 			vmem_req_names[type]);
 		return -1;
 	}
+	kassert(d->vq_mem >= vmem_rings && d->vq_mem < vmem_rings + VIRTIO_MEM_MAX);
+	b = &vmem_bufs[d->vq_mem - vmem_rings];
 	b->req = (struct virtio_mem_req){ .type = type, .addr = addr, .nb_blocks = nb_blocks };
 	b->resp = (struct virtio_mem_resp){ .type = 0xffff, .state = 0xffff };
 	if (virtq_request(&d->vq, &b->req, sizeof(b->req), &b->resp, sizeof(b->resp), &written,
@@ -291,7 +294,8 @@ int virtio_mem_start(struct virtio_mem_dev *d)
 	const char *why;
 	bool changed;
 
-	if (d->problems || !d->cfg_read || d->live || !d->vq_mem) {
+	kassert(d->vq_mem >= vmem_rings && d->vq_mem < vmem_rings + VIRTIO_MEM_MAX);
+	if (d->problems || !d->cfg_read || d->live) {
 		kprintf("virtio-mem %s: not started: %s\n", d->loc,
 			d->live ? "already live" : "probe left it alone");
 		return -1;
