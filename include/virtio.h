@@ -3,8 +3,9 @@
  * device's common, notify and device-specific configuration structures
  * are (virtio/pci_caps.c, pure: over a struct pci_func snapshot), and the
  * status / feature handshake of §3.1.1 on the common configuration
- * (virtio/pci_transport.c, kernel).  No legacy (0x1000-0x103f) devices,
- * no virtqueues yet.  Boot CPU only.  See docs/hotplug.md.
+ * (virtio/pci_transport.c, kernel), and split virtqueues driven by
+ * polling (virtio/virtqueue.c).  No legacy (0x1000-0x103f) devices, no
+ * interrupts.  Boot CPU only.  See docs/hotplug.md.
  */
 #ifndef NUMABOOT_VIRTIO_H
 #define NUMABOOT_VIRTIO_H
@@ -91,6 +92,11 @@ int virtio_pci_read_config(const struct virtio_pci_transport *t, void *buf, uint
 
 #define VIRTQ_SIZE	8	/* descriptors; numaboot keeps one request in flight */
 
+/* §2.7.5 descriptor flags, §2.7.6 available ring flags */
+#define VIRTQ_DESC_F_NEXT		1
+#define VIRTQ_DESC_F_WRITE		2
+#define VIRTQ_AVAIL_F_NO_INTERRUPT	1
+
 /*
  * One split virtqueue driven by polling: descriptor table, available and
  * used rings in one page-aligned struct the kernel owns (identity mapped:
@@ -103,6 +109,9 @@ struct virtq {
 	uint16_t next_avail;	/* avail->idx to publish next */
 	uint64_t notify_addr;	/* where to write index to notify (§4.1.4.4) */
 	struct virtq_mem *mem;	/* rings (caller storage, 4 KiB aligned) */
+	bool failed;		/* a request timed out or got a bad used entry:
+				 * nothing more is sent until virtq_setup() again
+				 * (after a device reset) */
 };
 
 /* Ring storage: the caller's, static, identity mapped, 4 KiB aligned. */
@@ -111,8 +120,10 @@ struct virtq_mem {
 } __attribute__((aligned(4096)));
 
 /* Set queue `index` up through the common configuration (after
- * FEATURES_OK, before DRIVER_OK): size min(device's, VIRTQ_SIZE), rings in
- * mem, queue_enable = 1.  Returns 0, or -1 with *why (static) set. */
+ * FEATURES_OK, before DRIVER_OK): size min(device's, VIRTQ_SIZE) rounded
+ * down to a power of two (at least 2: a request is a two-descriptor
+ * chain), rings in mem (zeroed here), VIRTQ_AVAIL_F_NO_INTERRUPT,
+ * queue_enable = 1.  Returns 0, or -1 with *why (static) set. */
 int virtq_setup(const struct virtio_pci_transport *t, uint16_t index, struct virtq *q,
 		struct virtq_mem *mem, const char **why);
 

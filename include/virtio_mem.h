@@ -1,9 +1,10 @@
 /*
- * virtio-mem (virtio 1.2 §5.15), step 1: discovery.  Each virtio-mem PCI
- * device (0x1af4:0x1058) is found through ECAM, its features negotiated up
- * to FEATURES_OK, its configuration read and checked against the NUMA
- * table and the memory map, and reported (a line and a "virtio_mem" JSON
- * record).  Nothing is plugged or unplugged: no virtqueue, no DRIVER_OK.
+ * virtio-mem (virtio 1.2 §5.15).  Discovery: each virtio-mem PCI device
+ * (0x1af4:0x1058) is found through ECAM, its features negotiated up to
+ * FEATURES_OK, its configuration read and checked against the NUMA table
+ * and the memory map, and reported (a line and a "virtio_mem" JSON
+ * record).  Then, when the kernel starts it, queue 0 and DRIVER_OK, and
+ * the plug / unplug / unplug-all / state requests of §5.15.6.
  * virtio/mem_check.c is pure (host tests); virtio/mem.c is the kernel
  * side, boot CPU only.  See docs/hotplug.md.
  */
@@ -11,6 +12,7 @@
 #define NUMABOOT_VIRTIO_MEM_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include "boot_info.h"
 #include "numa.h"
@@ -85,6 +87,31 @@ struct virtio_mem_set {
 #define VIRTIO_MEM_STATE_MIXED		2
 #define VIRTIO_MEM_REQ_TIMEOUT_MS	5000	/* one request on the virtqueue */
 
+/* §5.15.6 struct virtio_mem_req: the plug, unplug and state variants of
+ * its union share one layout (addr, nb_blocks, padding[3]); UNPLUG_ALL
+ * ignores it.  Little-endian (x86 writes it natively). */
+struct virtio_mem_req {
+	uint16_t type;
+	uint16_t padding[3];
+	uint64_t addr;
+	uint16_t nb_blocks;
+	uint16_t padding2[3];
+};
+/* §5.15.6 struct virtio_mem_resp: state is its union (STATE only). */
+struct virtio_mem_resp {
+	uint16_t type;
+	uint16_t padding[3];
+	uint16_t state;
+};
+_Static_assert(sizeof(struct virtio_mem_req) == 24 &&
+	       offsetof(struct virtio_mem_req, addr) == 8 &&
+	       offsetof(struct virtio_mem_req, nb_blocks) == 16,
+	       "§5.15.6 virtio_mem_req: le16 type, le16 padding[3], le64 addr, le16 nb_blocks, "
+	       "le16 padding[3]");
+_Static_assert(sizeof(struct virtio_mem_resp) == 10 &&
+	       offsetof(struct virtio_mem_resp, state) == 8,
+	       "§5.15.6 virtio_mem_resp: le16 type, le16 padding[3], le16 state");
+
 /* Decode the little-endian §5.15.4 layout in raw[VIRTIO_MEM_CONFIG_LEN]. */
 void virtio_mem_config_decode(const uint8_t *raw, struct virtio_mem_config *c);
 
@@ -96,6 +123,12 @@ uint32_t virtio_mem_check(const struct virtio_mem_config *c, const char *loc,
 			  const struct numa_topology *t, const struct boot_mem_range *mmap,
 			  uint32_t nmmap, uint32_t *node);
 
+/* Is [addr, addr + nb_blocks * block_size) a request the device can
+ * take (§5.15.6.1: whole blocks, nb_blocks > 0, inside the usable
+ * region)?  NULL, or why not (a sentence).  Pure. */
+const char *virtio_mem_range_check(const struct virtio_mem_config *c, uint64_t addr,
+				   uint16_t nb_blocks);
+
 /* The name of one problem bit ("node_unknown", ...). */
 const char *virtio_mem_problem_name(uint32_t bit);
 
@@ -106,14 +139,22 @@ void virtio_mem_probe(const struct pci_scan *scan, const struct numa_topology *t
 
 /*
  * Kernel, boot CPU only, on a device probe left without problems:
- * virtio_mem_start() sets queue 0 up and DRIVER_OK, and when the device
- * says memory is plugged already (plugged_size > 0: nothing numaboot knows
- * of) sends UNPLUG_ALL; d->live on success.  The requests (§5.15.6): addr
- * and nb_blocks name whole blocks of the region; *resp gets the device's
+ * virtio_mem_start() renegotiates up to FEATURES_OK if the device was
+ * reset since (a transport failure), re-reads the configuration, sets
+ * queue 0 up and DRIVER_OK, and when the device says memory is plugged
+ * already (plugged_size > 0: nothing numaboot knows of) sends UNPLUG_ALL;
+ * d->live on success; prints "virtio-mem <pci>: live (queue 0, N
+ * descriptors, ...)".  The requests (§5.15.6): addr and nb_blocks name
+ * whole blocks of the usable region as d->cfg last read it (refresh
+ * after a change), else the request is refused before sending (-1,
+ * reported, the device still live); *resp gets the device's
  * VIRTIO_MEM_RESP_* (and *state, for STATE, its VIRTIO_MEM_STATE_*).
  * Each returns 0 when the device answered (whatever it answered), or -1
- * when the transport failed (timeout, bad used entry; reported naming the
- * device): the device is then reset and no longer live.
+ * when the transport failed (timeout, bad used entry, short or unknown
+ * response; reported naming the device): the device is then reset and no
+ * longer live (*resp is then VIRTIO_MEM_RESP_ERROR).  Rings and buffers
+ * are the slot's static DMA memory in virtio/mem.c (d->vq_mem, set by the
+ * probe).
  * virtio_mem_refresh() re-reads the configuration into d->cfg (0, or -1
  * when never stable); *changed says whether requested_size or
  * plugged_size moved.

@@ -1,19 +1,35 @@
 /*
- * virtio-mem discovery (virtio 1.2 §5.15, step 1 of docs/hotplug.md): for
+ * virtio-mem, kernel side (virtio 1.2 §5.15; docs/hotplug.md).  Probe: for
  * each virtio-mem PCI function, locate its structures, reset it, negotiate
  * VIRTIO_F_VERSION_1, VIRTIO_MEM_F_ACPI_PXM and _UNPLUGGED_INACCESSIBLE up
- * to FEATURES_OK, read its
- * configuration, check it and report.  The device is not driven further:
- * no virtqueue, no DRIVER_OK, nothing plugged.  A device with a problem is
- * reset again (left alone).  Boot CPU only, no other CPU touching PCI.
+ * to FEATURES_OK, read its configuration, check it and report; a device
+ * with a problem is reset again (left alone).  Start, on the kernel's
+ * word: queue 0 (§5.15.2) and DRIVER_OK.  Requests (§5.15.6): plug,
+ * unplug, unplug all, state, one at a time on queue 0, polled.  Boot CPU
+ * only, no other CPU touching PCI.
  */
 #include "json.h"
+#include "kassert.h"
 #include "kprintf.h"
 #include "report.h"
 #include "virtio_mem.h"
+#include "internal.h"
 
 #define VMEM_WANTED	(VIRTIO_F_VERSION_1 | VIRTIO_MEM_F_ACPI_PXM | \
 			 VIRTIO_MEM_F_UNPLUGGED_INACCESSIBLE)
+
+/*
+ * DMA memory, not run state: the rings and the request / response buffers
+ * of device slot i (virtio_mem_set.dev[i]), which the device reads and
+ * writes by physical address.  They must stay put for as long as the
+ * device may use them and be identity mapped, which a static object of the
+ * image is (virtio/virtqueue.c); a struct virtio_mem_dev only points here.
+ */
+static struct virtq_mem vmem_rings[VIRTIO_MEM_MAX];
+static struct vmem_bufs {
+	struct virtio_mem_req req;
+	struct virtio_mem_resp resp;
+} vmem_bufs[VIRTIO_MEM_MAX];
 
 /* Transport, reset, features: the problem bit that stopped it, or 0. */
 static uint32_t vmem_bring_up(const struct pci_func *f, struct virtio_mem_dev *d)
@@ -117,9 +133,187 @@ void virtio_mem_probe(const struct pci_scan *scan, const struct numa_topology *t
 				VIRTIO_MEM_MAX);
 			break;
 		}
+		out->dev[out->ndevs].vq_mem = &vmem_rings[out->ndevs];
 		vmem_probe_one(f, t, bi, &out->dev[out->ndevs]);
 		vmem_report(&out->dev[out->ndevs++]);
 	}
 	if (scan->present)
 		kprintf("virtio-mem: %u device(s)\n", out->ndevs);
+}
+
+/* A transport failure: reported naming the device, which is reset (it may
+ * still hold a chain of ours) and no longer live. */
+static int vmem_fail(struct virtio_mem_dev *d, const char *what, const char *why)
+{
+	kprintf("virtio-mem %s: %s: %s (device_status 0x%x); device reset, not live\n", d->loc,
+		what, why, virtio_pci_status(&d->tp));
+	d->live = false;
+	d->vq.failed = true;
+	virtio_pci_reset(&d->tp, d->loc, VIRTIO_MEM_TIMEOUT_MS);
+	d->hs.status = virtio_pci_status(&d->tp);
+	return -1;
+}
+
+static const char *const vmem_req_names[] = { "plug", "unplug", "unplug_all", "state" };
+
+/* One §5.15.6 request and its response into *out; see virtio_mem.h. */
+static int vmem_request(struct virtio_mem_dev *d, uint16_t type, uint64_t addr,
+			uint16_t nb_blocks, struct virtio_mem_resp *out)
+{
+	struct vmem_bufs *b;
+	uint32_t need = type == VIRTIO_MEM_REQ_STATE ? sizeof(b->resp) : sizeof(b->resp.type);
+	uint32_t written = 0;
+	const char *why;
+
+	if (!d->live) {
+		kprintf("virtio-mem %s: %s request refused: device not live\n", d->loc,
+			vmem_req_names[type]);
+		return -1;
+	}
+	kassert(d->vq_mem >= vmem_rings && d->vq_mem < vmem_rings + VIRTIO_MEM_MAX);
+	b = &vmem_bufs[d->vq_mem - vmem_rings];
+	b->req = (struct virtio_mem_req){ .type = type, .addr = addr, .nb_blocks = nb_blocks };
+	b->resp = (struct virtio_mem_resp){ .type = 0xffff, .state = 0xffff };
+	if (virtq_request(&d->vq, &b->req, sizeof(b->req), &b->resp, sizeof(b->resp), &written,
+			  VIRTIO_MEM_REQ_TIMEOUT_MS, &why))
+		return vmem_fail(d, vmem_req_names[type], why);
+	if (written < need)
+		return vmem_fail(d, vmem_req_names[type], "response shorter than §5.15.6's");
+	if (b->resp.type > VIRTIO_MEM_RESP_ERROR)
+		return vmem_fail(d, vmem_req_names[type], "response type unknown to §5.15.6");
+	if (type == VIRTIO_MEM_REQ_STATE && b->resp.type == VIRTIO_MEM_RESP_ACK &&
+	    b->resp.state > VIRTIO_MEM_STATE_MIXED)
+		return vmem_fail(d, vmem_req_names[type], "state unknown to §5.15.6");
+	*out = b->resp;
+	return 0;
+}
+
+/* A ranged request: refused here, by name, when the device could not take
+ * it (no transport failure: the device stays live). */
+static int vmem_ranged(struct virtio_mem_dev *d, uint16_t type, uint64_t addr,
+		       uint16_t nb_blocks, struct virtio_mem_resp *out)
+{
+	const char *why = virtio_mem_range_check(&d->cfg, addr, nb_blocks);
+
+	if (why) {
+		kprintf("virtio-mem %s: %s [0x%llx, %u blocks) refused: %s\n", d->loc,
+			vmem_req_names[type], (unsigned long long)addr, nb_blocks, why);
+		return -1;
+	}
+	return vmem_request(d, type, addr, nb_blocks, out);
+}
+
+int virtio_mem_plug(struct virtio_mem_dev *d, uint64_t addr, uint16_t nb_blocks, uint16_t *resp)
+{
+	struct virtio_mem_resp r;
+	int ret = vmem_ranged(d, VIRTIO_MEM_REQ_PLUG, addr, nb_blocks, &r);
+
+	*resp = ret ? VIRTIO_MEM_RESP_ERROR : r.type;
+	return ret;
+}
+
+int virtio_mem_unplug(struct virtio_mem_dev *d, uint64_t addr, uint16_t nb_blocks,
+		      uint16_t *resp)
+{
+	struct virtio_mem_resp r;
+	int ret = vmem_ranged(d, VIRTIO_MEM_REQ_UNPLUG, addr, nb_blocks, &r);
+
+	*resp = ret ? VIRTIO_MEM_RESP_ERROR : r.type;
+	return ret;
+}
+
+int virtio_mem_unplug_all(struct virtio_mem_dev *d, uint16_t *resp)
+{
+	struct virtio_mem_resp r;
+	int ret = vmem_request(d, VIRTIO_MEM_REQ_UNPLUG_ALL, 0, 0, &r);
+
+	*resp = ret ? VIRTIO_MEM_RESP_ERROR : r.type;
+	return ret;
+}
+
+int virtio_mem_state(struct virtio_mem_dev *d, uint64_t addr, uint16_t nb_blocks, uint16_t *resp,
+		     uint16_t *state)
+{
+	struct virtio_mem_resp r;
+	int ret = vmem_ranged(d, VIRTIO_MEM_REQ_STATE, addr, nb_blocks, &r);
+
+	*resp = ret ? VIRTIO_MEM_RESP_ERROR : r.type;
+	*state = ret ? VIRTIO_MEM_STATE_MIXED : r.state;
+	return ret;
+}
+
+int virtio_mem_refresh(struct virtio_mem_dev *d, bool *changed)
+{
+	uint8_t raw[VIRTIO_MEM_CONFIG_LEN];
+	struct virtio_mem_config c;
+
+	*changed = false;
+	if (virtio_pci_read_config(&d->tp, raw, sizeof(raw))) {
+		kprintf("virtio-mem %s: configuration never stable on re-read\n", d->loc);
+		return -1;
+	}
+	virtio_mem_config_decode(raw, &c);
+	*changed = c.requested_size != d->cfg.requested_size ||
+		   c.plugged_size != d->cfg.plugged_size;
+	d->cfg = c;
+	return 0;
+}
+
+/* Memory plugged before numaboot ran (a reboot without a device reset):
+ * nothing numaboot knows of, so give it back (§5.15.5: UNPLUG_ALL). */
+static void vmem_unplug_leftovers(struct virtio_mem_dev *d)
+{
+	uint64_t before = d->cfg.plugged_size;
+	uint16_t resp;
+	bool changed;
+
+	if (virtio_mem_unplug_all(d, &resp) || virtio_mem_refresh(d, &changed))
+		return;
+	kprintf("virtio-mem %s: %llu MiB plugged at start, UNPLUG_ALL: %s, now %llu MiB plugged\n",
+		d->loc, (unsigned long long)(before >> 20), virtio_mem_resp_name(resp),
+		(unsigned long long)(d->cfg.plugged_size >> 20));
+}
+
+/* Back to FEATURES_OK when the device is not there any more (it was reset
+ * after a transport failure): reset and negotiate again (§3.1.1). */
+static int vmem_renegotiate(struct virtio_mem_dev *d)
+{
+	const uint8_t ready = VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER |
+			      VIRTIO_STATUS_FEATURES_OK;
+
+	if (virtio_pci_status(&d->tp) == ready)
+		return 0;
+	if (virtio_pci_reset(&d->tp, d->loc, VIRTIO_MEM_TIMEOUT_MS) ||
+	    virtio_pci_negotiate(&d->tp, d->loc, VMEM_WANTED, &d->hs))
+		return -1;
+	return 0;
+}
+
+int virtio_mem_start(struct virtio_mem_dev *d)
+{
+	const char *why;
+	bool changed;
+
+	kassert(d->vq_mem >= vmem_rings && d->vq_mem < vmem_rings + VIRTIO_MEM_MAX);
+	if (d->problems || !d->cfg_read || d->live) {
+		kprintf("virtio-mem %s: not started: %s\n", d->loc,
+			d->live ? "already live" : "probe left it alone");
+		return -1;
+	}
+	if (vmem_renegotiate(d))
+		return vmem_fail(d, "start", "features not renegotiated");
+	/* What is plugged now, not at probe time. */
+	if (virtio_mem_refresh(d, &changed))
+		return vmem_fail(d, "start", "configuration unreadable");
+	if (virtq_setup(&d->tp, 0, &d->vq, d->vq_mem, &why))
+		return vmem_fail(d, "queue 0", why);
+	if (virtio_pci_driver_ok(&d->tp, d->loc))
+		return vmem_fail(d, "DRIVER_OK", "refused");
+	d->live = true;
+	d->hs.status = virtio_pci_status(&d->tp);
+	kprintf("virtio-mem %s: live (queue 0, %u descriptors, status 0x%x)\n", d->loc,
+		d->vq.size, d->hs.status);
+	if (d->cfg.plugged_size)
+		vmem_unplug_leftovers(d);
+	return d->live ? 0 : -1;
 }

@@ -1,7 +1,8 @@
 /*
  * virtio-mem configuration checks (virtio 1.2 §5.15.4, §5.15.5): what a
- * device says before numaboot would use any of its memory.  Pure: the
- * NUMA table and memory map come in as arguments.  Any caller.
+ * device says before numaboot would use any of its memory; which ranges a
+ * request may name (§5.15.6.1).  Pure: the NUMA table and memory map come
+ * in as arguments.  Any caller.
  */
 #include <stddef.h>
 #include "kprintf.h"
@@ -132,4 +133,26 @@ uint32_t virtio_mem_check(const struct virtio_mem_config *c, const char *loc,
 		p |= VMEM_OVERLAPS_RAM;
 	}
 	return p;
+}
+
+const char *virtio_mem_range_check(const struct virtio_mem_config *c, uint64_t addr,
+				   uint16_t nb_blocks)
+{
+	uint64_t size = (uint64_t)nb_blocks * c->block_size;
+
+	if (nb_blocks == 0)
+		return "no block (nb_blocks 0)";
+	if (c->block_size == 0 || addr % c->block_size)
+		return "address not on a block boundary";
+	if (addr < c->addr || addr - c->addr >= c->usable_region_size ||
+	    size > c->usable_region_size - (addr - c->addr))
+		return "range not inside the usable region";
+	return NULL;
+}
+
+const char *virtio_mem_resp_name(uint16_t resp)
+{
+	static const char *const names[] = { "ack", "nack", "busy", "error" };
+
+	return resp < sizeof(names) / sizeof(names[0]) ? names[resp] : "unknown";
 }

@@ -1,8 +1,9 @@
 /*
  * virtio modern PCI transport, kernel side (virtio 1.2 §4.1.4.3 common
- * configuration, §3.1.1 driver initialization up to FEATURES_OK, §4.1.3.1
- * access widths).  Registers are reached on the identity map, uncached
- * when they lie above it (paging_map_mmio()).  Every wait is bounded and a
+ * configuration, §3.1.1 driver initialization up to FEATURES_OK and, once
+ * the driver set its queues up, DRIVER_OK; §4.1.3.1 access widths).
+ * Registers are reached on the identity map, uncached when they lie above
+ * it (paging_map_mmio()).  Every wait is bounded and a
  * timeout names the device.  Boot CPU only.
  */
 #include "kprintf.h"
@@ -11,20 +12,9 @@
 #include "tsc.h"
 #include "virtio.h"
 #include "x86.h"
+#include "internal.h"
 
-/* §4.1.4.3 struct virtio_pci_common_cfg offsets */
-#define COMMON_DFSELECT		0x00
-#define COMMON_DF		0x04
-#define COMMON_GFSELECT		0x08
-#define COMMON_GF		0x0c
-#define COMMON_STATUS		0x14
-#define COMMON_CFGGENERATION	0x15
 #define CONFIG_READ_TRIES	16
-
-static uint8_t rd8(uint64_t a) { return *(const volatile uint8_t *)a; }
-static uint32_t rd32(uint64_t a) { return *(const volatile uint32_t *)a; }
-static void wr8(uint64_t a, uint8_t v) { *(volatile uint8_t *)a = v; }
-static void wr32(uint64_t a, uint32_t v) { *(volatile uint32_t *)a = v; }
 
 int virtio_pci_map(const struct virtio_pci_transport *t)
 {
@@ -35,12 +25,12 @@ int virtio_pci_map(const struct virtio_pci_transport *t)
 
 uint8_t virtio_pci_status(const struct virtio_pci_transport *t)
 {
-	return rd8(t->common.addr + COMMON_STATUS);
+	return vio_rd8(t->common.addr + COMMON_STATUS);
 }
 
 static void status_set(const struct virtio_pci_transport *t, uint8_t s)
 {
-	wr8(t->common.addr + COMMON_STATUS, s);
+	vio_wr8(t->common.addr + COMMON_STATUS, s);
 }
 
 /* §4.1.4.3.2: writing 0 resets; the driver waits for a read of 0. */
@@ -64,18 +54,18 @@ static uint64_t features_read(const struct virtio_pci_transport *t)
 {
 	uint64_t f;
 
-	wr32(t->common.addr + COMMON_DFSELECT, 0);
-	f = rd32(t->common.addr + COMMON_DF);
-	wr32(t->common.addr + COMMON_DFSELECT, 1);
-	return f | (uint64_t)rd32(t->common.addr + COMMON_DF) << 32;
+	vio_wr32(t->common.addr + COMMON_DFSELECT, 0);
+	f = vio_rd32(t->common.addr + COMMON_DF);
+	vio_wr32(t->common.addr + COMMON_DFSELECT, 1);
+	return f | (uint64_t)vio_rd32(t->common.addr + COMMON_DF) << 32;
 }
 
 static void features_write(const struct virtio_pci_transport *t, uint64_t f)
 {
-	wr32(t->common.addr + COMMON_GFSELECT, 0);
-	wr32(t->common.addr + COMMON_GF, (uint32_t)f);
-	wr32(t->common.addr + COMMON_GFSELECT, 1);
-	wr32(t->common.addr + COMMON_GF, (uint32_t)(f >> 32));
+	vio_wr32(t->common.addr + COMMON_GFSELECT, 0);
+	vio_wr32(t->common.addr + COMMON_GF, (uint32_t)f);
+	vio_wr32(t->common.addr + COMMON_GFSELECT, 1);
+	vio_wr32(t->common.addr + COMMON_GF, (uint32_t)(f >> 32));
 }
 
 /* §3.1.1 steps 2-6: ACKNOWLEDGE, DRIVER, features, FEATURES_OK, re-read. */
@@ -113,15 +103,30 @@ int virtio_pci_read_config(const struct virtio_pci_transport *t, void *buf, uint
 	if (len > t->device.length || (len & 3))
 		return -1;
 	for (uint32_t try = 0; try < CONFIG_READ_TRIES; try++) {
-		uint8_t gen = rd8(t->common.addr + COMMON_CFGGENERATION);
+		uint8_t gen = vio_rd8(t->common.addr + COMMON_CFGGENERATION);
 
 		for (uint32_t off = 0; off < len; off += 4) {
-			uint32_t v = rd32(t->device.addr + off);
+			uint32_t v = vio_rd32(t->device.addr + off);
 
 			memcpy(out + off, &v, sizeof(v));
 		}
-		if (rd8(t->common.addr + COMMON_CFGGENERATION) == gen)
+		if (vio_rd8(t->common.addr + COMMON_CFGGENERATION) == gen)
 			return 0;
 	}
 	return -1;
+}
+
+/* §3.1.1 step 8.  QEMU sets NEEDS_RESET (virtio_error()) when it finds
+ * the device misused, e.g. a queue it cannot map. */
+int virtio_pci_driver_ok(const struct virtio_pci_transport *t, const char *name)
+{
+	uint8_t s = virtio_pci_status(t);
+
+	status_set(t, s | VIRTIO_STATUS_DRIVER_OK);
+	s = virtio_pci_status(t);
+	if (!(s & VIRTIO_STATUS_DRIVER_OK) || (s & VIRTIO_STATUS_NEEDS_RESET)) {
+		kprintf("virtio: %s: DRIVER_OK not accepted (device_status 0x%x)\n", name, s);
+		return -1;
+	}
+	return 0;
 }

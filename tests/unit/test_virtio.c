@@ -259,6 +259,31 @@ static void test_vmem_problems(void **state)
 	assert_string_equal(virtio_mem_problem_name(3), "unknown");
 }
 
+/* Which ranges a request may name (§5.15.6.1), and the response names. */
+static void test_vmem_range_check(void **state)
+{
+	struct virtio_mem_config c = { .block_size = 2 * MiB, .addr = 4 * GiB,
+				       .region_size = 2 * GiB, .usable_region_size = 1280 * MiB };
+
+	(void)state;
+	assert_null(virtio_mem_range_check(&c, 4 * GiB, 1));
+	assert_null(virtio_mem_range_check(&c, 4 * GiB + 1278 * MiB, 1));	/* last block */
+	assert_null(virtio_mem_range_check(&c, 4 * GiB, 640));			/* all of it */
+	assert_non_null(strstr(virtio_mem_range_check(&c, 4 * GiB, 0), "nb_blocks 0"));
+	assert_non_null(strstr(virtio_mem_range_check(&c, 4 * GiB + MiB, 1), "boundary"));
+	assert_non_null(strstr(virtio_mem_range_check(&c, 4 * GiB, 641), "usable region"));
+	assert_non_null(virtio_mem_range_check(&c, 4 * GiB + 1280 * MiB, 1));	/* past it */
+	assert_non_null(virtio_mem_range_check(&c, 4 * GiB - 2 * MiB, 1));	/* below it */
+	assert_non_null(virtio_mem_range_check(&c, 4 * GiB + 1278 * MiB, 0xffff));
+	c.block_size = 0;
+	assert_non_null(virtio_mem_range_check(&c, 4 * GiB, 1));
+	assert_string_equal(virtio_mem_resp_name(VIRTIO_MEM_RESP_ACK), "ack");
+	assert_string_equal(virtio_mem_resp_name(VIRTIO_MEM_RESP_NACK), "nack");
+	assert_string_equal(virtio_mem_resp_name(VIRTIO_MEM_RESP_BUSY), "busy");
+	assert_string_equal(virtio_mem_resp_name(VIRTIO_MEM_RESP_ERROR), "error");
+	assert_string_equal(virtio_mem_resp_name(4), "unknown");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -269,6 +294,7 @@ int main(void)
 		cmocka_unit_test_setup(test_virtio_caps_refused, setup),
 		cmocka_unit_test_setup(test_vmem_decode_and_good, setup),
 		cmocka_unit_test_setup(test_vmem_problems, setup),
+		cmocka_unit_test_setup(test_vmem_range_check, setup),
 	};
 
 	return cmocka_run_group_tests_name("virtio", tests, NULL, NULL);

@@ -2,3 +2,7 @@
 # pure halves of pci/ and virtio/, over byte arrays (docs/hotplug.md).
 UNIT_TESTS += test_virtio
 test_virtio_SRCS := tests/unit/test_virtio.c pci/config.c virtio/pci_caps.c virtio/mem_check.c
+# The split virtqueue against a fake device (registers and rings in host
+# memory, the device run from the test's now_ns()).
+UNIT_TESTS += test_virtqueue
+test_virtqueue_SRCS := tests/unit/test_virtqueue.c virtio/virtqueue.c
