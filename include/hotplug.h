@@ -45,6 +45,8 @@ struct hot_event {
 	uint64_t requested_size;	/* (B) the device's request it served */
 	uint64_t plugged_size;		/* (B) what the device says afterwards */
 	uint64_t seen_tsc;		/* (B) when the boot CPU saw the change */
+	uint64_t posted_tsc;		/* (B) plug: the init request published */
+	uint64_t first_start_tsc;	/* (B) plug: the first worker started a chunk */
 	uint64_t done_tsc;		/* (B) allocatable (plug) / offline and unplugged */
 	uint64_t init_ns;		/* (B) first worker's start to last worker's end */
 	uint32_t chunks;		/* (B) */
@@ -136,8 +138,9 @@ void hotplug_poll(struct serve_ctx *s);
 /* Whether any device has an event in flight. */
 bool hotplug_busy(const struct serve_ctx *s);
 /* The check after an event and at the end: every CPU parked (the caller
- * arranges it), every node verified, accounting exact.  true when it holds. */
-bool serve_check(struct serve_ctx *s, const char *when, uint32_t seq);
+ * arranges it), every node verified, accounting exact.  seq: the last
+ * event it covers, -1 none.  true when it holds. */
+bool serve_check(struct serve_ctx *s, const char *when, int64_t seq);
 
 /* kernel/serve.c.  The whole live phase: serve_s seconds, then every CPU
  * frees what it holds and the final check runs.  Returns 0, or -1 (a check

@@ -42,7 +42,8 @@ static uint64_t ms_tsc(uint64_t ms)
 
 /* 2^order pages from node pref, else any node; 0 when none.  Counted in
  * meta_pages, which the accounting checks against the node's counters. */
-static uint64_t meta_alloc(struct serve_ctx *s, uint32_t pref, unsigned order, uint32_t *got)
+static uint64_t meta_alloc(struct serve_ctx *s, uint32_t pref, unsigned order, uint32_t *got,
+			   bool zero)
 {
 	for (uint32_t k = 0; k <= s->mm->nnodes; k++) {
 		uint32_t nid = k == 0 ? pref : k - 1;
@@ -53,7 +54,8 @@ static uint64_t meta_alloc(struct serve_ctx *s, uint32_t pref, unsigned order, u
 		s->meta_pages[nid] += 1ULL << order;
 		if (got)
 			*got = nid;
-		memset((void *)(pfn << PAGE_SHIFT), 0, PAGE_SIZE << order);
+		if (zero)
+			memset((void *)(pfn << PAGE_SHIFT), 0, PAGE_SIZE << order);
 		return pfn << PAGE_SHIFT;
 	}
 	return 0;
@@ -63,7 +65,7 @@ static uint64_t table_page(void *ctx)
 {
 	struct hot_dev *d = ((void **)ctx)[1];
 
-	return meta_alloc(((void **)ctx)[0], d->meta_node, 0, NULL);
+	return meta_alloc(((void **)ctx)[0], d->meta_node, 0, NULL, false);	/* paging zeroes it */
 }
 
 static unsigned order_for(uint64_t bytes)
@@ -92,7 +94,7 @@ static int carve_metadata(struct serve_ctx *s, struct hot_dev *d, uint64_t sp, u
 
 	if (order > MAX_ORDER)
 		return -1;
-	p = (uint8_t *)meta_alloc(s, d->node, order, &d->meta_node);
+	p = (uint8_t *)meta_alloc(s, d->node, order, &d->meta_node, true);
 	if (!p)
 		return -1;
 	d->req.results = (struct memmap_chunk_result *)p;
@@ -220,6 +222,12 @@ static void emit_event(const struct serve_ctx *s, const struct hot_dev *d, const
 	json_u64(&j, "chunks", ev->chunks);
 	json_u64(&j, "init_ns", ev->init_ns);
 	json_u64(&j, "allocatable_ns", ready);
+	/* where that went: plug request and mappings, then waiting for the
+	 * first worker, then init and splice */
+	json_u64(&j, "prepare_ns", ev->posted_tsc > ev->seen_tsc ?
+		 tsc_to_ns(ev->posted_tsc - ev->seen_tsc) : 0);
+	json_u64(&j, "pickup_ns", ev->first_start_tsc > ev->posted_tsc && ev->posted_tsc ?
+		 tsc_to_ns(ev->first_start_tsc - ev->posted_tsc) : 0);
 	json_u64(&j, "max_stall_ns", stall);
 	json_u64(&j, "plugged_size", ev->plugged_size);
 	json_u64(&j, "online_bytes", d->online_bytes);
@@ -282,7 +290,9 @@ static KPRINTF_FMT(4, 5) void refuse(struct serve_ctx *s, struct hot_dev *d, uin
 
 /* The vmemmap of every section of [sp, ep): a 2 MiB page from DRAM (the
  * device's meta node, kept for the next plug) or, with the memmap on the
- * memory, the section's own first 2 MiB. */
+ * memory, the section's own first 2 MiB.  Not zeroed: the initializer
+ * writes every struct page of the blocks it onlines, and nothing reads the
+ * struct pages of an offline block. */
 static int map_vmemmap(struct serve_ctx *s, struct hot_dev *d, uint64_t sp, uint64_t ep)
 {
 	void *ctx[2] = { s, d };
@@ -295,7 +305,7 @@ static int map_vmemmap(struct serve_ctx *s, struct hot_dev *d, uint64_t sp, uint
 		if (!d->sec_memmap[i]) {
 			d->sec_memmap[i] = d->region.memmap_loc == MM_MEMMAP_DEVICE ?
 				section_nr_to_pfn(sec) << PAGE_SHIFT :
-				meta_alloc(s, d->meta_node, PAGEBLOCK_ORDER, NULL);
+				meta_alloc(s, d->meta_node, PAGEBLOCK_ORDER, NULL, false);
 			if (!d->sec_memmap[i])
 				return -1;
 		}
@@ -326,6 +336,7 @@ static int post_request(struct serve_ctx *s, struct hot_dev *d, uint64_t sp, uin
 	d->ev->chunks = r->nchunks;
 	d->state = HOT_INIT;
 	d->deadline_tsc = rdtsc() + ms_tsc(HOT_INIT_TIMEOUT_MS);
+	d->ev->posted_tsc = rdtsc();
 	__atomic_store_n(&s->slot[d->idx].ev, d->ev, __ATOMIC_RELEASE);
 	__atomic_store_n(&s->slot[d->idx].req, r, __ATOMIC_RELEASE);
 	return 0;
@@ -385,6 +396,7 @@ static void poll_init(struct serve_ctx *s, struct hot_dev *d)
 		return;
 	}
 	ev->done_tsc = r->complete_tsc;
+	ev->first_start_tsc = r->start_tsc;
 	ev->init_ns = r->end_tsc > r->start_tsc ? tsc_to_ns(r->end_tsc - r->start_tsc) : 0;
 	ev->cpus = r->ran;
 	if (r->failures) {
@@ -509,7 +521,7 @@ void hotplug_poll(struct serve_ctx *s)
 	if (s->unchecked && !hotplug_busy(s)) {
 		bool ok = serve_pause(s);
 
-		ok = ok && serve_check(s, "event", s->nevents - 1);
+		ok = ok && serve_check(s, "event", (int64_t)s->nevents - 1);
 		serve_resume(s);
 		if (!ok)
 			s->failed = true;

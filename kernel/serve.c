@@ -293,7 +293,7 @@ int serve_run(struct serve_ctx *s, uint64_t serve_s)
 	s->start_tsc = rdtsc();
 	s->end_tsc = s->start_tsc + ms_to_tsc(serve_s * 1000);
 	emit_begin(s, serve_s);
-	if (!serve_check(s, "begin", s->nevents ? s->nevents - 1 : 0))
+	if (!serve_check(s, "begin", (int64_t)s->nevents - 1))
 		s->failed = true;
 	s->unchecked = false;	/* events served during boot-time init: checked now */
 	if (cpumask_weight(&others))
@@ -309,7 +309,7 @@ int serve_run(struct serve_ctx *s, uint64_t serve_s)
 		s->failed = true;
 	__atomic_store_n(&s->pause, 0, __ATOMIC_RELEASE);
 	s->parked = 0;
-	if (!serve_check(s, "end", s->nevents))
+	if (!serve_check(s, "end", (int64_t)s->nevents - 1))
 		s->failed = true;
 	err = s->failed ? -1 : 0;
 	emit_end(s, err);

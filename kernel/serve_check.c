@@ -97,14 +97,17 @@ static void emit_node(struct json *j, uint32_t nid, bool verified, const struct 
 	json_obj_end(j);
 }
 
-bool serve_check(struct serve_ctx *s, const char *when, uint32_t seq)
+bool serve_check(struct serve_ctx *s, const char *when, int64_t seq)
 {
 	bool ok = true, balanced = true;
 	struct json j;
 
 	json_begin(&j, report_json_buf, sizeof(report_json_buf), "serve_check");
 	json_str(&j, "when", when);
-	json_u64(&j, "after_event", seq);
+	if (seq < 0)
+		json_null(&j, "after_event");
+	else
+		json_u64(&j, "after_event", (uint64_t)seq);
 	json_arr_begin(&j, "nodes");
 	for (uint32_t nid = 0; nid < s->mm->nnodes; nid++) {
 		const struct mm_node_plan *p = &s->mm->plan[nid];
@@ -130,7 +133,7 @@ bool serve_check(struct serve_ctx *s, const char *when, uint32_t seq)
 	s->checks++;
 	if (!ok) {
 		s->checks_failed++;
-		kprintf("serve: the check %s (after event %u) FAILED\n", when, seq);
+		kprintf("serve: the check %s (after event %lld) FAILED\n", when, (long long)seq);
 	}
 	return ok;
 }
