@@ -92,7 +92,7 @@ static void vmem_report(const struct virtio_mem_dev *d)
 		(unsigned long long)(c->plugged_size >> 20),
 		(unsigned long long)(c->requested_size >> 20),
 		(unsigned long long)d->hs.accepted, d->hs.status,
-		d->problems ? "left alone" : "discovered (plugging not implemented yet)");
+		d->problems ? "left alone" : "discovered (served with serve_s=N)");
 	json_begin(&j, report_json_buf, sizeof(report_json_buf), "virtio_mem");
 	json_str(&j, "pci", d->loc);
 	if (d->node == NUMA_NO_NODE)
