@@ -103,8 +103,8 @@ def test_hotadd_cpuless_node():
 def test_two_devices_same_moment_and_bad_requests():
     """Two devices on two nodes changed at the same moment: both served,
     each by its own node's CPUs.  Then two requests numaboot refuses by
-    name and leaves alone: 130 MiB with hot_memmap=memory is not a whole
-    number of 128 MiB sections; a size above the region QEMU itself
+    name and leaves alone: 130 MiB more with hot_memmap=memory is one whole
+    128 MiB section (plugged) and 2 MiB that are not; a size above the region QEMU itself
     refuses (the host reports its QMP error, the kernel sees nothing)."""
     topo = Topology(nodes=2, cpus=1, mem_gib=[1, 1], vmem=[(0, 1, 0), (1, 1, 0)])
     r = run(topo, '1@vmem0=256M,1@vmem1=256M,3@vmem1=386M,3@vmem0=2G',
@@ -116,9 +116,14 @@ def test_two_devices_same_moment_and_bad_requests():
     assert set(ev0['cpus']) <= node_cpus(r, ev0['node']), ev0
     assert set(ev1['cpus']) <= node_cpus(r, ev1['node']), ev1
     assert {ev0['node'], ev1['node']} == {0, 1}
+    # 386 MiB: the one more whole section is plugged, the 2 MiB beyond it
+    # refused by name (a second event for the same request)
     odd = next(a for a in acts if a['op'] == 'size' and a['size'] == 386 * MIB)
-    assert odd['event'] and odd['event']['status'] == 'refused', odd
-    assert 'multiple of the plug unit' in odd['event']['reason'], odd
+    assert odd['event'] and odd['event']['status'] == 'ok', odd
+    assert odd['event']['bytes'] == 128 * MIB and odd['event']['online_bytes'] == 384 * MIB, odd
+    rest = [e for e in r.hotplug['unmatched_events'] if e['requested_size'] == 386 * MIB]
+    assert len(rest) == 1 and rest[0]['status'] == 'refused', r.hotplug['unmatched_events']
+    assert 'not a multiple of the plug unit' in rest[0]['reason'], rest
     above = next(a for a in acts if a['op'] == 'size' and a['size'] == 2 * GIB)
     assert not above['done'] and above['reason'] and above['event'] is None, above
     checks_ok(r)
