@@ -84,6 +84,9 @@ enum mm_migratetype {
 #define PG_offline		(1ULL << 4)	/* hot-pluggable page taken offline
 						 * (with PG_reserved), as Linux's
 						 * PageOffline */
+#define PG_isolated		(1ULL << 5)	/* head of a free block in an ISOLATED
+						 * hot block: off the free lists, order
+						 * in page->order (mm_hot_isolate()) */
 #define PG_FLAGS_MASK		0xffULL
 #define PAGE_NODE_SHIFT		54
 #define PAGE_NODE_BITS		10

@@ -10,12 +10,18 @@
  * struct page but the list links, is exactly what the initializer wrote.
  * A buddy lies in the same MAX_ORDER block, hence the same chunk, so merging
  * never reaches into a chunk that is not spliced yet (deferred mode).
+ *
+ * Hot pfns (outside the node's [start_pfn, end_pfn), in a region of
+ * node->hot[]): each region's free and allocated counts move with the
+ * node's; a hot block merges only within its region's ONLINE blocks, and a
+ * page freed into an ISOLATED block becomes an isolated free block (head
+ * PG_isolated, off the lists) instead.  docs/mm.md, "Hot-pluggable memory".
  */
 #include "mm.h"
 #include "internal.h"
 #include "kprintf.h"
 
-static void list_add_head(struct mm_node *node, unsigned zone, unsigned order, uint64_t pfn)
+void mm_list_add_head(struct mm_node *node, unsigned zone, unsigned order, uint64_t pfn)
 {
 	struct mm_free_list *l = &node->free_area[zone][order];
 	struct page *p = pfn_to_page(pfn);
@@ -30,7 +36,7 @@ static void list_add_head(struct mm_node *node, unsigned zone, unsigned order, u
 	l->nr_free++;
 }
 
-static void list_del(struct mm_node *node, unsigned zone, unsigned order, uint64_t pfn)
+void mm_list_del(struct mm_node *node, unsigned zone, unsigned order, uint64_t pfn)
 {
 	struct mm_free_list *l = &node->free_area[zone][order];
 	struct page *p = pfn_to_page(pfn);
@@ -46,18 +52,96 @@ static void list_del(struct mm_node *node, unsigned zone, unsigned order, uint64
 	l->nr_free--;
 }
 
-/* Make pfn a free head of (zone, order) and put it on its list. */
-static void make_free_block(struct mm_node *node, unsigned zone, unsigned order, uint64_t pfn)
+void mm_make_free_block(struct mm_node *node, unsigned zone, unsigned order, uint64_t pfn)
 {
 	mm_write_page(pfn, page_flags_make(PG_buddy, zone, node->nid), 0, PFN_NONE, PFN_NONE,
 		      order);
-	list_add_head(node, zone, order, pfn);
+	mm_list_add_head(node, zone, order, pfn);
 }
 
 /* The plain state of a free block's tail page (and of a page being freed). */
 static void make_plain(const struct mm_node *node, unsigned zone, uint64_t pfn)
 {
 	mm_write_page(pfn, page_flags_make(0, zone, node->nid), 0, PFN_NONE, PFN_NONE, 0);
+}
+
+/* Whether buddy, of a block of region h (MM_NO_HOT: DRAM), is a free head
+ * that the block merges with.  A DRAM block merges only inside the span; a
+ * hot block only with an ONLINE block of its own region, whose struct pages
+ * are the only ones outside the span that may be read (an OFFLINE block's
+ * vmemmap may be unmapped), so a block never mixes DRAM and hot pages or two
+ * regions, and each region's counts stay exact. */
+static int buddy_mergeable(const struct mm_node *node, uint32_t h, uint64_t buddy, unsigned zone,
+			   unsigned order)
+{
+	const struct page *b;
+
+	if (h == MM_NO_HOT) {
+		if (buddy < node->start_pfn || buddy >= node->end_pfn)
+			return 0;
+	} else {
+		const struct mm_hot_region *r = node->hot[h];
+
+		if (buddy < r->start_pfn || buddy >= r->end_pfn ||
+		    mm_hot_state(r, buddy) != MM_HOT_ONLINE)
+			return 0;
+	}
+	b = pfn_to_page(buddy);
+	return (b->flags & PG_buddy) && b->order == order && page_zone_id(b) == zone &&
+	       page_nid(b) == node->nid;
+}
+
+void mm_merge_free_block(struct mm_node *node, uint32_t h, uint64_t pfn, unsigned zone,
+			 unsigned order)
+{
+	make_plain(node, zone, pfn);
+	while (order < MAX_ORDER) {
+		uint64_t buddy = pfn ^ (1ULL << order);
+
+		if (!buddy_mergeable(node, h, buddy, zone, order))
+			break;
+		mm_list_del(node, zone, order, buddy);
+		make_plain(node, zone, buddy);
+		pfn &= ~(1ULL << order);
+		order++;
+	}
+	mm_make_free_block(node, zone, order, pfn);
+}
+
+/* Isolated free blocks never grow past their plug block, so that any
+ * block-aligned range can be offlined or given back without splitting one. */
+void mm_merge_isolated_block(struct mm_node *node, uint32_t h, uint64_t pfn, unsigned zone,
+			     unsigned order)
+{
+	const struct mm_hot_region *r = node->hot[h];
+
+	make_plain(node, zone, pfn);
+	while (order < MAX_ORDER && (2ULL << order) <= r->block_pages) {
+		uint64_t buddy = pfn ^ (1ULL << order);
+		const struct page *b = pfn_to_page(buddy);
+
+		if (!(b->flags & PG_isolated) || b->order != order || page_zone_id(b) != zone)
+			break;
+		make_plain(node, zone, buddy);
+		pfn &= ~(1ULL << order);
+		order++;
+	}
+	mm_write_page(pfn, page_flags_make(PG_isolated, zone, node->nid), 0, PFN_NONE, PFN_NONE,
+		      order);
+}
+
+/* A block taken from the lists outside the span is hot: charge its region. */
+static void charge_hot(struct mm_node *node, uint64_t pfn, uint64_t pages)
+{
+	uint32_t h;
+
+	if (pfn >= node->start_pfn && pfn < node->end_pfn)
+		return;
+	h = mm_hot_find(node, pfn);
+	if (h != MM_NO_HOT) {
+		node->hot[h]->free_pages -= pages;
+		node->hot[h]->allocated_pages += pages;
+	}
 }
 
 static uint64_t alloc_from_zone_locked(struct mm_node *node, unsigned zone, unsigned order)
@@ -67,15 +151,16 @@ static uint64_t alloc_from_zone_locked(struct mm_node *node, unsigned zone, unsi
 
 		if (pfn == PFN_NONE)
 			continue;
-		list_del(node, zone, o, pfn);
+		mm_list_del(node, zone, o, pfn);
 		while (o > order) {
 			o--;
-			make_free_block(node, zone, o, pfn + (1ULL << o));
+			mm_make_free_block(node, zone, o, pfn + (1ULL << o));
 		}
 		make_plain(node, zone, pfn);
 		pfn_to_page(pfn)->refcount = 1;
 		node->nr_free_pages -= 1ULL << order;
 		node->nr_allocated_pages += 1ULL << order;
+		charge_hot(node, pfn, 1ULL << order);
 		return pfn;
 	}
 	return PFN_NONE;
@@ -119,34 +204,87 @@ static int free_args_ok(const struct mm_node *node, uint64_t pfn, unsigned order
 	return !(p->flags & (PG_reserved | PG_buddy)) && page_nid(p) == node->nid;
 }
 
+static void bad_free(const struct mm_node *node, uint64_t pfn, unsigned order)
+{
+	kprintf("buddy_free_pages: node %u: bad free of pfn 0x%llx order %u\n", node->nid,
+		(unsigned long long)pfn, order);
+}
+
+/* Whether a free of [pfn, +2^order) of region h is valid: inside the region,
+ * every plug block ONLINE or ISOLATED (checked before the struct page is
+ * read: an OFFLINE block's may be unmapped), an allocated page.  Lock held. */
+static int hot_free_ok(const struct mm_node *node, uint32_t h, uint64_t pfn, unsigned order)
+{
+	const struct mm_hot_region *r;
+	const struct page *p;
+	uint64_t end = pfn + (1ULL << order);
+
+	if (h == MM_NO_HOT || (pfn & ((1ULL << order) - 1)))
+		return 0;
+	r = node->hot[h];
+	if (end > r->end_pfn)
+		return 0;
+	for (uint64_t b = pfn; b < end; b += r->block_pages)
+		if (mm_hot_state(r, b) == MM_HOT_OFFLINE)
+			return 0;
+	p = pfn_to_page(pfn);
+	return !(p->flags & (PG_reserved | PG_buddy | PG_isolated)) && page_nid(p) == node->nid;
+}
+
+/* Free a hot block: the part in ONLINE plug blocks goes on the lists
+ * (merged), the part in ISOLATED ones becomes isolated free blocks. */
+static void hot_free(struct mm_node *node, uint64_t pfn, unsigned order)
+{
+	uint64_t irq = spin_lock_irqsave(&node->lock), n = 1ULL << order, piece;
+	uint32_t h = mm_hot_find(node, pfn);
+	struct mm_hot_region *r;
+	unsigned zone;
+
+	if (!hot_free_ok(node, h, pfn, order)) {
+		spin_unlock_irqrestore(&node->lock, irq);
+		bad_free(node, pfn, order);
+		return;
+	}
+	r = node->hot[h];
+	zone = page_zone_id(pfn_to_page(pfn));
+	node->nr_allocated_pages -= n;
+	r->allocated_pages -= n;
+	piece = mm_hot_all(r, pfn, pfn + n, MM_HOT_ONLINE) ? n : mm_min(n, r->block_pages);
+	for (uint64_t p = pfn; p < pfn + n; p += piece) {
+		unsigned po = (unsigned)__builtin_ctzll(piece);
+
+		if (mm_hot_state(r, p) == MM_HOT_ONLINE) {
+			node->nr_free_pages += piece;
+			r->free_pages += piece;
+			mm_merge_free_block(node, h, p, zone, po);
+		} else {
+			r->isolated_free_pages += piece;
+			mm_merge_isolated_block(node, h, p, zone, po);
+		}
+	}
+	spin_unlock_irqrestore(&node->lock, irq);
+}
+
+/* DRAM pfns (inside [start_pfn, end_pfn)) take the path without any region
+ * lookup; others are hot or bad. */
 void buddy_free_pages(struct mm_node *node, uint64_t pfn, unsigned order)
 {
 	uint64_t irq;
 	unsigned zone;
 
+	if (order <= MAX_ORDER && (pfn < node->start_pfn || pfn >= node->end_pfn)) {
+		hot_free(node, pfn, order);
+		return;
+	}
 	if (!free_args_ok(node, pfn, order)) {
-		kprintf("buddy_free_pages: node %u: bad free of pfn 0x%llx order %u\n", node->nid,
-			(unsigned long long)pfn, order);
+		bad_free(node, pfn, order);
 		return;
 	}
 	zone = page_zone_id(pfn_to_page(pfn));
 	irq = spin_lock_irqsave(&node->lock);
 	node->nr_free_pages += 1ULL << order;
 	node->nr_allocated_pages -= 1ULL << order;
-	make_plain(node, zone, pfn);
-	while (order < MAX_ORDER) {
-		uint64_t buddy = pfn ^ (1ULL << order);
-		const struct page *b = pfn_to_page(buddy);
-
-		if (buddy < node->start_pfn || buddy >= node->end_pfn || !(b->flags & PG_buddy) ||
-		    b->order != order || page_zone_id(b) != zone || page_nid(b) != node->nid)
-			break;
-		list_del(node, zone, order, buddy);
-		make_plain(node, zone, buddy);
-		pfn &= ~(1ULL << order);
-		order++;
-	}
-	make_free_block(node, zone, order, pfn);
+	mm_merge_free_block(node, MM_NO_HOT, pfn, zone, order);
 	spin_unlock_irqrestore(&node->lock, irq);
 }
 

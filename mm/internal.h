@@ -134,6 +134,77 @@ int mm_device_chunk_valid(const struct mm_node *node, uint64_t s, uint64_t e);
 void mm_init_device_run(const struct mm_node *node, uint32_t di, struct memmap_chunk_result *res,
 			uint64_t s, uint64_t e);
 
+/* ---- buddy lists (mm/buddy.c), shared with the hot splice and isolation ----- */
+
+/* Node lock held for all of these.  h: the region index of pfn, MM_NO_HOT for
+ * a DRAM pfn (inside [start_pfn, end_pfn)). */
+void mm_list_add_head(struct mm_node *node, unsigned zone, unsigned order, uint64_t pfn);
+void mm_list_del(struct mm_node *node, unsigned zone, unsigned order, uint64_t pfn);
+/* Write pfn as a free head of (zone, order) and put it at its list's head. */
+void mm_make_free_block(struct mm_node *node, unsigned zone, unsigned order, uint64_t pfn);
+/* Block [pfn, +2^order), pages plain and off every list: merge it with free
+ * buddies (DRAM with DRAM inside the span; hot with ONLINE blocks of the same
+ * region only) and put the result at the head of its list.  No counter moves. */
+void mm_merge_free_block(struct mm_node *node, uint32_t h, uint64_t pfn, unsigned zone,
+			 unsigned order);
+/* The same for a block of ISOLATED plug blocks: merged only with PG_isolated
+ * buddies of the same plug block, left off the lists. */
+void mm_merge_isolated_block(struct mm_node *node, uint32_t h, uint64_t pfn, unsigned zone,
+			     unsigned order);
+
+/* ---- hot-pluggable regions (mm/hotplug.c, mm/hotplug_offline.c) ------------- */
+
+/* State of the plug block holding pfn (a pfn of r).  Relaxed atomic: the
+ * states are (L), but the initializer checks them without the lock. */
+static inline unsigned mm_hot_state(const struct mm_hot_region *r, uint64_t pfn)
+{
+	return __atomic_load_n(&r->state[(pfn - r->start_pfn) / r->block_pages], __ATOMIC_RELAXED);
+}
+
+static inline void mm_hot_set_state(struct mm_hot_region *r, uint64_t s, uint64_t e,
+				    unsigned state)
+{
+	for (uint64_t b = (s - r->start_pfn) / r->block_pages;
+	     b < (e - r->start_pfn) / r->block_pages; b++)
+		__atomic_store_n(&r->state[b], (uint8_t)state, __ATOMIC_RELAXED);
+}
+
+/* Whether every plug block of [s, e) (inside r) is in state. */
+static inline int mm_hot_all(const struct mm_hot_region *r, uint64_t s, uint64_t e,
+			     unsigned state)
+{
+	for (uint64_t pfn = s; pfn < e; pfn += r->block_pages)
+		if (mm_hot_state(r, pfn) != state)
+			return 0;
+	return 1;
+}
+
+/* Altmap pages of [s, e) of r: MM_HOT_ALTMAP_PAGES at each section start
+ * with the memmap on the region itself, none otherwise. */
+static inline uint64_t mm_hot_altmap_in(const struct mm_hot_region *r, uint64_t s, uint64_t e)
+{
+	uint64_t n = 0;
+
+	if (r->memmap_loc != MM_MEMMAP_DEVICE)
+		return 0;
+	for (uint64_t sec = s & ~(PAGES_PER_SECTION - 1); sec < e; sec += PAGES_PER_SECTION)
+		if (mm_max(sec, s) < mm_min(sec + MM_HOT_ALTMAP_PAGES, e))
+			n += mm_min(sec + MM_HOT_ALTMAP_PAGES, e) - mm_max(sec, s);
+	return n;
+}
+
+/* Index of the region of [s, e) when it is a valid hot chunk (inside one
+ * region and one section, ends block aligned, every block OFFLINE; memmap on
+ * the region: the whole section), else MM_NO_HOT.  why: the reason. */
+uint32_t mm_hot_chunk_check(const struct mm_node *node, uint64_t s, uint64_t e,
+			    const char **why);
+/* memmap_splice_chunk() of a hot chunk (takes the node lock). */
+void mm_hot_splice(struct mm_node *node, struct memmap_chunk_result *res);
+/* memmap_node_reset(): every region's blocks OFFLINE, its counters 0. */
+void mm_hot_reset(struct mm_node *node);
+/* Span = [start_pfn, end_pfn) and every ONLINE or ISOLATED block.  Lock held. */
+void mm_hot_span_recompute(struct mm_node *node);
+
 /* ---- kernel setup (mm/setup.c) --------------------------------------------- */
 
 struct mm_state;

@@ -65,6 +65,10 @@ void memmap_node_reset(struct mm_node *node)
 	node->nr_device_chunks_spliced = 0;
 	node->nr_device_pages = 0;
 	node->nr_device_altmap_pages = 0;
+	node->nr_hot_chunks_spliced = 0;
+	node->span_start_pfn = node->start_pfn;
+	node->span_end_pfn = node->end_pfn;
+	mm_hot_reset(node);
 }
 
 int memmap_node_init(struct mm_node *node, uint32_t nid, uint64_t start_pfn, uint64_t end_pfn,
@@ -121,20 +125,44 @@ uint32_t memmap_node_chunks(const struct mm_node *node, struct mm_range *out, ui
 	return n;
 }
 
-unsigned memmap_pageblock_migratetype(const struct mm_node *node, uint64_t pfn)
+/* The pageblock bitmap holding pfn and its origin: the node's, or for a hot
+ * pfn its region's (origin: the region start). */
+static uint8_t *pageblock_bitmap(const struct mm_node *node, uint64_t pfn, uint64_t *origin)
 {
-	uint64_t idx = (pfn - mm_pageblock_origin(node)) >> PAGEBLOCK_ORDER;
+	uint32_t h;
 
-	return (node->pageblock_mt[idx / 2] >> ((idx & 1) * 4)) & 0xf;
+	if (pfn >= node->start_pfn && pfn < node->end_pfn) {
+		*origin = mm_pageblock_origin(node);
+		return node->pageblock_mt;
+	}
+	h = mm_hot_find(node, pfn);
+	if (h == MM_NO_HOT) {	/* not the node's: the node's bitmap, as before regions */
+		*origin = mm_pageblock_origin(node);
+		return node->pageblock_mt;
+	}
+	*origin = node->hot[h]->start_pfn;
+	return node->hot[h]->pageblock_mt;
 }
 
-/* A bitmap byte holds two pageblocks, and two device chunks may each own one
- * of them (devices are 2 MiB aligned): update the byte atomically. */
+unsigned memmap_pageblock_migratetype(const struct mm_node *node, uint64_t pfn)
+{
+	uint64_t origin;
+	const uint8_t *bits = pageblock_bitmap(node, pfn, &origin);
+	uint64_t idx = (pfn - origin) >> PAGEBLOCK_ORDER;
+
+	return (bits[idx / 2] >> ((idx & 1) * 4)) & 0xf;
+}
+
+/* A bitmap byte holds two pageblocks, and two device or hot chunks may each
+ * own one of them (2 MiB aligned): update the byte atomically. */
 static void set_pageblocks_movable(const struct mm_node *node, uint64_t start, uint64_t end)
 {
+	uint64_t origin;
+	uint8_t *bits = pageblock_bitmap(node, start, &origin);
+
 	for (uint64_t pfn = start & ~(PAGEBLOCK_NR_PAGES - 1); pfn < end; pfn += PAGEBLOCK_NR_PAGES) {
-		uint64_t idx = (pfn - mm_pageblock_origin(node)) >> PAGEBLOCK_ORDER;
-		uint8_t *b = &node->pageblock_mt[idx / 2];
+		uint64_t idx = (pfn - origin) >> PAGEBLOCK_ORDER;
+		uint8_t *b = &bits[idx / 2];
 		unsigned shift = (idx & 1) * 4;
 		uint8_t old = __atomic_load_n(b, __ATOMIC_RELAXED), new;
 
@@ -161,7 +189,8 @@ static int chunk_valid(const struct mm_node *node, uint64_t s, uint64_t e)
 
 static void result_reset(struct memmap_chunk_result *res, uint64_t s, uint64_t e)
 {
-	*res = (struct memmap_chunk_result){ .start_pfn = s, .end_pfn = e, .dev = MM_NO_DEVICE };
+	*res = (struct memmap_chunk_result){ .start_pfn = s, .end_pfn = e, .dev = MM_NO_DEVICE,
+					     .hot = MM_NO_HOT };
 	for (unsigned z = 0; z < MM_NR_ZONES; z++)
 		for (unsigned o = 0; o < NR_ORDERS; o++) {
 			res->lists[z][o] = (struct mm_free_list){ PFN_NONE, PFN_NONE, 0 };
@@ -292,18 +321,61 @@ static uint64_t init_run(const struct mm_node *node, struct memmap_chunk_result 
 	return next;
 }
 
+/* A hot chunk (mm/hotplug.c checked it): with the memmap on the region, the
+ * section's first MM_HOT_ALTMAP_PAGES hold it (reserved, self-hosted); every
+ * other page is free, in maximal aligned blocks cut at zone boundaries. */
+static void init_hot_chunk(const struct mm_node *node, uint32_t h,
+			   struct memmap_chunk_result *res, uint64_t s, uint64_t e)
+{
+	uint64_t altmap = mm_hot_altmap_in(node->hot[h], s, e);
+
+	res->hot = h;
+	res->hot_altmap_pages = altmap;
+	for (uint64_t z = s; z < s + altmap;) {
+		uint64_t zend = mm_min(s + altmap, mm_zone_end(z));
+
+		mm_fill_pages(z, zend - z, page_flags_make(PG_reserved | PG_vmemmap_self_hosted,
+							   mm_zone_of(z), node->nid), 1, 0, 0);
+		z = zend;
+	}
+	init_free_run(node, res, s + altmap, e);
+}
+
+/* Check the chunk, reset res (also when the chunk is refused: a refused
+ * chunk splices as an empty one), and return the hot region or MM_NO_HOT;
+ * -1 in *bad when refused. */
+static uint32_t chunk_start(const struct mm_node *node, uint64_t s, uint64_t e,
+			    struct memmap_chunk_result *res, int *bad)
+{
+	const char *why = "not a DRAM or device chunk of the node";
+	uint32_t h = MM_NO_HOT;
+
+	result_reset(res, s, e);
+	*bad = 0;
+	if (s < e && (s < node->start_pfn || s >= node->end_pfn))
+		h = mm_hot_chunk_check(node, s, e, &why);
+	else if (chunk_valid(node, s, e))
+		return MM_NO_HOT;
+	if (h == MM_NO_HOT) {
+		kprintf("memmap_init_range: node %u: bad chunk [0x%llx, 0x%llx): %s\n", node->nid,
+			(unsigned long long)s, (unsigned long long)e, why);
+		*bad = 1;
+	}
+	return h;
+}
+
 int memmap_init_range(const struct mm_node *node, uint64_t start_pfn, uint64_t end_pfn,
 		      struct memmap_chunk_result *res)
 {
 	uint32_t i = 0;
+	int bad;
+	uint32_t h = chunk_start(node, start_pfn, end_pfn, res, &bad);
 
-	if (!chunk_valid(node, start_pfn, end_pfn)) {
-		kprintf("memmap_init_range: node %u: bad chunk [0x%llx, 0x%llx)\n", node->nid,
-			(unsigned long long)start_pfn, (unsigned long long)end_pfn);
+	if (bad)
 		return -1;
-	}
-	result_reset(res, start_pfn, end_pfn);
-	for (uint64_t pfn = start_pfn; pfn < end_pfn;)
+	if (h != MM_NO_HOT)
+		init_hot_chunk(node, h, res, start_pfn, end_pfn);
+	for (uint64_t pfn = start_pfn; h == MM_NO_HOT && pfn < end_pfn;)
 		pfn = init_run(node, res, pfn, end_pfn, &i);
 	chunk_finish_lists(node, res);
 	mm_fill_fence();	/* the pages are complete before the caller publishes them */
@@ -315,7 +387,13 @@ int memmap_init_range(const struct mm_node *node, uint64_t start_pfn, uint64_t e
 
 void memmap_splice_chunk(struct mm_node *node, struct memmap_chunk_result *res)
 {
-	uint64_t irq = spin_lock_irqsave(&node->lock);
+	uint64_t irq;
+
+	if (res->hot != MM_NO_HOT) {
+		mm_hot_splice(node, res);
+		return;
+	}
+	irq = spin_lock_irqsave(&node->lock);
 
 	for (unsigned z = 0; z < MM_NR_ZONES; z++)
 		for (unsigned o = 0; o < NR_ORDERS; o++) {

@@ -12,16 +12,11 @@
 #include "kstring.h"
 #include "mm.h"
 #include "kprintf.h"
+#include "verify.h"
 
 #define VERIFY_MAX_REPORTS	8
 
-struct vctx {
-	const struct mm_node *node;
-	struct memmap_verify_result *res;
-	uint64_t heads[MM_NR_ZONES][NR_ORDERS];	/* PG_buddy heads found by the page walk */
-};
-
-KPRINTF_FMT(3, 4) static void verr(struct vctx *v, uint64_t pfn, const char *fmt, ...)
+void verr(struct vctx *v, uint64_t pfn, const char *fmt, ...)
 {
 	char msg[128];
 	va_list ap;
@@ -34,7 +29,7 @@ KPRINTF_FMT(3, 4) static void verr(struct vctx *v, uint64_t pfn, const char *fmt
 	kprintf("verify: node %u pfn 0x%llx: %s\n", v->node->nid, (unsigned long long)pfn, msg);
 }
 
-static unsigned expected_zone(uint64_t pfn)
+unsigned verify_expected_zone(uint64_t pfn)
 {
 	uint64_t addr = pfn << 12;
 
@@ -89,16 +84,21 @@ static int all_usable(const struct mm_node *node, uint64_t pfn, uint64_t end)
 
 static unsigned pageblock_mt(const struct mm_node *node, uint64_t pfn)
 {
-	uint64_t idx = (pfn - (node->start_pfn & ~((1ULL << 15) - 1))) / 512;
+	const struct mm_hot_region *r;
+	uint64_t idx;
+
+	if ((pfn < node->start_pfn || pfn >= node->end_pfn) && (r = verify_hot_region(node, pfn)))
+		return verify_hot_pageblock_mt(r, pfn);
+	idx = (pfn - (node->start_pfn & ~((1ULL << 15) - 1))) / 512;
 
 	return (node->pageblock_mt[idx / 2] >> ((idx & 1) * 4)) & 0xf;
 }
 
-static void check_fields(struct vctx *v, uint64_t pfn, const struct page *p, uint64_t pg,
+void verify_check_fields(struct vctx *v, uint64_t pfn, const struct page *p, uint64_t pg,
 			 int32_t refcount)
 {
 	if ((p->flags & ~((1ULL << 52) - 1)) !=
-	    (((uint64_t)v->node->nid << 54) | ((uint64_t)expected_zone(pfn) << 52)))
+	    (((uint64_t)v->node->nid << 54) | ((uint64_t)verify_expected_zone(pfn) << 52)))
 		verr(v, pfn, "zone/node bits 0x%llx", (unsigned long long)p->flags);
 	if ((p->flags & ((1ULL << 52) - 1)) != pg)
 		verr(v, pfn, "flags 0x%llx, want 0x%llx", (unsigned long long)p->flags,
@@ -122,19 +122,19 @@ static uint64_t check_head(struct vctx *v, uint64_t pfn, const struct page *p)
 	unsigned order = p->order > MAX_ORDER ? 0 : p->order;
 	uint64_t end = pfn + (1ULL << order), buddy = pfn ^ (1ULL << order);
 
-	check_fields(v, pfn, p, PG_buddy, 0);
+	verify_check_fields(v, pfn, p, PG_buddy, 0);
 	if (p->order > MAX_ORDER)
 		verr(v, pfn, "order %u > MAX_ORDER", p->order);
 	if (pfn & ((1ULL << order) - 1))
 		verr(v, pfn, "block of order %u not aligned", order);
 	if (!all_usable(v->node, pfn, end) || end > v->node->end_pfn)
 		verr(v, pfn, "block of order %u leaves usable memory", order);
-	if (expected_zone(pfn) != expected_zone(end - 1))
+	if (verify_expected_zone(pfn) != verify_expected_zone(end - 1))
 		verr(v, pfn, "block of order %u crosses a zone boundary", order);
-	if (order < MAX_ORDER && has_page(v->node, buddy) && expected_zone(buddy) == expected_zone(pfn) &&
+	if (order < MAX_ORDER && has_page(v->node, buddy) && verify_expected_zone(buddy) == verify_expected_zone(pfn) &&
 	    (pfn_to_page(buddy)->flags & PG_buddy) && pfn_to_page(buddy)->order == order)
 		verr(v, pfn, "free buddy 0x%llx of order %u not merged", (unsigned long long)buddy, order);
-	v->heads[expected_zone(pfn)][order]++;
+	v->heads[verify_expected_zone(pfn)][order]++;
 	v->res->free_blocks++;
 	v->res->free_pages += 1ULL << order;
 	return end;
@@ -149,14 +149,14 @@ static void walk_pages(struct vctx *v, uint64_t s, uint64_t e, uint64_t *block_e
 
 		v->res->pages_checked++;
 		if (usable_index(v->node, pfn) < 0) {
-			check_fields(v, pfn, p, PG_reserved, 1);
+			verify_check_fields(v, pfn, p, PG_reserved, 1);
 			v->res->reserved_pages++;
 		} else if (pfn < *block_end) {
-			check_fields(v, pfn, p, 0, 0);
+			verify_check_fields(v, pfn, p, 0, 0);
 		} else if (p->flags & PG_buddy) {
 			*block_end = check_head(v, pfn, p);
 		} else {
-			check_fields(v, pfn, p, 0, -1);		/* allocated: owner's fields */
+			verify_check_fields(v, pfn, p, 0, -1);		/* allocated: owner's fields */
 			v->res->allocated_pages++;
 		}
 		if ((pfn & 511) == 0 || pfn == s)
@@ -277,12 +277,13 @@ static void walk_list(struct vctx *v, unsigned zone, unsigned order)
 			verr(v, cur, "device page on free list (zone %u, order %u)", zone, order);
 			return;
 		}
-		if (!has_page(v->node, cur)) {
-			verr(v, cur, "list (zone %u, order %u) leaves the node", zone, order);
+		if (!has_page(v->node, cur) && !verify_hot_online(v->node, cur)) {
+			verr(v, cur, "list (zone %u, order %u) leaves the node's present and online "
+				     "hot memory", zone, order);
 			return;
 		}
 		p = pfn_to_page(cur);
-		if (!(p->flags & PG_buddy) || p->order != order || expected_zone(cur) != zone)
+		if (!(p->flags & PG_buddy) || p->order != order || verify_expected_zone(cur) != zone)
 			verr(v, cur, "on list (zone %u, order %u) but not such a free head", zone, order);
 		if (p->prev_pfn != prev)
 			verr(v, cur, "prev link 0x%llx, want 0x%llx", (unsigned long long)p->prev_pfn,
@@ -314,16 +315,22 @@ static void check_totals(struct vctx *v)
 		verr(v, 0, "usable ranges hold %llu pages, memory map says %llu - %llu reserved",
 		     (unsigned long long)usable, (unsigned long long)node->ram_usable_pages,
 		     (unsigned long long)node->early_reserved_pages);
-	if (v->res->free_pages != node->nr_free_pages || listed != node->nr_free_pages)
-		verr(v, 0, "free pages: page walk %llu, lists %llu, counter %llu",
-		     (unsigned long long)v->res->free_pages, (unsigned long long)listed,
+	if (v->res->free_pages + v->res->hot_free_pages != node->nr_free_pages ||
+	    listed != node->nr_free_pages)
+		verr(v, 0, "free pages: page walk %llu (hot %llu), lists %llu, counter %llu",
+		     (unsigned long long)(v->res->free_pages + v->res->hot_free_pages),
+		     (unsigned long long)v->res->hot_free_pages, (unsigned long long)listed,
 		     (unsigned long long)node->nr_free_pages);
-	if (v->res->allocated_pages != node->nr_allocated_pages ||
-	    v->res->free_pages + node->nr_allocated_pages != usable)
-		verr(v, 0, "free %llu + allocated %llu (counted %llu) != usable %llu",
+	/* DRAM's share: the node's counters minus the regions' */
+	if (v->res->allocated_pages != node->nr_allocated_pages - v->hot_allocated_counted ||
+	    v->res->free_pages != node->nr_free_pages - v->hot_free_counted ||
+	    v->res->free_pages + v->res->allocated_pages != usable)
+		verr(v, 0, "DRAM free %llu + allocated %llu (counters %llu, %llu) != usable %llu",
 		     (unsigned long long)v->res->free_pages,
-		     (unsigned long long)node->nr_allocated_pages,
-		     (unsigned long long)v->res->allocated_pages, (unsigned long long)usable);
+		     (unsigned long long)v->res->allocated_pages,
+		     (unsigned long long)(node->nr_free_pages - v->hot_free_counted),
+		     (unsigned long long)(node->nr_allocated_pages - v->hot_allocated_counted),
+		     (unsigned long long)usable);
 }
 
 int memmap_verify(const struct mm_node *node, struct memmap_verify_result *res)
@@ -343,6 +350,7 @@ int memmap_verify(const struct mm_node *node, struct memmap_verify_result *res)
 	}
 	for (uint32_t d = 0; d < node->nr_dev; d++)
 		walk_device(&v, &node->dev[d]);
+	verify_hot_walk(&v);
 	for (unsigned z = 0; z < MM_NR_ZONES; z++)
 		for (unsigned o = 0; o <= MAX_ORDER; o++)
 			walk_list(&v, z, o);
@@ -356,20 +364,8 @@ int memmap_verify(const struct mm_node *node, struct memmap_verify_result *res)
 
 /* ---- checksum --------------------------------------------------------------- */
 
-static uint64_t mix64(uint64_t x)
-{
-	x ^= x >> 30;
-	x *= 0xbf58476d1ce4e5b9ULL;
-	x ^= x >> 27;
-	x *= 0x94d049bb133111ebULL;
-	return x ^ (x >> 31);
-}
-
-static uint64_t hash_word(uint64_t h, uint64_t w)
-{
-	h = (h ^ w) * 0x9e3779b97f4a7c15ULL;
-	return h ^ (h >> 29);
-}
+#define mix64		verify_mix64
+#define hash_word	verify_hash_word
 
 static uint64_t block_hash(uint64_t pfn, unsigned order, unsigned zone, unsigned mt)
 {
@@ -377,7 +373,7 @@ static uint64_t block_hash(uint64_t pfn, unsigned order, unsigned zone, unsigned
 }
 
 /* Every present page of [s, e) minus its link words, and the free heads met. */
-static void checksum_pages(const struct mm_node *node, uint64_t s, uint64_t e, uint64_t *pages,
+void verify_checksum_pages(const struct mm_node *node, uint64_t s, uint64_t e, uint64_t *pages,
 			   uint64_t *blocks)
 {
 	for (uint64_t pfn = s; pfn < e; pfn++) {
@@ -412,7 +408,7 @@ static uint64_t checksum_devices(const struct mm_node *node)
 		h = hash_word(h, dev->end_pfn ^ ((uint64_t)dev->id << 32));
 		h = hash_word(h, dev->compound_order | ((uint64_t)dev->memmap_loc << 8));
 		h = hash_word(h, dev->altmap_pfns);
-		checksum_pages(node, dev->start_pfn, dev->end_pfn, &h, &heads);
+		verify_checksum_pages(node, dev->start_pfn, dev->end_pfn, &h, &heads);
 		h = hash_word(h, heads);
 	}
 	h = hash_word(h, node->nr_device_pages);
@@ -429,7 +425,8 @@ static uint64_t checksum_lists(const struct mm_node *node)
 			const struct mm_free_list *l = &node->free_area[z][o];
 			uint64_t cur = l->head, n = 0;
 
-			for (; cur != PFN_NONE && n < l->nr_free && has_page(node, cur); n++) {
+			for (; cur != PFN_NONE && n < l->nr_free &&
+			       (has_page(node, cur) || verify_hot_online(node, cur)); n++) {
 				sum += block_hash(cur, o, z, pageblock_mt(node, cur));
 				cur = pfn_to_page(cur)->next_pfn;
 			}
@@ -441,7 +438,7 @@ static uint64_t checksum_lists(const struct mm_node *node)
 
 uint64_t memmap_checksum(const struct mm_node *node)
 {
-	uint64_t pages = 0x6e756d61626f6f74ULL, blocks = 0, h;
+	uint64_t pages = 0x6e756d61626f6f74ULL, blocks = 0, h, hot;
 
 	for (uint64_t s = node->start_pfn; s < node->end_pfn;) {
 		uint64_t e = (s | ((1ULL << 15) - 1)) + 1;
@@ -450,7 +447,7 @@ uint64_t memmap_checksum(const struct mm_node *node)
 			e = node->end_pfn;
 		if (has_page(node, s)) {
 			pages = hash_word(pages, s);
-			checksum_pages(node, s, e, &pages, &blocks);
+			verify_checksum_pages(node, s, e, &pages, &blocks);
 		}
 		s = e;
 	}
@@ -460,5 +457,8 @@ uint64_t memmap_checksum(const struct mm_node *node)
 	h = hash_word(h, node->nr_allocated_pages);
 	if (node->nr_dev)	/* DRAM-only nodes keep their checksum */
 		h = hash_word(h, checksum_devices(node));
+	hot = verify_hot_checksum(node);
+	if (hot)		/* so do nodes with no online hot memory */
+		h = hash_word(h, hot);
 	return mix64(hash_word(h, node->nid));
 }

@@ -1,5 +1,6 @@
 # Host unit tests of mm/: range initializer, device pages, buddy allocator, memblock.
-MM_CORE_SRCS := mm/memmap_init.c mm/memmap_device.c mm/buddy.c mm/verify.c mm/memblock.c
+MM_CORE_SRCS := mm/memmap_init.c mm/memmap_device.c mm/hotplug.c mm/hotplug_offline.c \
+	mm/buddy.c mm/verify.c mm/verify_hot.c mm/memblock.c
 
 UNIT_TESTS += test_memmap test_buddy test_memblock test_device
 test_memmap_SRCS := tests/unit/test_memmap.c $(MM_CORE_SRCS)

@@ -1,0 +1,292 @@
+/*
+ * Hot-pluggable memory of a node: its regions (virtio-mem devices), the
+ * chunks that online a range of one, and the splice that publishes such a
+ * chunk into the running allocator.  Taking memory offline is in
+ * mm/hotplug_offline.c.
+ *
+ * A hot chunk goes through the one range initializer (memmap_init_range()
+ * calls mm_hot_chunk_check() and writes the pages like DRAM's) and through
+ * memmap_splice_chunk(), which hands it to mm_hot_splice() here: in one
+ * critical section of the node lock the chunk's blocks become ONLINE, its
+ * free blocks go to the head of the node's lists, merge with free buddies in
+ * adjacent ONLINE blocks of the region, and the counts and the node span
+ * move.  The region set and the block states are (L); the initializer reads
+ * them without the lock, which is safe because regions are only ever
+ * appended (release store of nr_hot) and a chunk's blocks stay OFFLINE until
+ * its splice.  docs/mm.md, "Hot-pluggable memory".
+ */
+#include "mm.h"
+#include "internal.h"
+#include "kassert.h"
+#include "kprintf.h"
+#include "kstring.h"
+
+uint64_t mm_hot_state_bytes(uint64_t start_pfn, uint64_t end_pfn, uint64_t block_pages)
+{
+	if (end_pfn <= start_pfn || !block_pages)
+		return 0;
+	return (end_pfn - start_pfn + block_pages - 1) / block_pages;
+}
+
+uint64_t mm_hot_pageblock_bytes(uint64_t start_pfn, uint64_t end_pfn)
+{
+	uint64_t pageblocks;
+
+	if (end_pfn <= start_pfn)
+		return 0;
+	pageblocks = (end_pfn - start_pfn + PAGEBLOCK_NR_PAGES - 1) / PAGEBLOCK_NR_PAGES;
+	return (pageblocks * PAGEBLOCK_BITS + 7) / 8;
+}
+
+static const char *region_problem(uint64_t s, uint64_t e, uint64_t block_pages,
+				  enum mm_memmap_loc loc, const uint8_t *state, const uint8_t *bits)
+{
+	if (block_pages < PAGEBLOCK_NR_PAGES || (block_pages & (block_pages - 1)))
+		return "block size not a power of 2 of at least 2 MiB";
+	if (s >= e || e > MAX_PFN)
+		return "empty or beyond the physical address space";
+	if ((s | e) & (block_pages - 1))
+		return "start or end not a multiple of the block size";
+	if (loc != MM_MEMMAP_DRAM && loc != MM_MEMMAP_DEVICE)
+		return "unknown memmap location";
+	if (loc == MM_MEMMAP_DEVICE && (((s | e) & (PAGES_PER_SECTION - 1)) ||
+					block_pages > PAGES_PER_SECTION))
+		return "memmap on the region needs section-aligned ends and blocks of at most a section";
+	if (!state || !bits)
+		return "no storage for block states or pageblock bits";
+	return NULL;
+}
+
+int mm_hot_region_init(struct mm_hot_region *r, uint32_t id, uint64_t start_pfn,
+		       uint64_t end_pfn, uint64_t block_pages, enum mm_memmap_loc loc,
+		       uint8_t *state, uint8_t *pageblock_mt)
+{
+	const char *why = region_problem(start_pfn, end_pfn, block_pages, loc, state, pageblock_mt);
+
+	if (why) {
+		kprintf("memmap: hot region %u [0x%llx, 0x%llx) rejected: %s\n", id,
+			(unsigned long long)start_pfn, (unsigned long long)end_pfn, why);
+		return -1;
+	}
+	*r = (struct mm_hot_region){
+		.id = id, .start_pfn = start_pfn, .end_pfn = end_pfn, .block_pages = block_pages,
+		.memmap_loc = loc, .state = state, .pageblock_mt = pageblock_mt,
+	};
+	memset(state, MM_HOT_OFFLINE, mm_hot_state_bytes(start_pfn, end_pfn, block_pages));
+	return 0;
+}
+
+static int overlaps(uint64_t a, uint64_t b, uint64_t c, uint64_t d)
+{
+	return a < d && c < b;
+}
+
+/* Why node cannot take r (lock held), or NULL. */
+static const char *add_problem(const struct mm_node *node, const struct mm_hot_region *r)
+{
+	if (node->nr_hot >= MM_MAX_HOT_REGIONS)
+		return "the node has MM_MAX_HOT_REGIONS regions";
+	if (r->online_pages || !mm_hot_all(r, r->start_pfn, r->end_pfn, MM_HOT_OFFLINE))
+		return "a block is not OFFLINE";
+	if (overlaps(r->start_pfn, r->end_pfn, node->start_pfn, node->end_pfn))
+		return "overlaps the node's span";
+	for (uint32_t d = 0; d < node->nr_dev; d++)
+		if (overlaps(r->start_pfn, r->end_pfn, node->dev[d].start_pfn, node->dev[d].end_pfn))
+			return "overlaps a device";
+	for (uint32_t i = 0; i < node->nr_hot; i++)
+		if (overlaps(r->start_pfn, r->end_pfn, node->hot[i]->start_pfn, node->hot[i]->end_pfn))
+			return "overlaps another hot region";
+	return NULL;
+}
+
+int memmap_node_add_hot(struct mm_node *node, struct mm_hot_region *r)
+{
+	uint64_t irq = spin_lock_irqsave(&node->lock);
+	const char *why = add_problem(node, r);
+
+	if (!why) {
+		node->hot[node->nr_hot] = r;
+		/* pairs with the acquire in mm_hot_find(): the entry before the count */
+		__atomic_store_n(&node->nr_hot, node->nr_hot + 1, __ATOMIC_RELEASE);
+	}
+	spin_unlock_irqrestore(&node->lock, irq);
+	if (why)
+		kprintf("memmap: node %u: hot region %u [0x%llx, 0x%llx) rejected: %s\n", node->nid,
+			r->id, (unsigned long long)r->start_pfn, (unsigned long long)r->end_pfn, why);
+	return why ? -1 : 0;
+}
+
+uint32_t mm_hot_find(const struct mm_node *node, uint64_t pfn)
+{
+	uint32_t n = __atomic_load_n(&node->nr_hot, __ATOMIC_ACQUIRE);
+
+	for (uint32_t i = 0; i < n; i++)
+		if (pfn >= node->hot[i]->start_pfn && pfn < node->hot[i]->end_pfn)
+			return i;
+	return MM_NO_HOT;
+}
+
+/* Why [s, e) of region r cannot be onlined as a whole, or NULL. */
+static const char *online_range_problem(const struct mm_hot_region *r, uint64_t s, uint64_t e)
+{
+	if (s >= e || s < r->start_pfn || e > r->end_pfn)
+		return "not inside the region";
+	if ((s | e) & (r->block_pages - 1))
+		return "not block aligned";
+	if (r->memmap_loc == MM_MEMMAP_DEVICE && ((s | e) & (PAGES_PER_SECTION - 1)))
+		return "not section aligned (memmap on the region)";
+	if (!mm_hot_all(r, s, e, MM_HOT_OFFLINE))
+		return "a block is not OFFLINE";
+	return NULL;
+}
+
+uint32_t mm_hot_chunk_check(const struct mm_node *node, uint64_t s, uint64_t e,
+			    const char **why)
+{
+	uint32_t h = mm_hot_find(node, s);
+
+	if (h == MM_NO_HOT) {
+		*why = "outside the node's span and hot regions";
+		return MM_NO_HOT;
+	}
+	if (e <= s || pfn_to_section_nr(s) != pfn_to_section_nr(e - 1)) {
+		*why = "not inside one section";
+		return MM_NO_HOT;
+	}
+	*why = online_range_problem(node->hot[h], s, e);
+	return *why ? MM_NO_HOT : h;
+}
+
+uint32_t mm_hot_chunks(const struct mm_node *node, uint32_t h, uint64_t s, uint64_t e,
+		       struct mm_range *out, uint32_t max)
+{
+	const char *why = h < __atomic_load_n(&node->nr_hot, __ATOMIC_ACQUIRE) ?
+			  online_range_problem(node->hot[h], s, e) : "no such region";
+	uint32_t n = 0;
+
+	if (why) {
+		kprintf("memmap: node %u: hot range [0x%llx, 0x%llx) of region %u refused: %s\n",
+			node->nid, (unsigned long long)s, (unsigned long long)e, h, why);
+		return 0;
+	}
+	for (; s < e; n++) {
+		uint64_t ce = mm_min(section_nr_to_pfn(pfn_to_section_nr(s) + 1), e);
+
+		if (n < max)
+			out[n] = (struct mm_range){ s, ce };
+		s = ce;
+	}
+	return n;
+}
+
+void mm_hot_reset(struct mm_node *node)
+{
+	for (uint32_t i = 0; i < node->nr_hot; i++) {
+		struct mm_hot_region *r = node->hot[i];
+
+		mm_hot_set_state(r, r->start_pfn, r->end_pfn, MM_HOT_OFFLINE);
+		r->online_pages = r->altmap_pages = r->free_pages = 0;
+		r->allocated_pages = r->isolated_free_pages = 0;
+	}
+}
+
+static void span_add(struct mm_node *node, uint64_t s, uint64_t e)
+{
+	if (node->span_start_pfn >= node->span_end_pfn) {
+		node->span_start_pfn = s;
+		node->span_end_pfn = e;
+		return;
+	}
+	node->span_start_pfn = mm_min(node->span_start_pfn, s);
+	node->span_end_pfn = mm_max(node->span_end_pfn, e);
+}
+
+void mm_hot_span_recompute(struct mm_node *node)
+{
+	node->span_start_pfn = node->start_pfn;
+	node->span_end_pfn = node->end_pfn;
+	for (uint32_t i = 0; i < node->nr_hot; i++) {
+		const struct mm_hot_region *r = node->hot[i];
+
+		for (uint64_t b = r->start_pfn; b < r->end_pfn; b += r->block_pages)
+			if (mm_hot_state(r, b) != MM_HOT_OFFLINE)
+				span_add(node, b, b + r->block_pages);
+	}
+}
+
+/* A chunk block whose buddy is not entirely inside the chunk: the only ones
+ * that may merge with memory outside it (at most one per order and side). */
+struct edge_block {
+	uint64_t pfn;
+	unsigned zone, order;
+};
+#define MAX_EDGE_BLOCKS	(2 * NR_ORDERS)
+
+/* Reads the chunk's own pages, not yet published: no lock needed. */
+static uint32_t chunk_edge_blocks(const struct memmap_chunk_result *res, struct edge_block *out)
+{
+	uint32_t n = 0;
+
+	for (unsigned z = 0; z < MM_NR_ZONES; z++)
+		for (unsigned o = 0; o < MAX_ORDER; o++)
+			for (uint64_t pfn = res->lists[z][o].head; pfn != PFN_NONE;
+			     pfn = pfn_to_page(pfn)->next_pfn) {
+				uint64_t buddy = pfn ^ (1ULL << o);
+
+				if (buddy >= res->start_pfn && buddy + (1ULL << o) <= res->end_pfn)
+					continue;
+				kassert(n < MAX_EDGE_BLOCKS);
+				out[n++] = (struct edge_block){ pfn, z, o };
+			}
+	return n;
+}
+
+/* Put each of the chunk's lists in front of the node's list (lock held). */
+static void prepend_lists(struct mm_node *node, const struct memmap_chunk_result *res)
+{
+	for (unsigned z = 0; z < MM_NR_ZONES; z++)
+		for (unsigned o = 0; o < NR_ORDERS; o++) {
+			const struct mm_free_list *c = &res->lists[z][o];
+			struct mm_free_list *n = &node->free_area[z][o];
+
+			if (!c->nr_free)
+				continue;
+			pfn_to_page(c->tail)->next_pfn = n->head;
+			if (n->head == PFN_NONE)
+				n->tail = c->tail;
+			else
+				pfn_to_page(n->head)->prev_pfn = c->tail;
+			n->head = c->head;
+			n->nr_free += c->nr_free;
+		}
+}
+
+void mm_hot_splice(struct mm_node *node, struct memmap_chunk_result *res)
+{
+	struct edge_block edge[MAX_EDGE_BLOCKS];
+	uint32_t nedge = chunk_edge_blocks(res, edge), h = res->hot;
+	uint64_t s = res->start_pfn, e = res->end_pfn, irq = spin_lock_irqsave(&node->lock);
+	struct mm_hot_region *r;
+
+	kassert(h < node->nr_hot);
+	r = node->hot[h];
+	kassert(s >= r->start_pfn && e <= r->end_pfn && mm_hot_all(r, s, e, MM_HOT_OFFLINE));
+	mm_hot_set_state(r, s, e, MM_HOT_ONLINE);
+	prepend_lists(node, res);
+	node->nr_free_pages += res->free_pages;
+	r->free_pages += res->free_pages;
+	r->online_pages += e - s;
+	r->altmap_pages += res->hot_altmap_pages;
+	node->nr_chunks_spliced++;
+	node->nr_hot_chunks_spliced++;
+	span_add(node, s, e);
+	for (uint32_t i = 0; i < nedge; i++) {
+		const struct page *p = pfn_to_page(edge[i].pfn);
+
+		if (!(p->flags & PG_buddy) || p->order != edge[i].order)
+			continue;	/* absorbed by an earlier edge block's merge */
+		mm_list_del(node, edge[i].zone, edge[i].order, edge[i].pfn);
+		mm_merge_free_block(node, h, edge[i].pfn, edge[i].zone, edge[i].order);
+	}
+	spin_unlock_irqrestore(&node->lock, irq);
+}
