@@ -11,6 +11,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -38,7 +39,7 @@ struct ht {
 	uint64_t dram_s, dram_e;	/* pfns */
 };
 
-static void ht_vmemmap(void)
+static inline void ht_vmemmap(void)
 {
 	memmap_host_vmemmap = mmap(NULL, PFN(HT_TOP) * sizeof(struct page), PROT_READ | PROT_WRITE,
 				   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
@@ -46,7 +47,7 @@ static void ht_vmemmap(void)
 }
 
 /* Init and splice the node's DRAM chunks (none for a node without DRAM). */
-static void ht_init_dram(struct ht *t)
+static inline void ht_init_dram(struct ht *t)
 {
 	uint32_t n = memmap_node_chunks(&t->node, t->chunks, HT_MAX_CHUNKS);
 
@@ -60,7 +61,7 @@ static void ht_init_dram(struct ht *t)
 
 /* A node with DRAM [dram_s, dram_e) bytes (empty: no DRAM), all usable but
  * its first page, its chunks spliced. */
-static struct ht *ht_create(uint64_t dram_s, uint64_t dram_e)
+static inline struct ht *ht_create(uint64_t dram_s, uint64_t dram_e)
 {
 	struct ht *t = calloc(1, sizeof(*t));
 	uint64_t ram = PFN(dram_e - dram_s);
@@ -82,7 +83,7 @@ static struct ht *ht_create(uint64_t dram_s, uint64_t dram_e)
 	return t;
 }
 
-static void ht_destroy(struct ht *t)
+static inline void ht_destroy(struct ht *t)
 {
 	for (int i = 0; i < HT_REGIONS; i++) {
 		free(t->state[i]);
@@ -96,7 +97,7 @@ static void ht_destroy(struct ht *t)
 }
 
 /* Describe region i [s, e) (bytes) and give it to the node. */
-static struct mm_hot_region *ht_region(struct ht *t, int i, uint64_t s, uint64_t e,
+static inline struct mm_hot_region *ht_region(struct ht *t, int i, uint64_t s, uint64_t e,
 				       uint64_t block, enum mm_memmap_loc loc)
 {
 	uint64_t sp = PFN(s), ep = PFN(e);
@@ -113,7 +114,7 @@ static struct mm_hot_region *ht_region(struct ht *t, int i, uint64_t s, uint64_t
 }
 
 /* Online [s, e) (pfns) of region h: its chunks, each spliced as done. */
-static void ht_online(struct ht *t, uint32_t h, uint64_t s, uint64_t e)
+static inline void ht_online(struct ht *t, uint32_t h, uint64_t s, uint64_t e)
 {
 	uint32_t n = mm_hot_chunks(&t->node, h, s, e, t->chunks, HT_MAX_CHUNKS);
 
@@ -127,7 +128,7 @@ static void ht_online(struct ht *t, uint32_t h, uint64_t s, uint64_t e)
 	}
 }
 
-static int ht_verify(struct ht *t, struct memmap_verify_result *vr)
+static inline int ht_verify(struct ht *t, struct memmap_verify_result *vr)
 {
 	struct memmap_verify_result local;
 
@@ -135,7 +136,7 @@ static int ht_verify(struct ht *t, struct memmap_verify_result *vr)
 }
 
 /* Deterministic pseudo-random sequence (xorshift64). */
-static uint64_t ht_rnd(uint64_t *s)
+static inline uint64_t ht_rnd(uint64_t *s)
 {
 	*s ^= *s << 13;
 	*s ^= *s >> 7;

@@ -20,3 +20,7 @@ UNIT_TESTS += test_hotplug
 test_hotplug_SRCS := tests/unit/test_hotplug.c $(MM_CORE_SRCS)
 test_hotplug_CFLAGS := -pthread
 $(BUILD)/unit/test_hotplug: tests/unit/hot_fixture.h mm/internal.h mm/verify.h
+UNIT_TESTS += test_hotplug_offline
+test_hotplug_offline_SRCS := tests/unit/test_hotplug_offline.c $(MM_CORE_SRCS)
+test_hotplug_offline_CFLAGS := -pthread
+$(BUILD)/unit/test_hotplug_offline: tests/unit/hot_fixture.h mm/internal.h mm/verify.h

@@ -303,6 +303,57 @@ static void test_empty_region_checksum_and_reset(void **state)
 	ht_destroy(t);
 }
 
+/* The verifier is not blind to hot memory: each corruption is caught, and
+ * undoing it passes again. */
+static void expect_caught(struct ht *t, const char *what)
+{
+	host_console_reset();
+	assert_int_equal(ht_verify(t, NULL), -1);
+	assert_true(host_console_contains(what));
+}
+
+static void test_verifier_catches_hot(void **state)
+{
+	struct ht *t = ht_create(DRAM_S, DRAM_E);
+	struct mm_hot_region *r = ht_region(t, 0, REG_S, REG_E, BLK, MM_MEMMAP_DEVICE);
+	uint64_t s = r->start_pfn, sum;
+	struct page saved;
+
+	(void)state;
+	ht_online(t, 0, s, s + PAGES_PER_SECTION);
+	sum = memmap_checksum(&t->node);
+	saved = *pfn_to_page(s + 3);				/* an altmap page */
+	pfn_to_page(s + 3)->flags &= ~PG_vmemmap_self_hosted;
+	expect_caught(t, "flags");
+	assert_int_not_equal(memmap_checksum(&t->node), sum);
+	*pfn_to_page(s + 3) = saved;
+	pfn_to_page(s + 700)->refcount = 1;			/* a free block's tail */
+	expect_caught(t, "refcount");
+	pfn_to_page(s + 700)->refcount = 0;
+	r->free_pages--;
+	expect_caught(t, "hot region 20");
+	r->free_pages++;
+	r->state[PAGES_PER_SECTION / BLK - 1] = MM_HOT_ISOLATED;
+	expect_caught(t, "block state 2");
+	r->state[PAGES_PER_SECTION / BLK - 1] = MM_HOT_ONLINE;
+	r->pageblock_mt[1] = 0;					/* pageblock 2 not MOVABLE */
+	expect_caught(t, "hot pageblock migratetype");
+	r->pageblock_mt[1] = 0x11;
+	pfn_to_page(s + 1024)->order = 9;			/* order-10 block as two 9s */
+	pfn_to_page(s + 1536)->flags |= PG_buddy;
+	pfn_to_page(s + 1536)->order = 9;
+	expect_caught(t, "not merged");
+	pfn_to_page(s + 1536)->flags &= ~PG_buddy;
+	pfn_to_page(s + 1536)->order = 0;
+	pfn_to_page(s + 1024)->order = 10;
+	r->state[2] = MM_HOT_OFFLINE;				/* a listed head offline */
+	expect_caught(t, "leaves the node's present and online hot memory");
+	r->state[2] = MM_HOT_ONLINE;
+	assert_int_equal(ht_verify(t, NULL), 0);
+	assert_int_equal(memmap_checksum(&t->node), sum);
+	ht_destroy(t);
+}
+
 /* Allocators on two threads while the main thread onlines the region a
  * section at a time: afterwards everything freed gives the checksum of the
  * same memory onlined with nobody allocating. */
@@ -381,6 +432,7 @@ int main(void)
 		cmocka_unit_test(test_bad_chunks_refused),
 		cmocka_unit_test(test_region_and_add_refusals),
 		cmocka_unit_test(test_empty_region_checksum_and_reset),
+		cmocka_unit_test(test_verifier_catches_hot),
 		cmocka_unit_test(test_concurrent_splice),
 	};
 
