@@ -133,6 +133,8 @@ static void test_alloc_first_and_merge_across_plugs(void **state)
 	buddy_free_pages(&t->node, pfn, 10);
 	assert_int_equal(ht_verify(t, NULL), 0);
 	ref = memmap_checksum(&t->node);
+	assert_int_equal(buddy_self_test(&t->node, NULL), 0);	/* hot blocks come first */
+	assert_int_equal(memmap_checksum(&t->node), ref);
 	ht_destroy(t);
 	ref_t = ht_create(DRAM_S, DRAM_E);
 	ht_region(ref_t, 0, REG_S, REG_E, BLK, MM_MEMMAP_DRAM);
