@@ -69,8 +69,9 @@ enum mm_hot_block_state {
 };
 
 /*
- * A hot-pluggable region of a node (docs/hotplug.md): a virtio-mem device's
- * region, plugged and unplugged a block at a time while the node allocates.
+ * A hot-pluggable region of a node (docs/mm.md, "Hot-pluggable memory"): a
+ * virtio-mem device's region, plugged and unplugged a block at a time while
+ * the node allocates.
  * The caller maps the data pages (identity) and, for MM_MEMMAP_DRAM, the
  * vmemmap of every section it onlines a block of, before the block's chunks
  * run; with MM_MEMMAP_DEVICE (Linux's memmap_on_memory) the first
@@ -138,8 +139,10 @@ struct mm_node {
 	/* Hot-pluggable memory (mm/hotplug.c).  nr_free_pages and
 	 * nr_allocated_pages above count DRAM and hot pages together; each
 	 * region keeps its own share, so DRAM = node - sum of regions. */
-	struct mm_hot_region *hot[MM_MAX_HOT_REGIONS];	/* (L) added by memmap_node_add_hot() */
-	uint32_t nr_hot;			/* (L) */
+	struct mm_hot_region *hot[MM_MAX_HOT_REGIONS];	/* (L) added by memmap_node_add_hot();
+							 * append-only, so the initializer
+							 * reads entries < nr_hot unlocked */
+	uint32_t nr_hot;			/* (L) release store after the entry */
 	uint64_t span_start_pfn, span_end_pfn;	/* (L) the node's span: [start_pfn, end_pfn)
 						 *     and every online hot block; changes
 						 *     with the free counts, in one critical
@@ -187,8 +190,10 @@ int memmap_node_init(struct mm_node *node, uint32_t nid, uint64_t start_pfn, uin
 		     uint8_t *pageblock_mt);
 
 /* Empty the node's free lists and zero its (L) counters, keeping every (C)
- * field: the node as it is before its first chunk is published.  The node
- * must be quiescent (no request in flight, no allocation). */
+ * field: the node as it is before its first chunk is published.  Hot
+ * regions stay attached, every block of them OFFLINE again, their counters
+ * 0, the span back to [start_pfn, end_pfn).  The node must be quiescent (no
+ * request in flight, no allocation). */
 void memmap_node_reset(struct mm_node *node);
 
 /* Bytes of the pageblock migratetype bitmap for a node span. */
@@ -256,9 +261,11 @@ unsigned memmap_pageblock_migratetype(const struct mm_node *node, uint64_t pfn);
  * DRAM chunk: inside the node's span and within one present section, each end
  * MAX_ORDER-aligned or the span's end (memmap_node_chunks() gives such
  * ranges); or a device chunk: inside one device and one section, ends 2 MiB
- * aligned (memmap_device_chunks()).  Device pfns get the ZONE_DEVICE state;
+ * aligned (memmap_device_chunks()); or a hot chunk (mm_hot_chunks()).
+ * Device pfns get the ZONE_DEVICE state;
  * struct pages whose vmemmap page is shared are not written (pages_aliased).
- * Returns 0, or -1 (nothing written) when the range is invalid.
+ * Returns 0, or -1 (no page written, res reset to an empty chunk that
+ * splices as nothing) when the range is invalid.
  */
 int memmap_init_range(const struct mm_node *node, uint64_t start_pfn, uint64_t end_pfn,
 		      struct memmap_chunk_result *res);
@@ -270,6 +277,8 @@ int memmap_init_range(const struct mm_node *node, uint64_t start_pfn, uint64_t e
  * either entirely or not at all.  Splice a node's chunks in chunk order (any
  * CPU) to get the deterministic list order; other CPUs may allocate from the
  * node meanwhile.  DRAM and device chunks may be spliced in any interleaving.
+ * A hot chunk (res->hot != MM_NO_HOT) goes to the head of the lists instead,
+ * merged with its neighbours: mm_hot_chunks().
  */
 void memmap_splice_chunk(struct mm_node *node, struct memmap_chunk_result *res);
 
@@ -369,16 +378,18 @@ struct memmap_verify_result {
 	uint64_t hot_allocated_pages;	/* of those, allocated */
 };
 
-/* Check every struct page of the node (DRAM and device) against the state
- * derived from its usable ranges, zone boundaries and device descriptions,
- * and every free list (no device page on one).  Reports the first few errors
+/* Check every struct page of the node (DRAM, device and online hot blocks)
+ * against the state derived from its usable ranges, zone boundaries, device
+ * and region descriptions, and every free list (no device page on one, hot
+ * pages only of ONLINE blocks; an ISOLATED block is an error).  Reports the first few errors
  * via kprintf ("verify: node N pfn 0x...: ...").  Returns 0 when everything
  * holds, -1 otherwise.  Caller holds no lock; the node must be quiescent (no
  * concurrent allocation) and every chunk of it, DRAM and device, spliced. */
 int memmap_verify(const struct mm_node *node, struct memmap_verify_result *res);
 
 /* 64-bit hash of the node's memmap (links excluded), pageblock bits and free
- * block set; identical across init modes and runs.  docs/mm.md defines it.
+ * block set, online hot pages included; identical across init modes and
+ * runs, and across the order hot memory was onlined in.  docs/mm.md defines it.
  * Node must be quiescent. */
 uint64_t memmap_checksum(const struct mm_node *node);
 

@@ -296,8 +296,9 @@ static int self_test_block(const struct mm_node *node, uint64_t pfn, unsigned or
 {
 	const struct page *p = pfn_to_page(pfn);
 	uint64_t *mem, words = (PAGE_SIZE << order) / 8;
+	int dram = pfn >= node->start_pfn && pfn < node->end_pfn;	/* else hot */
 
-	if ((pfn & ((1ULL << order) - 1)) || pfn < node->start_pfn || pfn >= node->end_pfn ||
+	if ((pfn & ((1ULL << order) - 1)) || (!dram && mm_hot_find(node, pfn) == MM_NO_HOT) ||
 	    (p->flags & (PG_reserved | PG_buddy)) || page_nid(p) != node->nid || p->refcount != 1)
 		return -1;
 	if (!phys_to_virt)

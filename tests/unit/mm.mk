@@ -1,4 +1,5 @@
-# Host unit tests of mm/: range initializer, device pages, buddy allocator, memblock.
+# Host unit tests of mm/: range initializer, device pages, hot-pluggable memory,
+# buddy allocator, memblock.
 MM_CORE_SRCS := mm/memmap_init.c mm/memmap_device.c mm/hotplug.c mm/hotplug_offline.c \
 	mm/buddy.c mm/verify.c mm/verify_hot.c mm/memblock.c
 
@@ -14,3 +15,12 @@ test_device_CFLAGS := -pthread
 # test_buddy.c includes the fake machine from test_memmap.c.
 $(BUILD)/unit/test_buddy: tests/unit/test_memmap.c mm/internal.h
 $(BUILD)/unit/test_memmap $(BUILD)/unit/test_memblock $(BUILD)/unit/test_device: mm/internal.h
+
+UNIT_TESTS += test_hotplug
+test_hotplug_SRCS := tests/unit/test_hotplug.c $(MM_CORE_SRCS)
+test_hotplug_CFLAGS := -pthread
+$(BUILD)/unit/test_hotplug: tests/unit/hot_fixture.h mm/internal.h mm/verify.h
+UNIT_TESTS += test_hotplug_offline
+test_hotplug_offline_SRCS := tests/unit/test_hotplug_offline.c $(MM_CORE_SRCS)
+test_hotplug_offline_CFLAGS := -pthread
+$(BUILD)/unit/test_hotplug_offline: tests/unit/hot_fixture.h mm/internal.h mm/verify.h
