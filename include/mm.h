@@ -346,6 +346,13 @@ void mm_hot_unisolate(struct mm_node *node, uint32_t h, uint64_t s, uint64_t e);
  * takes the node lock. */
 uint64_t buddy_alloc_pages(struct mm_node *node, unsigned order);
 
+/* Like buddy_alloc_pages() but from the node's boot memory only, never a
+ * hot-added block: for kernel metadata (hot-plug bookkeeping, memmap and
+ * page tables of hot-added memory), which would otherwise pin hot-added
+ * memory and make it impossible to unplug (Linux keeps such allocations out
+ * of ZONE_MOVABLE).  Walks past the hot blocks at the lists' heads. */
+uint64_t buddy_alloc_pages_boot(struct mm_node *node, unsigned order);
+
 /* Like buddy_alloc_pages() but from one zone only. */
 uint64_t buddy_alloc_pages_zone(struct mm_node *node, unsigned zone, unsigned order);
 

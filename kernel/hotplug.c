@@ -40,14 +40,15 @@ static uint64_t ms_tsc(uint64_t ms)
 	return tsc_hz * ms / 1000;
 }
 
-/* 2^order pages from node pref, else any node; 0 when none.  Counted in
- * meta_pages, which the accounting checks against the node's counters. */
+/* 2^order pages of boot memory (never hot-added: it would pin it) from node
+ * pref, else any node; 0 when none.  Counted in meta_pages, which the
+ * accounting checks against the node's counters. */
 static uint64_t meta_alloc(struct serve_ctx *s, uint32_t pref, unsigned order, uint32_t *got,
 			   bool zero)
 {
 	for (uint32_t k = 0; k <= s->mm->nnodes; k++) {
 		uint32_t nid = k == 0 ? pref : k - 1;
-		uint64_t pfn = buddy_alloc_pages(&s->mm->plan[nid].node, order);
+		uint64_t pfn = buddy_alloc_pages_boot(&s->mm->plan[nid].node, order);
 
 		if (pfn == PFN_NONE)
 			continue;

@@ -151,7 +151,7 @@ static int run_live(void)
 	while ((PAGE_SIZE << order) < bytes)
 		order++;
 	for (uint32_t nid = 0; nid < mm.nnodes && pfn == PFN_NONE; nid++)
-		if ((pfn = buddy_alloc_pages(&mm.plan[nid].node, order)) != PFN_NONE) {
+		if ((pfn = buddy_alloc_pages_boot(&mm.plan[nid].node, order)) != PFN_NONE) {
 			serve.meta_pages[nid] += 1ULL << order;
 			serve.cpu = (struct serve_cpu *)(pfn << PAGE_SHIFT);
 			memset(serve.cpu, 0, bytes);

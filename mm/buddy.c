@@ -17,6 +17,7 @@
  * page freed into an ISOLATED block becomes an isolated free block (head
  * PG_isolated, off the lists) instead.  docs/mm.md, "Hot-pluggable memory".
  */
+#include <stdbool.h>
 #include "mm.h"
 #include "internal.h"
 #include "kprintf.h"
@@ -144,10 +145,23 @@ static void charge_hot(struct mm_node *node, uint64_t pfn, uint64_t pages)
 	}
 }
 
-static uint64_t alloc_from_zone_locked(struct mm_node *node, unsigned zone, unsigned order)
+/* The list's first block, or with boot_only its first block inside the
+ * boot span [start_pfn, end_pfn): hot-added blocks sit at the head, so that
+ * is a walk past them (bounded by the list). */
+static uint64_t list_pick(const struct mm_node *node, unsigned zone, unsigned o, bool boot_only)
+{
+	uint64_t pfn = node->free_area[zone][o].head;
+
+	while (boot_only && pfn != PFN_NONE && (pfn < node->start_pfn || pfn >= node->end_pfn))
+		pfn = pfn_to_page(pfn)->next_pfn;
+	return pfn;
+}
+
+static uint64_t alloc_from_zone_locked(struct mm_node *node, unsigned zone, unsigned order,
+				       bool boot_only)
 {
 	for (unsigned o = order; o <= MAX_ORDER; o++) {
-		uint64_t pfn = node->free_area[zone][o].head;
+		uint64_t pfn = list_pick(node, zone, o, boot_only);
 
 		if (pfn == PFN_NONE)
 			continue;
@@ -173,14 +187,14 @@ uint64_t buddy_alloc_pages_zone(struct mm_node *node, unsigned zone, unsigned or
 	if (zone >= MM_NR_ZONES || order > MAX_ORDER)
 		return PFN_NONE;
 	irq = spin_lock_irqsave(&node->lock);
-	pfn = alloc_from_zone_locked(node, zone, order);
+	pfn = alloc_from_zone_locked(node, zone, order, false);
 	spin_unlock_irqrestore(&node->lock, irq);
 	return pfn;
 }
 
 /* Normal first, DMA last: keep low memory for devices that can only reach it
  * (Linux's zonelist fallback order). */
-uint64_t buddy_alloc_pages(struct mm_node *node, unsigned order)
+static uint64_t alloc_pages(struct mm_node *node, unsigned order, bool boot_only)
 {
 	uint64_t pfn = PFN_NONE, irq;
 
@@ -188,9 +202,19 @@ uint64_t buddy_alloc_pages(struct mm_node *node, unsigned order)
 		return PFN_NONE;
 	irq = spin_lock_irqsave(&node->lock);
 	for (int zone = ZONE_NORMAL; zone >= ZONE_DMA && pfn == PFN_NONE; zone--)
-		pfn = alloc_from_zone_locked(node, (unsigned)zone, order);
+		pfn = alloc_from_zone_locked(node, (unsigned)zone, order, boot_only);
 	spin_unlock_irqrestore(&node->lock, irq);
 	return pfn;
+}
+
+uint64_t buddy_alloc_pages(struct mm_node *node, unsigned order)
+{
+	return alloc_pages(node, order, false);
+}
+
+uint64_t buddy_alloc_pages_boot(struct mm_node *node, unsigned order)
+{
+	return alloc_pages(node, order, true);
 }
 
 static int free_args_ok(const struct mm_node *node, uint64_t pfn, unsigned order)

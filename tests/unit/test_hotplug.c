@@ -143,6 +143,30 @@ static void test_alloc_first_and_merge_across_plugs(void **state)
 	ht_destroy(ref_t);
 }
 
+/* buddy_alloc_pages_boot() walks past the hot blocks at the lists' heads:
+ * kernel metadata never pins hot-added memory; the plain allocation still
+ * gets hot memory first. */
+static void test_alloc_boot_skips_hot(void **state)
+{
+	struct ht *t = ht_create(DRAM_S, DRAM_E);
+	struct mm_hot_region *r = ht_region(t, 0, REG_S, REG_E, BLK, MM_MEMMAP_DRAM);
+	uint64_t got[3];
+
+	(void)state;
+	ht_online(t, 0, r->start_pfn, r->end_pfn);
+	for (unsigned i = 0; i < 3; i++) {
+		got[i] = buddy_alloc_pages_boot(&t->node, i * 4);	/* orders 0, 4, 8 */
+		assert_true(got[i] >= PFN(DRAM_S) && got[i] < PFN(DRAM_E));
+	}
+	assert_int_equal(r->allocated_pages, 0);
+	/* order 10: the split remainders of the boot allocations (orders < 10,
+	 * at their lists' heads) are not in the way */
+	assert_true(buddy_alloc_pages(&t->node, 10) >= r->start_pfn);
+	assert_int_equal(r->allocated_pages, 1024);
+	assert_int_equal(ht_verify(t, NULL), 0);
+	ht_destroy(t);
+}
+
 /* A region right after the DRAM span (same section) never merges with DRAM. */
 static void test_no_merge_with_dram(void **state)
 {
@@ -430,6 +454,7 @@ int main(void)
 		cmocka_unit_test(test_online_sections_out_of_order),
 		cmocka_unit_test(test_online_blocks_shuffled),
 		cmocka_unit_test(test_alloc_first_and_merge_across_plugs),
+		cmocka_unit_test(test_alloc_boot_skips_hot),
 		cmocka_unit_test(test_no_merge_with_dram),
 		cmocka_unit_test(test_bad_chunks_refused),
 		cmocka_unit_test(test_region_and_add_refusals),
