@@ -6,3 +6,6 @@ fuzz_memmap_SRCS := tests/fuzz/fuzz_memmap.c lib/memmap.c
 # PCI config space snapshots: BARs, capability list, virtio capabilities.
 FUZZERS += fuzz_pcicfg
 fuzz_pcicfg_SRCS := tests/fuzz/fuzz_pcicfg.c pci/config.c virtio/pci_caps.c
+# The split virtqueue's used ring as a device may leave it.
+FUZZERS += fuzz_virtq
+fuzz_virtq_SRCS := tests/fuzz/fuzz_virtq.c virtio/virtqueue.c
