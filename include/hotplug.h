@@ -29,6 +29,7 @@
 #define HOT_INIT_TIMEOUT_MS	60000	/* plug: the node's CPUs finishing its chunks */
 #define SERVE_HELD		32	/* blocks each CPU's workload holds at most */
 #define SERVE_PAUSE_MS		10000	/* every CPU parked for a check */
+#define SERVE_HIST		48	/* log2 buckets of one operation's TSC ticks */
 
 enum hot_op { HOT_PLUG, HOT_UNPLUG };
 enum hot_status { HOT_OK, HOT_REFUSED, HOT_NACK, HOT_FAILED };
@@ -52,6 +53,7 @@ struct hot_event {
 	uint32_t chunks;		/* (B) */
 	cpumask_t cpus;			/* (B) CPUs that initialized a chunk */
 	uint64_t max_stall_tsc;		/* (A) longest workload operation while it ran */
+	uint64_t hist[SERVE_HIST];	/* (A) its operations by log2 of their TSC ticks */
 	bool at_boot;			/* (B) served during boot-time deferred init */
 	uint32_t nboot_pending;		/* (B) at_boot: nodes whose boot DRAM init was still */
 	uint32_t boot_pending[8];	/*     running when this one was allocatable */
@@ -88,6 +90,7 @@ struct hot_dev {
 struct serve_cpu {
 	uint64_t ops, allocs, frees, failed, hot_allocs;	/* (W) */
 	uint64_t max_stall_tsc;		/* (W) longest op with no event in flight */
+	uint64_t hist[SERVE_HIST];	/* (W) ops with no event in flight, log2 of ticks */
 	uint64_t held_pfn[SERVE_HELD];	/* (W) blocks it holds, ring */
 	uint32_t held_nid[SERVE_HELD];	/* (W) */
 	uint8_t held_order[SERVE_HELD];	/* (W) */
@@ -141,6 +144,11 @@ bool hotplug_busy(const struct serve_ctx *s);
  * arranges it), every node verified, accounting exact.  seq: the last
  * event it covers, -1 none.  true when it holds. */
 bool serve_check(struct serve_ctx *s, const char *when, int64_t seq);
+
+/* Upper bound (ns) of the bucket holding the pct-th percentile of hist, and
+ * the number of operations in it (kernel/serve.c). */
+uint64_t serve_hist_pct_ns(const uint64_t *hist, unsigned pct);
+uint64_t serve_hist_count(const uint64_t *hist);
 
 /* kernel/serve.c.  The whole live phase: serve_s seconds, then every CPU
  * frees what it holds and the final check runs.  Returns 0, or -1 (a check

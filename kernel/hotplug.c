@@ -230,6 +230,9 @@ static void emit_event(const struct serve_ctx *s, const struct hot_dev *d, const
 	json_u64(&j, "pickup_ns", ev->first_start_tsc > ev->posted_tsc && ev->posted_tsc ?
 		 tsc_to_ns(ev->first_start_tsc - ev->posted_tsc) : 0);
 	json_u64(&j, "max_stall_ns", stall);
+	json_u64(&j, "ops", serve_hist_count(ev->hist));
+	json_u64(&j, "op_p50_ns", serve_hist_pct_ns(ev->hist, 50));
+	json_u64(&j, "op_p99_ns", serve_hist_pct_ns(ev->hist, 99));
 	json_u64(&j, "plugged_size", ev->plugged_size);
 	json_u64(&j, "online_bytes", d->online_bytes);
 	json_emit(&j);

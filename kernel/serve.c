@@ -44,18 +44,48 @@ static void help_requests(struct serve_ctx *s, uint32_t cpu)
  * CPU's no-event maximum. */
 static void record_stall(struct serve_ctx *s, struct serve_cpu *c, uint64_t d)
 {
+	unsigned b = d ? 63 - (unsigned)__builtin_clzll(d) : 0;
 	bool any = false;
 
+	if (b >= SERVE_HIST)
+		b = SERVE_HIST - 1;
 	for (uint32_t i = 0; i < VIRTIO_MEM_MAX; i++) {
 		struct hot_event *ev = __atomic_load_n(&s->slot[i].ev, __ATOMIC_ACQUIRE);
 
 		if (ev) {
 			atomic_max_u64(&ev->max_stall_tsc, d);
+			__atomic_fetch_add(&ev->hist[b], 1, __ATOMIC_RELAXED);
 			any = true;
 		}
 	}
-	if (!any && d > c->max_stall_tsc)
+	if (any)
+		return;
+	c->hist[b]++;
+	if (d > c->max_stall_tsc)
 		c->max_stall_tsc = d;
+}
+
+uint64_t serve_hist_count(const uint64_t *hist)
+{
+	uint64_t n = 0;
+
+	for (unsigned b = 0; b < SERVE_HIST; b++)
+		n += hist[b];
+	return n;
+}
+
+uint64_t serve_hist_pct_ns(const uint64_t *hist, unsigned pct)
+{
+	uint64_t n = serve_hist_count(hist), seen = 0;
+
+	if (!n)
+		return 0;
+	for (unsigned b = 0; b < SERVE_HIST; b++) {
+		seen += hist[b];
+		if (seen * 100 >= n * pct)
+			return tsc_to_ns(2ULL << b);
+	}
+	return tsc_to_ns(1ULL << (SERVE_HIST - 1));
 }
 
 static bool pfn_is_hot(const struct mm_node *n, uint64_t pfn)
@@ -221,10 +251,13 @@ static void emit_begin(const struct serve_ctx *s, uint64_t serve_s)
 static void emit_end(const struct serve_ctx *s, int err)
 {
 	uint64_t ops = 0, allocs = 0, frees = 0, failed = 0, hot = 0, stall = 0;
+	uint64_t hist[SERVE_HIST] = { 0 };
 	uint32_t timeouts = 0;
 	struct json j;
 
 	for (uint32_t c = 0; c < s->ncpus; c++) {
+		for (unsigned b = 0; b < SERVE_HIST; b++)
+			hist[b] += s->cpu[c].hist[b];
 		ops += s->cpu[c].ops;
 		allocs += s->cpu[c].allocs;
 		frees += s->cpu[c].frees;
@@ -249,6 +282,11 @@ static void emit_end(const struct serve_ctx *s, int err)
 	json_u64(&j, "hot_allocs", hot);
 	json_bool(&j, "balanced", allocs == frees);
 	json_u64(&j, "max_stall_idle_ns", tsc_to_ns(stall));
+	/* the operations with no step in flight: how many, and the upper bound
+	 * of the log2 bucket of their median and 99th percentile */
+	json_u64(&j, "idle_ops", serve_hist_count(hist));
+	json_u64(&j, "idle_op_p50_ns", serve_hist_pct_ns(hist, 50));
+	json_u64(&j, "idle_op_p99_ns", serve_hist_pct_ns(hist, 99));
 	json_u64(&j, "checks", s->checks);
 	json_u64(&j, "checks_failed", s->checks_failed);
 	json_u64(&j, "pause_timeouts", timeouts);
