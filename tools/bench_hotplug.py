@@ -10,6 +10,7 @@ serve_begin, while both CPUs allocate.  Figures per case,
 medians over the boots with (min, max):
   init ms/GiB          first worker's start to last worker's end, per GiB
   allocatable ms/GiB   from the change seen to the last chunk spliced
+  ops during           workload operations while the hot-add was in flight
   p99 us / max us      one allocation or free while the hot-add was in
                        flight: the 99th percentile (upper bound of its log2
                        bucket) and the longest, beside
@@ -33,7 +34,7 @@ from qemu_run import Topology  # noqa: E402
 
 GIB = 1 << 30
 CASES = {'node-cpus': 'hot_cpus=0', 'one-cpu': 'hot_cpus=1'}
-FIGURES = ('init_ms_per_gib', 'allocatable_ms_per_gib', 'p99_us', 'stall_us', 'idle_p99_us',
+FIGURES = ('init_ms_per_gib', 'allocatable_ms_per_gib', 'ops', 'p99_us', 'stall_us', 'idle_p99_us',
            'idle_stall_us')
 
 
@@ -87,7 +88,7 @@ def bench_hotplug(timeout, log, repeat=3, gib=1):
 
 
 def hotplug_table(res):
-    head = ['case', 'CPUs', 'init ms/GiB', '(range)', 'alloc ms/GiB', 'p99 us', 'max us', '(range)',
+    head = ['case', 'CPUs', 'init ms/GiB', '(range)', 'alloc ms/GiB', 'ops during', 'p99 us', 'max us', '(range)',
             'idle p99 us', 'idle max us', 'speedup']
     lines = ['  '.join(f'{h:>13}' for h in head)]
     for r in res['rows']:
@@ -95,8 +96,8 @@ def hotplug_table(res):
         sp = r.get('speedup_vs_one_cpu')
         lines.append('  '.join(f'{c:>13}' for c in (
             r['case'], str(r['cpus']), f'{r["init_ms_per_gib"]:.1f}', rng('init_ms_per_gib', '.1f'),
-            f'{r["allocatable_ms_per_gib"]:.1f}', f'{r["p99_us"]:.0f}', f'{r["stall_us"]:.0f}',
-            rng('stall_us', '.0f'), f'{r["idle_p99_us"]:.0f}', f'{r["idle_stall_us"]:.0f}',
+            f'{r["allocatable_ms_per_gib"]:.1f}', f'{r["ops"]:.0f}', f'{r["p99_us"]:.1f}', f'{r["stall_us"]:.0f}',
+            rng('stall_us', '.0f'), f'{r["idle_p99_us"]:.1f}', f'{r["idle_stall_us"]:.0f}',
             '-' if sp is None else f'{sp:.2f}x')))
     return '\n'.join(lines)
 
