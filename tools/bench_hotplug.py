@@ -3,10 +3,13 @@
 through virtio-mem while every CPU allocates (serve_s), initialized by the
 node's worker CPUs or by one of them (hot_cpus=1).
 
-One topology, 1 node x 2 CPUs x 2 GiB of DRAM and a virtio-mem device on
-it (2 vCPUs: as many as this machine's host cores, so the figures are the
-design's, not the emulator's scheduling); the host plugs GIB GiB 1 s after
-serve_begin, while both CPUs allocate.  Figures per case,
+Two vCPUs in every case (as many as this machine's host cores, so the
+figures are the design's, not the emulator's scheduling); the host plugs
+GIB GiB 1 s after serve_begin while every CPU allocates:
+  node-cpus    1 node x 2 CPUs x 2 GiB, the device on it: both CPUs init
+  one-cpu      the same, hot_cpus=1: the boot CPU inits, the other allocates
+  other-node   2 nodes x 1 CPU x 1 GiB, the device on node 1: node 1's CPU
+               inits, node 0's keeps allocating on both nodes (no global stop)  Figures per case,
 medians over the boots with (min, max):
   init ms/GiB          first worker's start to last worker's end, per GiB
   allocatable ms/GiB   from the change seen to the last chunk spliced
@@ -33,7 +36,19 @@ import qemu_run  # noqa: E402
 from qemu_run import Topology  # noqa: E402
 
 GIB = 1 << 30
-CASES = {'node-cpus': 'hot_cpus=0', 'one-cpu': 'hot_cpus=1'}
+
+
+def one_node(gib):
+    return Topology(nodes=1, cpus=2, mem_gib=[2], vmem=[(0, gib + 1, 0)])
+
+
+def two_nodes(gib):
+    return Topology(nodes=2, cpus=1, mem_gib=[1, 1], vmem=[(1, gib + 1, 0)])
+
+
+# name: (topology, options)
+CASES = {'node-cpus': (one_node, 'hot_cpus=0'), 'one-cpu': (one_node, 'hot_cpus=1'),
+         'other-node': (two_nodes, 'hot_cpus=0')}
 FIGURES = ('init_ms_per_gib', 'allocatable_ms_per_gib', 'ops', 'p99_us', 'stall_us', 'idle_p99_us',
            'idle_stall_us')
 
@@ -56,9 +71,9 @@ def sample_of(r, gib):
 
 
 def bench_hotplug(timeout, log, repeat=3, gib=1):
-    topo = Topology(nodes=1, cpus=2, mem_gib=[2], vmem=[(0, gib + 1, 0)])
     rows, status = [], 'ok'
-    for case, opts in CASES.items():
+    for case, (topology, opts) in CASES.items():
+        topo = topology(gib)
         samples = []
         for i in range(repeat):
             log(f'bench: hotplug {case} boot {i + 1}/{repeat}')
