@@ -80,11 +80,15 @@ static bool account(const struct serve_ctx *s, uint32_t nid, struct node_account
 	return ok;
 }
 
-static void emit_node(struct json *j, uint32_t nid, bool verified, const struct node_account *a)
+static void emit_node(struct json *j, const struct mm_node *n, bool verified,
+		      const struct node_account *a)
 {
 	json_obj_begin(j, NULL);
-	json_u64(j, "node", nid);
+	json_u64(j, "node", n->nid);
 	json_bool(j, "verified", verified);
+	/* the span as the splice and offline move it, with the free counts */
+	json_hex(j, "span_start", n->span_start_pfn << PAGE_SHIFT);
+	json_hex(j, "span_end", n->span_end_pfn << PAGE_SHIFT);
 	json_u64(j, "dram_usable", a->dram_usable);
 	json_u64(j, "dram_free", a->dram_free);
 	json_u64(j, "dram_allocated", a->dram_allocated);
@@ -120,7 +124,7 @@ bool serve_check(struct serve_ctx *s, const char *when, int64_t seq)
 		verified = memmap_verify(&p->node, &v) == 0;
 		if (!account(s, nid, &a, &balanced) || !verified)
 			ok = false;
-		emit_node(&j, nid, verified, &a);
+		emit_node(&j, &p->node, verified, &a);
 	}
 	json_arr_end(&j);
 	if (!balanced) {

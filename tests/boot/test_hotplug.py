@@ -64,6 +64,9 @@ def test_hotadd_1g_node1_under_load():
     assert len(checks) >= 3, checks
     n1 = node_check(checks[-1], 1)
     assert n1['hot_online'] == GIB // 4096 and n1['hot_memmap'] == 0, n1
+    before = node_check(checks[0], 1)
+    assert int(n1['span_end'], 16) == int(ev['addr'], 16) + GIB, (before, n1)
+    assert int(before['span_end'], 16) <= int(ev['addr'], 16), before
     assert n1['hot_free'] + n1['hot_allocated'] == n1['hot_online'], n1
     assert r.one('serve_end')['hot_allocs'] > 0, r.one('serve_end')
 
@@ -86,6 +89,7 @@ def test_add_then_remove_memmap_on_memory():
     assert node_check(after_plug, 1)['hot_memmap'] == 4 * 512, after_plug
     n1 = node_check(checks[-1], 1)
     assert n1['hot_online'] == 0 and n1['hot_free'] == 0, n1
+    assert n1['span_end'] == node_check(checks[0], 1)['span_end'], (checks[0], n1)
 
 
 def test_hotadd_cpuless_node():
