@@ -20,6 +20,7 @@
 #include <stdint.h>
 #include "meminit.h"
 #include "smp.h"
+#include "tsc.h"
 #include "virtio_mem.h"
 
 #define HOT_MAX_EVENTS		64	/* event records kept (later ones: counted only) */
@@ -33,6 +34,12 @@
 
 enum hot_op { HOT_PLUG, HOT_UNPLUG };
 enum hot_status { HOT_OK, HOT_REFUSED, HOT_NACK, HOT_FAILED };
+
+/* ms in TSC ticks (tsc_hz is known before any of this runs). */
+static inline uint64_t serve_ms_to_tsc(uint64_t ms)
+{
+	return tsc_hz * ms / 1000;
+}
 
 /* One served change of one device. */
 struct hot_event {

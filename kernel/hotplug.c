@@ -22,6 +22,7 @@
  */
 #include <stdarg.h>
 #include "hotplug.h"
+#include "hotplug_internal.h"
 #include "json.h"
 #include "kprintf.h"
 #include "kstring.h"
@@ -32,139 +33,6 @@
 
 static const char *const op_names[] = { "plug", "unplug" };
 static const char *const status_names[] = { "ok", "refused", "nack", "failed" };
-
-/* ---- memory the service takes from the buddy allocator ----------------------- */
-
-static uint64_t ms_tsc(uint64_t ms)
-{
-	return tsc_hz * ms / 1000;
-}
-
-/* 2^order pages of boot memory (never hot-added: it would pin it) from node
- * pref, else any node; 0 when none.  Counted in meta_pages, which the
- * accounting checks against the node's counters. */
-static uint64_t meta_alloc(struct serve_ctx *s, uint32_t pref, unsigned order, uint32_t *got,
-			   bool zero)
-{
-	for (uint32_t k = 0; k <= s->mm->nnodes; k++) {
-		uint32_t nid = k == 0 ? pref : k - 1;
-		uint64_t pfn = buddy_alloc_pages_boot(&s->mm->plan[nid].node, order);
-
-		if (pfn == PFN_NONE)
-			continue;
-		s->meta_pages[nid] += 1ULL << order;
-		if (got)
-			*got = nid;
-		if (zero)
-			memset((void *)(pfn << PAGE_SHIFT), 0, PAGE_SIZE << order);
-		return pfn << PAGE_SHIFT;
-	}
-	return 0;
-}
-
-static uint64_t table_page(void *ctx)
-{
-	struct hot_dev *d = ((void **)ctx)[1];
-
-	return meta_alloc(((void **)ctx)[0], d->meta_node, 0, NULL, false);	/* paging zeroes it */
-}
-
-static unsigned order_for(uint64_t bytes)
-{
-	unsigned o = 0;
-
-	while ((PAGE_SIZE << o) < bytes)
-		o++;
-	return o;
-}
-
-/* ---- registration ---------------------------------------------------------------- */
-
-/* The device's metadata: block states, pageblock bits, section memmaps,
- * the init request's chunk tables.  -1 when it does not fit in MAX_ORDER. */
-static int carve_metadata(struct serve_ctx *s, struct hot_dev *d, uint64_t sp, uint64_t ep,
-			  uint64_t bp)
-{
-	uint64_t nsec = (ep - sp + PAGES_PER_SECTION - 1) / PAGES_PER_SECTION + 1;
-	uint64_t st = mm_hot_state_bytes(sp, ep, bp), pb = mm_hot_pageblock_bytes(sp, ep);
-	uint64_t bytes = ((st + 7) & ~7ULL) + ((pb + 7) & ~7ULL) + nsec * 8 +
-			 HOT_EVENT_MAX_CHUNKS * (sizeof(struct mm_range) +
-						 sizeof(struct memmap_chunk_result) + 1) + 64;
-	unsigned order = order_for(bytes);
-	uint8_t *p;
-
-	if (order > MAX_ORDER)
-		return -1;
-	p = (uint8_t *)meta_alloc(s, d->node, order, &d->meta_node, true);
-	if (!p)
-		return -1;
-	d->req.results = (struct memmap_chunk_result *)p;
-	p += HOT_EVENT_MAX_CHUNKS * sizeof(struct memmap_chunk_result);
-	d->req.chunks = (struct mm_range *)p;
-	p += HOT_EVENT_MAX_CHUNKS * sizeof(struct mm_range);
-	d->sec_memmap = (uint64_t *)p;
-	p += nsec * 8;
-	d->region.state = p;	/* provisional: mm_hot_region_init() keeps these */
-	d->region.pageblock_mt = p + ((st + 7) & ~7ULL);
-	d->req.done = d->region.pageblock_mt + ((pb + 7) & ~7ULL);
-	return 0;
-}
-
-static int register_one(struct serve_ctx *s, struct virtio_mem_dev *vd, uint32_t idx,
-			enum mm_memmap_loc loc)
-{
-	struct hot_dev *d = &s->dev[s->ndev];
-	const struct virtio_mem_config *c = &vd->cfg;
-	uint64_t sp = c->addr >> PAGE_SHIFT, ep = (c->addr + c->region_size) >> PAGE_SHIFT;
-	uint64_t bp = c->block_size >> PAGE_SHIFT;
-	struct mm_node_plan *plan = &s->mm->plan[vd->node];
-	uint8_t *state, *pbits;
-
-	*d = (struct hot_dev){ .vd = vd, .idx = idx, .node = vd->node, .unit = c->block_size };
-	if (loc == MM_MEMMAP_DEVICE) {
-		if ((sp | ep) & (PAGES_PER_SECTION - 1) || bp > PAGES_PER_SECTION) {
-			kprintf("virtio-mem %s: hot_memmap=memory needs a region of whole 128 MiB "
-				"sections and blocks of at most one: its memmap goes to DRAM\n", vd->loc);
-			loc = MM_MEMMAP_DRAM;
-		} else {
-			d->unit = PAGES_PER_SECTION << PAGE_SHIFT;
-		}
-	}
-	if (carve_metadata(s, d, sp, ep, bp)) {
-		kprintf("virtio-mem %s: no memory for its metadata: device left alone\n", vd->loc);
-		return -1;
-	}
-	state = d->region.state;
-	pbits = d->region.pageblock_mt;
-	if (mm_hot_region_init(&d->region, idx, sp, ep, bp, loc, state, pbits) ||
-	    memmap_node_add_hot(&plan->node, &d->region)) {
-		kprintf("virtio-mem %s: its region cannot be a region of node %u: device left alone\n",
-			vd->loc, vd->node);
-		return -1;
-	}
-	d->hot = plan->node.nr_hot - 1;
-	d->req.node = &plan->node;
-	d->req.kind = MEMINIT_KIND_HOTPLUG;
-	d->req.dev = idx;
-	s->ndev++;
-	return 0;
-}
-
-void hotplug_register(struct serve_ctx *s)
-{
-	if (s->registered)
-		return;
-	s->registered = true;
-	mm_plan_drop_fenced(s->mm);
-	for (uint32_t i = 0; i < s->vset->ndevs; i++) {
-		struct virtio_mem_dev *vd = &s->vset->dev[i];
-
-		if (vd->problems || virtio_mem_start(vd))
-			continue;
-		if (register_one(s, vd, i, s->loc))
-			vd->live = false;
-	}
-}
 
 /* ---- events ---------------------------------------------------------------------- */
 
@@ -242,7 +110,7 @@ static void emit_event(const struct serve_ctx *s, const struct hot_dev *d, const
 static void slot_clear(struct serve_ctx *s, struct hot_dev *d)
 {
 	struct hot_slot *sl = &s->slot[d->idx];
-	uint64_t limit = rdtsc() + ms_tsc(SERVE_PAUSE_MS);
+	uint64_t limit = rdtsc() + serve_ms_to_tsc(SERVE_PAUSE_MS);
 
 	/* Sequentially consistent: the store must be visible before users is
 	 * read (a store-load pair x86 would otherwise reorder), as the CPU's
@@ -292,33 +160,6 @@ static KPRINTF_FMT(4, 5) void refuse(struct serve_ctx *s, struct hot_dev *d, uin
 
 /* ---- plug ------------------------------------------------------------------------- */
 
-/* The vmemmap of every section of [sp, ep): a 2 MiB page from DRAM (the
- * device's meta node, kept for the next plug) or, with the memmap on the
- * memory, the section's own first 2 MiB.  Not zeroed: the initializer
- * writes every struct page of the blocks it onlines, and nothing reads the
- * struct pages of an offline block. */
-static int map_vmemmap(struct serve_ctx *s, struct hot_dev *d, uint64_t sp, uint64_t ep)
-{
-	void *ctx[2] = { s, d };
-	const struct paging_table_src src = { table_page, ctx };
-
-	for (uint64_t sec = pfn_to_section_nr(sp); sec <= pfn_to_section_nr(ep - 1); sec++) {
-		uint64_t i = sec - pfn_to_section_nr(d->region.start_pfn);
-		uint64_t va = (uint64_t)pfn_to_page(section_nr_to_pfn(sec));
-
-		if (!d->sec_memmap[i]) {
-			d->sec_memmap[i] = d->region.memmap_loc == MM_MEMMAP_DEVICE ?
-				section_nr_to_pfn(sec) << PAGE_SHIFT :
-				meta_alloc(s, d->meta_node, PAGEBLOCK_ORDER, NULL, false);
-			if (!d->sec_memmap[i])
-				return -1;
-		}
-		if (paging_map_2m_from(va, d->sec_memmap[i], &src))
-			return -1;
-	}
-	return 0;
-}
-
 /* Publish the init request of [sp, ep) to the node's worker CPUs. */
 static int post_request(struct serve_ctx *s, struct hot_dev *d, uint64_t sp, uint64_t ep)
 {
@@ -339,7 +180,7 @@ static int post_request(struct serve_ctx *s, struct hot_dev *d, uint64_t sp, uin
 	d->range_e = ep;
 	d->ev->chunks = r->nchunks;
 	d->state = HOT_INIT;
-	d->deadline_tsc = rdtsc() + ms_tsc(HOT_INIT_TIMEOUT_MS);
+	d->deadline_tsc = rdtsc() + serve_ms_to_tsc(HOT_INIT_TIMEOUT_MS);
 	d->ev->posted_tsc = rdtsc();
 	__atomic_store_n(&s->slot[d->idx].ev, d->ev, __ATOMIC_RELEASE);
 	__atomic_store_n(&s->slot[d->idx].req, r, __ATOMIC_RELEASE);
@@ -370,17 +211,11 @@ static void start_plug(struct serve_ctx *s, struct hot_dev *d, uint64_t target)
 		d->ev->status = HOT_NACK;
 		return finish(s, d, HOT_NACK);
 	}
-	{
-		void *ctx[2] = { s, d };
-		const struct paging_table_src src = { table_page, ctx };
-
-		if (paging_map_ram(addr, bytes, &src) ||
-		    map_vmemmap(s, d, addr >> PAGE_SHIFT, (addr + bytes) >> PAGE_SHIFT) ||
-		    post_request(s, d, addr >> PAGE_SHIFT, (addr + bytes) >> PAGE_SHIFT)) {
-			s->failed = true;
-			return refuse(s, d, HOT_FAILED, "no memory or page tables to map %llu bytes "
-				      "at 0x%llx", (unsigned long long)bytes, (unsigned long long)addr);
-		}
+	if (hotplug_map(s, d, addr, bytes) ||
+	    post_request(s, d, addr >> PAGE_SHIFT, (addr + bytes) >> PAGE_SHIFT)) {
+		s->failed = true;
+		return refuse(s, d, HOT_FAILED, "no memory or page tables to map %llu bytes at 0x%llx",
+			      (unsigned long long)bytes, (unsigned long long)addr);
 	}
 }
 
@@ -435,7 +270,7 @@ static void start_unplug(struct serve_ctx *s, struct hot_dev *d, uint64_t target
 		return refuse(s, d, HOT_REFUSED, "%s", why);
 	}
 	d->state = HOT_DRAIN;
-	d->deadline_tsc = rdtsc() + ms_tsc(HOT_DRAIN_MS);
+	d->deadline_tsc = rdtsc() + serve_ms_to_tsc(HOT_DRAIN_MS);
 	__atomic_store_n(&s->slot[d->idx].ev, d->ev, __ATOMIC_RELEASE);
 }
 

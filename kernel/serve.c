@@ -16,11 +16,6 @@
 #include "tsc.h"
 #include "x86.h"
 
-static uint64_t ms_to_tsc(uint64_t ms)
-{
-	return tsc_hz * ms / 1000;
-}
-
 /* Help every hot-plug request in flight that this CPU is assigned to.  The
  * users count keeps the boot CPU from reusing a request we still hold. */
 static void help_requests(struct serve_ctx *s, uint32_t cpu)
@@ -158,7 +153,7 @@ static void serve_release(struct serve_ctx *s, uint32_t cpu)
  * that died does not leave it spinning for ever. */
 static void park(struct serve_ctx *s, struct serve_cpu *c)
 {
-	uint64_t limit = rdtsc() + ms_to_tsc(6 * SERVE_PAUSE_MS);
+	uint64_t limit = rdtsc() + serve_ms_to_tsc(6 * SERVE_PAUSE_MS);
 
 	__atomic_fetch_add(&s->parked, 1, __ATOMIC_ACQ_REL);
 	while (__atomic_load_n(&s->pause, __ATOMIC_ACQUIRE) &&
@@ -180,7 +175,7 @@ static void serve_worker(void *arg)
 	struct serve_cpu *c = &s->cpu[cpu];
 
 	for (uint64_t i = 0;; i++) {
-		if (__atomic_load_n(&s->stop, __ATOMIC_ACQUIRE) || rdtsc() > s->end_tsc + ms_to_tsc(
+		if (__atomic_load_n(&s->stop, __ATOMIC_ACQUIRE) || rdtsc() > s->end_tsc + serve_ms_to_tsc(
 			    HOT_INIT_TIMEOUT_MS + 2 * SERVE_PAUSE_MS))
 			break;
 		if (__atomic_load_n(&s->pause, __ATOMIC_ACQUIRE)) {
@@ -194,7 +189,7 @@ static void serve_worker(void *arg)
 
 bool serve_pause(struct serve_ctx *s)
 {
-	uint64_t limit = rdtsc() + ms_to_tsc(SERVE_PAUSE_MS);
+	uint64_t limit = rdtsc() + serve_ms_to_tsc(SERVE_PAUSE_MS);
 
 	/* The previous pause's CPUs must have left park() first. */
 	while (__atomic_load_n(&s->parked, __ATOMIC_ACQUIRE) && rdtsc() < limit)
@@ -305,7 +300,7 @@ static void boot_loop(struct serve_ctx *s)
 
 		if (now > s->end_tsc && !hotplug_busy(s))
 			break;
-		if (now > s->end_tsc + ms_to_tsc(HOT_INIT_TIMEOUT_MS)) {
+		if (now > s->end_tsc + serve_ms_to_tsc(HOT_INIT_TIMEOUT_MS)) {
 			kprintf("serve: an event still in flight %u ms after the end\n",
 				HOT_INIT_TIMEOUT_MS);
 			s->failed = true;
@@ -313,7 +308,7 @@ static void boot_loop(struct serve_ctx *s)
 		}
 		if (now >= next_poll) {
 			hotplug_poll(s);
-			next_poll = rdtsc() + ms_to_tsc(1);
+			next_poll = rdtsc() + serve_ms_to_tsc(1);
 		}
 		serve_step(s, 0, i++);
 	}
@@ -329,7 +324,7 @@ int serve_run(struct serve_ctx *s, uint64_t serve_s)
 	smp_online_cpumask(&others);
 	cpumask_unset(&others, 0);
 	s->start_tsc = rdtsc();
-	s->end_tsc = s->start_tsc + ms_to_tsc(serve_s * 1000);
+	s->end_tsc = s->start_tsc + serve_ms_to_tsc(serve_s * 1000);
 	emit_begin(s, serve_s);
 	if (!serve_check(s, "begin", (int64_t)s->nevents - 1))
 		s->failed = true;

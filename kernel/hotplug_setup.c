@@ -1,0 +1,176 @@
+/*
+ * The hot-plug service's memory (docs/hotplug.md): registration of each
+ * virtio-mem device as a hot-pluggable region of its node, the metadata it
+ * takes from boot memory, and the mappings a plug step needs (the blocks in
+ * the identity map, their sections' vmemmap).  Boot CPU only.
+ */
+#include "hotplug.h"
+#include "hotplug_internal.h"
+#include "kprintf.h"
+#include "kstring.h"
+#include "paging.h"
+
+/* ---- memory the service takes from the buddy allocator ----------------------- */
+
+/* 2^order pages of boot memory (never hot-added: it would pin it) from node
+ * pref, else any node; 0 when none.  Counted in meta_pages, which the
+ * accounting checks against the node's counters. */
+static uint64_t meta_alloc(struct serve_ctx *s, uint32_t pref, unsigned order, uint32_t *got,
+			   bool zero)
+{
+	for (uint32_t k = 0; k <= s->mm->nnodes; k++) {
+		uint32_t nid = k == 0 ? pref : k - 1;
+		uint64_t pfn = buddy_alloc_pages_boot(&s->mm->plan[nid].node, order);
+
+		if (pfn == PFN_NONE)
+			continue;
+		s->meta_pages[nid] += 1ULL << order;
+		if (got)
+			*got = nid;
+		if (zero)
+			memset((void *)(pfn << PAGE_SHIFT), 0, PAGE_SIZE << order);
+		return pfn << PAGE_SHIFT;
+	}
+	return 0;
+}
+
+static uint64_t table_page(void *ctx)
+{
+	struct hot_dev *d = ((void **)ctx)[1];
+
+	return meta_alloc(((void **)ctx)[0], d->meta_node, 0, NULL, false);	/* paging zeroes it */
+}
+
+static unsigned order_for(uint64_t bytes)
+{
+	unsigned o = 0;
+
+	while ((PAGE_SIZE << o) < bytes)
+		o++;
+	return o;
+}
+
+/* ---- registration ---------------------------------------------------------------- */
+
+/* The device's metadata: block states, pageblock bits, section memmaps,
+ * the init request's chunk tables.  -1 when it does not fit in MAX_ORDER. */
+static int carve_metadata(struct serve_ctx *s, struct hot_dev *d, uint64_t sp, uint64_t ep,
+			  uint64_t bp)
+{
+	uint64_t nsec = (ep - sp + PAGES_PER_SECTION - 1) / PAGES_PER_SECTION + 1;
+	uint64_t st = mm_hot_state_bytes(sp, ep, bp), pb = mm_hot_pageblock_bytes(sp, ep);
+	uint64_t bytes = ((st + 7) & ~7ULL) + ((pb + 7) & ~7ULL) + nsec * 8 +
+			 HOT_EVENT_MAX_CHUNKS * (sizeof(struct mm_range) +
+						 sizeof(struct memmap_chunk_result) + 1) + 64;
+	unsigned order = order_for(bytes);
+	uint8_t *p;
+
+	if (order > MAX_ORDER)
+		return -1;
+	p = (uint8_t *)meta_alloc(s, d->node, order, &d->meta_node, true);
+	if (!p)
+		return -1;
+	d->req.results = (struct memmap_chunk_result *)p;
+	p += HOT_EVENT_MAX_CHUNKS * sizeof(struct memmap_chunk_result);
+	d->req.chunks = (struct mm_range *)p;
+	p += HOT_EVENT_MAX_CHUNKS * sizeof(struct mm_range);
+	d->sec_memmap = (uint64_t *)p;
+	p += nsec * 8;
+	d->region.state = p;	/* provisional: mm_hot_region_init() keeps these */
+	d->region.pageblock_mt = p + ((st + 7) & ~7ULL);
+	d->req.done = d->region.pageblock_mt + ((pb + 7) & ~7ULL);
+	return 0;
+}
+
+static int register_one(struct serve_ctx *s, struct virtio_mem_dev *vd, uint32_t idx,
+			enum mm_memmap_loc loc)
+{
+	struct hot_dev *d = &s->dev[s->ndev];
+	const struct virtio_mem_config *c = &vd->cfg;
+	uint64_t sp = c->addr >> PAGE_SHIFT, ep = (c->addr + c->region_size) >> PAGE_SHIFT;
+	uint64_t bp = c->block_size >> PAGE_SHIFT;
+	struct mm_node_plan *plan = &s->mm->plan[vd->node];
+	uint8_t *state, *pbits;
+
+	*d = (struct hot_dev){ .vd = vd, .idx = idx, .node = vd->node, .unit = c->block_size };
+	if (loc == MM_MEMMAP_DEVICE) {
+		if ((sp | ep) & (PAGES_PER_SECTION - 1) || bp > PAGES_PER_SECTION) {
+			kprintf("virtio-mem %s: hot_memmap=memory needs a region of whole 128 MiB "
+				"sections and blocks of at most one: its memmap goes to DRAM\n", vd->loc);
+			loc = MM_MEMMAP_DRAM;
+		} else {
+			d->unit = PAGES_PER_SECTION << PAGE_SHIFT;
+		}
+	}
+	if (carve_metadata(s, d, sp, ep, bp)) {
+		kprintf("virtio-mem %s: no memory for its metadata: device left alone\n", vd->loc);
+		return -1;
+	}
+	state = d->region.state;
+	pbits = d->region.pageblock_mt;
+	if (mm_hot_region_init(&d->region, idx, sp, ep, bp, loc, state, pbits) ||
+	    memmap_node_add_hot(&plan->node, &d->region)) {
+		kprintf("virtio-mem %s: its region cannot be a region of node %u: device left alone\n",
+			vd->loc, vd->node);
+		return -1;
+	}
+	d->hot = plan->node.nr_hot - 1;
+	d->req.node = &plan->node;
+	d->req.kind = MEMINIT_KIND_HOTPLUG;
+	d->req.dev = idx;
+	s->ndev++;
+	return 0;
+}
+
+void hotplug_register(struct serve_ctx *s)
+{
+	if (s->registered)
+		return;
+	s->registered = true;
+	mm_plan_drop_fenced(s->mm);
+	for (uint32_t i = 0; i < s->vset->ndevs; i++) {
+		struct virtio_mem_dev *vd = &s->vset->dev[i];
+
+		if (vd->problems || virtio_mem_start(vd))
+			continue;
+		if (register_one(s, vd, i, s->loc))
+			vd->live = false;
+	}
+}
+
+/* The vmemmap of every section of [sp, ep): a 2 MiB page from DRAM (the
+ * device's meta node, kept for the next plug) or, with the memmap on the
+ * memory, the section's own first 2 MiB.  Not zeroed: the initializer
+ * writes every struct page of the blocks it onlines, and nothing reads the
+ * struct pages of an offline block. */
+static int map_vmemmap(struct serve_ctx *s, struct hot_dev *d, uint64_t sp, uint64_t ep)
+{
+	void *ctx[2] = { s, d };
+	const struct paging_table_src src = { table_page, ctx };
+
+	for (uint64_t sec = pfn_to_section_nr(sp); sec <= pfn_to_section_nr(ep - 1); sec++) {
+		uint64_t i = sec - pfn_to_section_nr(d->region.start_pfn);
+		uint64_t va = (uint64_t)pfn_to_page(section_nr_to_pfn(sec));
+
+		if (!d->sec_memmap[i]) {
+			d->sec_memmap[i] = d->region.memmap_loc == MM_MEMMAP_DEVICE ?
+				section_nr_to_pfn(sec) << PAGE_SHIFT :
+				meta_alloc(s, d->meta_node, PAGEBLOCK_ORDER, NULL, false);
+			if (!d->sec_memmap[i])
+				return -1;
+		}
+		if (paging_map_2m_from(va, d->sec_memmap[i], &src))
+			return -1;
+	}
+	return 0;
+}
+
+int hotplug_map(struct serve_ctx *s, struct hot_dev *d, uint64_t addr, uint64_t bytes)
+{
+	void *ctx[2] = { s, d };
+	const struct paging_table_src src = { table_page, ctx };
+
+	if (paging_map_ram(addr, bytes, &src))
+		return -1;
+	return map_vmemmap(s, d, addr >> PAGE_SHIFT, (addr + bytes) >> PAGE_SHIFT);
+}
