@@ -126,17 +126,25 @@ uint32_t mm_hot_find(const struct mm_node *node, uint64_t pfn)
 	return MM_NO_HOT;
 }
 
-/* Why [s, e) of region r cannot be onlined as a whole, or NULL. */
-static const char *online_range_problem(const struct mm_hot_region *r, uint64_t s, uint64_t e)
+const char *mm_hot_range_problem(const struct mm_node *node, uint32_t h, uint64_t s, uint64_t e,
+				 unsigned want)
 {
+	static const char *const not_in[] = { [MM_HOT_OFFLINE] = "a block is not OFFLINE",
+					      [MM_HOT_ONLINE] = "a block is not ONLINE",
+					      [MM_HOT_ISOLATED] = "a block is not ISOLATED" };
+	const struct mm_hot_region *r;
+
+	if (h >= __atomic_load_n(&node->nr_hot, __ATOMIC_ACQUIRE))	/* append-only */
+		return "no such hot region";
+	r = node->hot[h];
 	if (s >= e || s < r->start_pfn || e > r->end_pfn)
 		return "not inside the region";
 	if ((s | e) & (r->block_pages - 1))
 		return "not block aligned";
 	if (r->memmap_loc == MM_MEMMAP_DEVICE && ((s | e) & (PAGES_PER_SECTION - 1)))
 		return "not section aligned (memmap on the region)";
-	if (!mm_hot_all(r, s, e, MM_HOT_OFFLINE))
-		return "a block is not OFFLINE";
+	if (!mm_hot_all(r, s, e, want))
+		return not_in[want];
 	return NULL;
 }
 
@@ -153,15 +161,14 @@ uint32_t mm_hot_chunk_check(const struct mm_node *node, uint64_t s, uint64_t e,
 		*why = "not inside one section";
 		return MM_NO_HOT;
 	}
-	*why = online_range_problem(node->hot[h], s, e);
+	*why = mm_hot_range_problem(node, h, s, e, MM_HOT_OFFLINE);
 	return *why ? MM_NO_HOT : h;
 }
 
 uint32_t mm_hot_chunks(const struct mm_node *node, uint32_t h, uint64_t s, uint64_t e,
 		       struct mm_range *out, uint32_t max)
 {
-	const char *why = h < __atomic_load_n(&node->nr_hot, __ATOMIC_ACQUIRE) ?
-			  online_range_problem(node->hot[h], s, e) : "no such region";
+	const char *why = mm_hot_range_problem(node, h, s, e, MM_HOT_OFFLINE);
 	uint32_t n = 0;
 
 	if (why) {

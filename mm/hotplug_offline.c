@@ -15,26 +15,6 @@
 #include "internal.h"
 #include "kprintf.h"
 
-/* Why [s, e) of region h cannot be taken from state want, or NULL. */
-static const char *range_problem(const struct mm_node *node, uint32_t h, uint64_t s, uint64_t e,
-				 unsigned want)
-{
-	const struct mm_hot_region *r;
-
-	if (h >= node->nr_hot)
-		return "no such hot region";
-	r = node->hot[h];
-	if (s >= e || s < r->start_pfn || e > r->end_pfn)
-		return "not inside the region";
-	if ((s | e) & (r->block_pages - 1))
-		return "not block aligned";
-	if (r->memmap_loc == MM_MEMMAP_DEVICE && ((s | e) & (PAGES_PER_SECTION - 1)))
-		return "not section aligned (memmap on the region)";
-	if (!mm_hot_all(r, s, e, want))
-		return want == MM_HOT_ONLINE ? "a block is not ONLINE" : "a block is not ISOLATED";
-	return NULL;
-}
-
 static void say_why(char *why, uint32_t size, const char *what, uint32_t h, uint64_t s,
 		    uint64_t e, const char *problem)
 {
@@ -106,7 +86,7 @@ int mm_hot_isolate(struct mm_node *node, uint32_t h, uint64_t s, uint64_t e, cha
 		   uint32_t why_size)
 {
 	uint64_t irq = spin_lock_irqsave(&node->lock), taken;
-	const char *problem = range_problem(node, h, s, e, MM_HOT_ONLINE);
+	const char *problem = mm_hot_range_problem(node, h, s, e, MM_HOT_ONLINE);
 	struct mm_hot_region *r;
 
 	if (problem) {
@@ -196,7 +176,7 @@ int mm_hot_offline(struct mm_node *node, uint32_t h, uint64_t s, uint64_t e, cha
 		   uint32_t why_size)
 {
 	uint64_t irq = spin_lock_irqsave(&node->lock), busy = 0, first = PFN_NONE, altmap;
-	const char *problem = range_problem(node, h, s, e, MM_HOT_ISOLATED);
+	const char *problem = mm_hot_range_problem(node, h, s, e, MM_HOT_ISOLATED);
 	struct mm_hot_region *r;
 	char msg[96];
 
@@ -225,7 +205,7 @@ int mm_hot_offline(struct mm_node *node, uint32_t h, uint64_t s, uint64_t e, cha
 void mm_hot_unisolate(struct mm_node *node, uint32_t h, uint64_t s, uint64_t e)
 {
 	uint64_t irq = spin_lock_irqsave(&node->lock), back = 0;
-	const char *problem = range_problem(node, h, s, e, MM_HOT_ISOLATED);
+	const char *problem = mm_hot_range_problem(node, h, s, e, MM_HOT_ISOLATED);
 	struct mm_hot_region *r;
 
 	if (problem) {

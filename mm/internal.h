@@ -232,4 +232,10 @@ static inline uint64_t mm_hash_word(uint64_t h, uint64_t w)
 	return h ^ (h >> 29);
 }
 
+/* Why [s, e) of hot region h of node cannot go from state want (whole
+ * blocks inside the region, whole sections with the memmap on it, every
+ * block in want), or NULL.  mm/hotplug.c. */
+const char *mm_hot_range_problem(const struct mm_node *node, uint32_t h, uint64_t s, uint64_t e,
+				 unsigned want);
+
 #endif

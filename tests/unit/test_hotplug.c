@@ -233,7 +233,7 @@ static void test_bad_chunks_refused(void **state)
 	memmap_splice_chunk(&t->node, &t->res[HT_MAX_CHUNKS - 1]);	/* empty: no change */
 	host_console_reset();
 	assert_int_equal(mm_hot_chunks(&t->node, 5, a->start_pfn, a->end_pfn, out, 4), 0);
-	assert_true(host_console_contains("no such region"));
+	assert_true(host_console_contains("no such hot region"));
 	assert_int_equal(mm_hot_chunks(&t->node, 0, a->start_pfn, a->end_pfn, out, 4), 0);
 	assert_true(host_console_contains("a block is not OFFLINE"));
 	assert_int_equal(mm_hot_chunks(&t->node, 1, b->start_pfn, b->start_pfn + BLK, out, 4), 0);
