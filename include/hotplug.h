@@ -19,6 +19,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "meminit.h"
+#include "serve_limits.h"
 #include "smp.h"
 #include "tsc.h"
 #include "virtio_mem.h"
@@ -126,6 +127,11 @@ struct serve_ctx {
 	uint32_t nevents;		/* (B) events served (records kept: up to HOT_MAX_EVENTS) */
 	uint32_t checks, checks_failed;	/* (B) */
 	bool unchecked;			/* (B) an event ended since the last check */
+	uint32_t pin;			/* (C) debug_hot_pin: pages to pin after each plug */
+	uint32_t npinned;		/* (B) pages pinned (freed at the end of the phase) */
+	uint64_t pinned_pfn[SERVE_MAX_PINNED];	/* (B) */
+	uint32_t pinned_nid[SERVE_MAX_PINNED];	/* (B) */
+	uint64_t pinned_pages[NUMA_MAX_NODES];	/* (B) per node, for the accounting */
 	bool registered;		/* (B) hotplug_register() ran */
 	struct virtio_mem_set *vset;	/* (C) the devices discovered */
 	enum mm_memmap_loc loc;		/* (C) hot_memmap */
@@ -156,6 +162,9 @@ bool serve_check(struct serve_ctx *s, const char *when, int64_t seq);
  * the number of operations in it (kernel/serve.c). */
 uint64_t serve_hist_pct_ns(const uint64_t *hist, unsigned pct);
 uint64_t serve_hist_count(const uint64_t *hist);
+
+/* debug_hot_pin: free what the pins hold (the end of the phase). */
+void hotplug_unpin(struct serve_ctx *s);
 
 /* kernel/serve.c.  The whole live phase: serve_s seconds, then every CPU
  * frees what it holds and the final check runs.  Returns 0, or -1 (a check

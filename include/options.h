@@ -44,6 +44,7 @@ struct options {
 	uint64_t serve_s;		/* stay up this long after the report, serving hot-plug */
 	uint32_t hot_memmap;		/* enum hot_memmap: where hot-added memory's memmap lives */
 	uint64_t hot_cpus;		/* CPUs of the node that initialize a hot-add, 0 = all */
+	uint64_t debug_hot_pin;		/* test aid: pages pinned in each plugged range until the end */
 };
 
 void options_defaults(struct options *o);

@@ -219,6 +219,36 @@ static void start_plug(struct serve_ctx *s, struct hot_dev *d, uint64_t target)
 	}
 }
 
+/* debug_hot_pin=N (a test aid): hold N pages of what was just plugged until
+ * the end of the phase, so that an unplug of it finds them allocated. */
+static void pin_pages(struct serve_ctx *s, struct hot_dev *d)
+{
+	struct mm_node *n = d->req.node;
+
+	for (uint32_t i = 0; i < s->pin && s->npinned < SERVE_MAX_PINNED; i++) {
+		uint64_t pfn = buddy_alloc_pages(n, 0);
+
+		if (pfn == PFN_NONE)
+			return;
+		if (pfn < d->range_s || pfn >= d->range_e) {	/* not the new memory */
+			buddy_free_pages(n, pfn, 0);
+			return;
+		}
+		s->pinned_pfn[s->npinned] = pfn;
+		s->pinned_nid[s->npinned++] = d->node;
+		s->pinned_pages[d->node]++;
+	}
+}
+
+void hotplug_unpin(struct serve_ctx *s)
+{
+	for (uint32_t i = 0; i < s->npinned; i++) {
+		buddy_free_pages(&s->mm->plan[s->pinned_nid[i]].node, s->pinned_pfn[i], 0);
+		s->pinned_pages[s->pinned_nid[i]]--;
+	}
+	s->npinned = 0;
+}
+
 static void poll_init(struct serve_ctx *s, struct hot_dev *d)
 {
 	struct meminit_request *r = &d->req;
@@ -243,8 +273,10 @@ static void poll_init(struct serve_ctx *s, struct hot_dev *d)
 		return refuse(s, d, HOT_FAILED, "%u chunks refused by the initializer",
 			      r->failures);
 	}
-	if (ev->op == HOT_PLUG)
+	if (ev->op == HOT_PLUG) {
 		d->online_bytes += ev->bytes;
+		pin_pages(s, d);
+	}
 	/* else: an unplug the device refused, onlined again: online_bytes stays */
 	if (d->online_bytes == ev->requested_size)
 		d->served = ev->requested_size;

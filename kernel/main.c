@@ -260,6 +260,7 @@ void kernel_main(const struct boot_info *bi)
 		serve.ncpus = smp_ncpus();
 		serve.vset = &vmem;
 		serve.hot_cpus = (uint32_t)opts.hot_cpus;
+		serve.pin = (uint32_t)opts.debug_hot_pin;
 		serve.loc = opts.hot_memmap == HOT_MEMMAP_MEMORY ? MM_MEMMAP_DEVICE : MM_MEMMAP_DRAM;
 	}
 	meminit_err = run_meminit();

@@ -8,6 +8,7 @@
 #include "kprintf.h"
 #include "kstring.h"
 #include "options.h"
+#include "serve_limits.h"
 
 enum opt_kind { OPT_WORD, OPT_U64, OPT_BOOL };
 
@@ -51,6 +52,7 @@ static const struct opt_desc opt_table[] = {
 	{ "serve_s", OPT_U64, OFF(serve_s), NULL, 0, 3600 },
 	{ "hot_memmap", OPT_WORD, OFF(hot_memmap), hot_memmap_words, 0, 0 },
 	{ "hot_cpus", OPT_U64, OFF(hot_cpus), NULL, 0, 4096 },
+	{ "debug_hot_pin", OPT_U64, OFF(debug_hot_pin), NULL, 0, SERVE_MAX_PINNED },
 };
 #define NOPTS (sizeof(opt_table) / sizeof(opt_table[0]))
 

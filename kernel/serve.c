@@ -338,6 +338,7 @@ int serve_run(struct serve_ctx *s, uint64_t serve_s)
 	boot_loop(s);
 	__atomic_store_n(&s->stop, 1, __ATOMIC_RELEASE);
 	serve_release(s, 0);
+	hotplug_unpin(s);
 	if (h && smp_call_wait(h, HOT_INIT_TIMEOUT_MS + 8 * SERVE_PAUSE_MS))
 		s->failed = true;
 	__atomic_store_n(&s->pause, 0, __ATOMIC_RELEASE);

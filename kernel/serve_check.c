@@ -13,7 +13,7 @@
 struct node_account {
 	uint64_t dram_usable, dram_free, dram_allocated;
 	uint64_t hot_online, hot_altmap, hot_free, hot_allocated, hot_isolated;
-	uint64_t workload, service;
+	uint64_t workload, service, pinned;
 };
 
 /* Pages the workload holds on nid (its rings), and whether each CPU's own
@@ -45,7 +45,7 @@ static bool account(const struct serve_ctx *s, uint32_t nid, struct node_account
 	bool ok = true;
 
 	*a = (struct node_account){ .dram_usable = n->ram_usable_pages - n->early_reserved_pages,
-				    .service = s->meta_pages[nid] };
+				    .service = s->meta_pages[nid], .pinned = s->pinned_pages[nid] };
 	for (uint32_t h = 0; h < n->nr_hot; h++) {
 		const struct mm_hot_region *r = n->hot[h];
 
@@ -71,10 +71,11 @@ static bool account(const struct serve_ctx *s, uint32_t nid, struct node_account
 			(unsigned long long)a->hot_allocated, (unsigned long long)a->hot_isolated);
 		ok = false;
 	}
-	if (a->workload + a->service != n->nr_allocated_pages) {
-		kprintf("serve: node %u: allocated %llu pages, but the workload holds %llu and the "
-			"hot-plug service %llu\n", nid, (unsigned long long)n->nr_allocated_pages,
-			(unsigned long long)a->workload, (unsigned long long)a->service);
+	if (a->workload + a->service + a->pinned != n->nr_allocated_pages) {
+		kprintf("serve: node %u: allocated %llu pages, but the workload holds %llu, the "
+			"hot-plug service %llu and the pins %llu\n", nid,
+			(unsigned long long)n->nr_allocated_pages, (unsigned long long)a->workload,
+			(unsigned long long)a->service, (unsigned long long)a->pinned);
 		ok = false;
 	}
 	return ok;
@@ -98,6 +99,7 @@ static void emit_node(struct json *j, const struct mm_node *n, bool verified,
 	json_u64(j, "hot_allocated", a->hot_allocated);
 	json_u64(j, "workload", a->workload);
 	json_u64(j, "service", a->service);
+	json_u64(j, "pinned", a->pinned);
 	json_obj_end(j);
 }
 

@@ -92,6 +92,28 @@ def test_add_then_remove_memmap_on_memory():
     assert n1['span_end'] == node_check(checks[0], 1)['span_end'], (checks[0], n1)
 
 
+def test_unplug_refused_while_pages_in_use():
+    """debug_hot_pin=4 keeps 4 pages of the plugged memory allocated until the
+    end: the unplug isolates the range, the workload frees what it holds
+    there, the 4 pages stay, and after the drain time the unplug is refused
+    naming them (no migration); the range is given back, still online and
+    allocatable, and the last check, after the pins are freed, holds."""
+    topo = Topology(nodes=2, cpus=1, mem_gib=[1, 1], vmem=[(1, 1, 0)])
+    r = run(topo, '1@vmem0=256M,3@vmem0=0', opts=SERVE + ' debug_hot_pin=4')
+    assert r.status == 'ok', explain(r)
+    plug, unplug = matched(r, 2)
+    assert plug['status'] == 'ok', plug
+    assert unplug['status'] == 'refused' and unplug['op'] == 'unplug', unplug
+    assert unplug['reason'].startswith('4 pages still allocated'), unplug
+    assert unplug['online_bytes'] == 256 * MIB and unplug['plugged_size'] == 256 * MIB, unplug
+    checks = checks_ok(r)
+    after = next(c for c in checks if c['when'] == 'event' and c['after_event'] == unplug['seq'])
+    assert node_check(after, 1)['pinned'] == 4, after
+    n1 = node_check(checks[-1], 1)
+    assert n1['hot_online'] == 256 * MIB // 4096 and n1['pinned'] == 0, n1
+    assert n1['hot_free'] == n1['hot_online'], n1
+
+
 def test_hotadd_cpuless_node():
     """Node 1 has memory but no CPUs: its hot-add is initialized by the CPUs
     of the node that initializes its boot memory (init_by), node 0's."""
