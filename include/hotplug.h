@@ -105,6 +105,8 @@ struct serve_cpu {
 	uint32_t nheld, head;		/* (W) */
 	uint32_t pause_timeouts;	/* (W) times it gave up waiting for a resume */
 } __attribute__((aligned(64)));
+_Static_assert(SMP_MAX_CPUS * sizeof(struct serve_cpu) <= (PAGE_SIZE << MAX_ORDER),
+	       "every CPU's workload state fits one buddy block");
 
 /* The live system: owned by kernel_main, shared with the workload CPUs. */
 struct serve_ctx {
