@@ -131,10 +131,12 @@ void hotplug_register(struct serve_ctx *s)
 	for (uint32_t i = 0; i < s->vset->ndevs; i++) {
 		struct virtio_mem_dev *vd = &s->vset->dev[i];
 
-		if (vd->problems || virtio_mem_start(vd))
+		/* The region first: a device numaboot cannot take is never started
+		 * (left as probe left it); one that fails to start keeps an empty
+		 * region and is not served (virtio_mem_start() reset it). */
+		if (vd->problems || register_one(s, vd, i, s->loc))
 			continue;
-		if (register_one(s, vd, i, s->loc))
-			vd->live = false;
+		virtio_mem_start(vd);
 	}
 }
 
