@@ -438,10 +438,17 @@ void hotplug_during_boot_init(void *ctx)
 		struct hot_dev *d = &s->dev[i];
 
 		while (d->state == HOT_INIT && h[i] && !s->failed) {
-			if (meminit_request_complete(&d->req))
+			/* Note the nodes still initializing at the moment it was seen
+			 * complete, then let poll_init() finish it (it would also
+			 * finish one that completed after this load). */
+			bool done = meminit_request_complete(&d->req);
+
+			if (done)
 				note_boot_pending(s, d->ev);
-			poll_init(s, d);
-			cpu_relax();
+			if (done || rdtsc() > d->deadline_tsc)
+				poll_init(s, d);
+			else
+				cpu_relax();
 		}
 		if (h[i] && smp_call_wait(h[i], HOT_INIT_TIMEOUT_MS))
 			s->failed = true;
