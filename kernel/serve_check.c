@@ -14,6 +14,7 @@ struct node_account {
 	uint64_t dram_usable, dram_free, dram_allocated;
 	uint64_t hot_online, hot_altmap, hot_free, hot_allocated, hot_isolated;
 	uint64_t workload, service, pinned;
+	uint64_t device, device_memmap;	/* persistent memory: never free nor allocated */
 };
 
 /* Pages the workload holds on nid (its rings), and whether each CPU's own
@@ -55,6 +56,14 @@ static bool account(const struct serve_ctx *s, uint32_t nid, struct node_account
 		a->hot_allocated += r->allocated_pages;
 		a->hot_isolated += r->isolated_free_pages;
 	}
+	for (uint32_t d = 0; d < n->nr_dev; d++)
+		a->device += n->dev[d].end_pfn - n->dev[d].start_pfn;
+	a->device_memmap = n->nr_device_altmap_pages;
+	if (a->device != n->nr_device_pages) {
+		kprintf("serve: node %u: device ranges hold %llu pages, %llu initialized\n", nid,
+			(unsigned long long)a->device, (unsigned long long)n->nr_device_pages);
+		ok = false;
+	}
 	a->dram_free = n->nr_free_pages - a->hot_free;
 	a->dram_allocated = n->nr_allocated_pages - a->hot_allocated;
 	a->workload = workload_pages(s, nid, balanced);
@@ -93,6 +102,8 @@ static void emit_node(struct json *j, const struct mm_node *n, bool verified,
 	json_u64(j, "dram_usable", a->dram_usable);
 	json_u64(j, "dram_free", a->dram_free);
 	json_u64(j, "dram_allocated", a->dram_allocated);
+	json_u64(j, "device", a->device);
+	json_u64(j, "device_memmap", a->device_memmap);
 	json_u64(j, "hot_online", a->hot_online);
 	json_u64(j, "hot_memmap", a->hot_altmap);
 	json_u64(j, "hot_free", a->hot_free);
