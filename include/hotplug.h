@@ -81,6 +81,8 @@ struct hot_dev {
 	uint32_t node;			/* (B) dense node id */
 	uint32_t hot;			/* (B) index in node->hot[] */
 	uint32_t meta_node;		/* (B) where its metadata and DRAM memmap come from */
+	uint64_t meta_pa;		/* (B) its metadata block */
+	unsigned meta_order;		/* (B) */
 	struct mm_hot_region region;	/* (L) of the node, once added */
 	uint64_t unit;			/* (B) bytes one plug step is a multiple of */
 	uint64_t online_bytes;		/* (B) [addr, addr + online_bytes) is online */

@@ -70,6 +70,8 @@ static int carve_metadata(struct serve_ctx *s, struct hot_dev *d, uint64_t sp, u
 	p = (uint8_t *)meta_alloc(s, d->node, order, &d->meta_node, true);
 	if (!p)
 		return -1;
+	d->meta_pa = (uint64_t)p;
+	d->meta_order = order;
 	d->req.results = (struct memmap_chunk_result *)p;
 	p += HOT_EVENT_MAX_CHUNKS * sizeof(struct memmap_chunk_result);
 	d->req.chunks = (struct mm_range *)p;
@@ -112,6 +114,9 @@ static int register_one(struct serve_ctx *s, struct virtio_mem_dev *vd, uint32_t
 	    memmap_node_add_hot(&plan->node, &d->region)) {
 		kprintf("virtio-mem %s: its region cannot be a region of node %u: device left alone\n",
 			vd->loc, vd->node);
+		buddy_free_pages(&s->mm->plan[d->meta_node].node, d->meta_pa >> PAGE_SHIFT,
+				 d->meta_order);
+		s->meta_pages[d->meta_node] -= 1ULL << d->meta_order;
 		return -1;
 	}
 	d->hot = plan->node.nr_hot - 1;

@@ -85,7 +85,7 @@ uint64_t serve_hist_pct_ns(const uint64_t *hist, unsigned pct)
 
 static bool pfn_is_hot(const struct mm_node *n, uint64_t pfn)
 {
-	return pfn < n->start_pfn || pfn >= n->end_pfn;
+	return mm_hot_find(n, pfn) != MM_NO_HOT;	/* regions are append-only */
 }
 
 /* One workload operation: free the oldest block when the ring is full,

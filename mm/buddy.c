@@ -78,7 +78,7 @@ static int buddy_mergeable(const struct mm_node *node, uint32_t h, uint64_t budd
 	const struct page *b;
 
 	if (h == MM_NO_HOT) {
-		if (buddy < node->start_pfn || buddy >= node->end_pfn)
+		if (!mm_pfn_boot(node, buddy))
 			return 0;
 	} else {
 		const struct mm_hot_region *r = node->hot[h];
@@ -131,13 +131,11 @@ void mm_merge_isolated_block(struct mm_node *node, uint32_t h, uint64_t pfn, uns
 		      order);
 }
 
-/* A block taken from the lists outside the span is hot: charge its region. */
+/* A block taken from the lists in a hot region: charge the region. */
 static void charge_hot(struct mm_node *node, uint64_t pfn, uint64_t pages)
 {
 	uint32_t h;
 
-	if (pfn >= node->start_pfn && pfn < node->end_pfn)
-		return;
 	h = mm_hot_find(node, pfn);
 	if (h != MM_NO_HOT) {
 		node->hot[h]->free_pages -= pages;
@@ -152,7 +150,7 @@ static uint64_t list_pick(const struct mm_node *node, unsigned zone, unsigned o,
 {
 	uint64_t pfn = node->free_area[zone][o].head;
 
-	while (boot_only && pfn != PFN_NONE && (pfn < node->start_pfn || pfn >= node->end_pfn))
+	while (boot_only && pfn != PFN_NONE && !mm_pfn_boot(node, pfn))
 		pfn = pfn_to_page(pfn)->next_pfn;
 	return pfn;
 }
@@ -289,14 +287,14 @@ static void hot_free(struct mm_node *node, uint64_t pfn, unsigned order)
 	spin_unlock_irqrestore(&node->lock, irq);
 }
 
-/* DRAM pfns (inside [start_pfn, end_pfn)) take the path without any region
- * lookup; others are hot or bad. */
+/* Boot pfns (DRAM) take the path without the region checks; pfns of a hot
+ * region (or outside the node: bad) take hot_free(). */
 void buddy_free_pages(struct mm_node *node, uint64_t pfn, unsigned order)
 {
 	uint64_t irq;
 	unsigned zone;
 
-	if (order <= MAX_ORDER && (pfn < node->start_pfn || pfn >= node->end_pfn)) {
+	if (order <= MAX_ORDER && !mm_pfn_boot(node, pfn)) {
 		hot_free(node, pfn, order);
 		return;
 	}
@@ -320,7 +318,7 @@ static int self_test_block(const struct mm_node *node, uint64_t pfn, unsigned or
 {
 	const struct page *p = pfn_to_page(pfn);
 	uint64_t *mem, words = (PAGE_SIZE << order) / 8;
-	int dram = pfn >= node->start_pfn && pfn < node->end_pfn;	/* else hot */
+	int dram = mm_pfn_boot(node, pfn);	/* else hot */
 
 	if ((pfn & ((1ULL << order) - 1)) || (!dram && mm_hot_find(node, pfn) == MM_NO_HOT) ||
 	    (p->flags & (PG_reserved | PG_buddy)) || page_nid(p) != node->nid || p->refcount != 1)

@@ -88,8 +88,10 @@ static const char *add_problem(const struct mm_node *node, const struct mm_hot_r
 		return "the node has MM_MAX_HOT_REGIONS regions";
 	if (r->online_pages || !mm_hot_all(r, r->start_pfn, r->end_pfn, MM_HOT_OFFLINE))
 		return "a block is not OFFLINE";
-	if (overlaps(r->start_pfn, r->end_pfn, node->start_pfn, node->end_pfn))
-		return "overlaps the node's span";
+	for (uint64_t sec = pfn_to_section_nr(r->start_pfn);
+	     sec <= pfn_to_section_nr(r->end_pfn - 1); sec++)
+		if (memmap_section_present(node, sec))
+			return "overlaps a section of the node's RAM";
 	for (uint32_t d = 0; d < node->nr_dev; d++)
 		if (overlaps(r->start_pfn, r->end_pfn, node->dev[d].start_pfn, node->dev[d].end_pfn))
 			return "overlaps a device";

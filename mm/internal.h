@@ -238,4 +238,14 @@ static inline uint64_t mm_hash_word(uint64_t h, uint64_t w)
 const char *mm_hot_range_problem(const struct mm_node *node, uint32_t h, uint64_t s, uint64_t e,
 				 unsigned want);
 
+/* Whether pfn is one of the node's boot pfns (DRAM or device, initialized
+ * at boot): inside [start_pfn, end_pfn) and in no hot-pluggable region.  A
+ * region lies outside the node's RAM and devices but may sit in a hole of
+ * [start_pfn, end_pfn) (QEMU puts a virtio-mem region below a node's NVDIMM
+ * when it was created first).  Lock-free: the region set is append-only. */
+static inline int mm_pfn_boot(const struct mm_node *node, uint64_t pfn)
+{
+	return pfn >= node->start_pfn && pfn < node->end_pfn && mm_hot_find(node, pfn) == MM_NO_HOT;
+}
+
 #endif

@@ -131,10 +131,6 @@ static uint8_t *pageblock_bitmap(const struct mm_node *node, uint64_t pfn, uint6
 {
 	uint32_t h;
 
-	if (pfn >= node->start_pfn && pfn < node->end_pfn) {
-		*origin = mm_pageblock_origin(node);
-		return node->pageblock_mt;
-	}
 	h = mm_hot_find(node, pfn);
 	if (h == MM_NO_HOT) {	/* not the node's: the node's bitmap, as before regions */
 		*origin = mm_pageblock_origin(node);
@@ -352,7 +348,7 @@ static uint32_t chunk_start(const struct mm_node *node, uint64_t s, uint64_t e,
 
 	result_reset(res, s, e);
 	*bad = 0;
-	if (s < e && (s < node->start_pfn || s >= node->end_pfn))
+	if (s < e && !mm_pfn_boot(node, s))
 		h = mm_hot_chunk_check(node, s, e, &why);
 	else if (chunk_valid(node, s, e))
 		return MM_NO_HOT;

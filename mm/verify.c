@@ -87,7 +87,7 @@ static unsigned pageblock_mt(const struct mm_node *node, uint64_t pfn)
 	const struct mm_hot_region *r;
 	uint64_t idx;
 
-	if ((pfn < node->start_pfn || pfn >= node->end_pfn) && (r = verify_hot_region(node, pfn)))
+	if ((r = verify_hot_region(node, pfn)))
 		return verify_hot_pageblock_mt(r, pfn);
 	idx = (pfn - (node->start_pfn & ~((1ULL << 15) - 1))) / 512;
 

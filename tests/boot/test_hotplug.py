@@ -114,16 +114,22 @@ def test_unplug_refused_while_pages_in_use():
     assert n1['hot_free'] == n1['hot_online'], n1
 
 
-def test_hotadd_cpuless_node():
-    """Node 1 has memory but no CPUs: its hot-add is initialized by the CPUs
-    of the node that initializes its boot memory (init_by), node 0's."""
-    topo = Topology(nodes=2, cpus=2, mem_gib=[1, 1], cpuless=[1], vmem=[(1, 1, 0)])
+def test_hotadd_cpuless_node_with_pmem():
+    """Node 1 has memory and a 1 GiB NVDIMM but no CPUs: its hot-add is
+    initialized by the CPUs of the node that initializes its boot memory
+    (init_by), node 0's.  QEMU puts the virtio-mem region below the NVDIMM,
+    in a hole of node 1's span: its pfns are hot ones all the same, and the
+    persistent memory is in the accounting beside DRAM and hot memory."""
+    topo = Topology(nodes=2, cpus=2, mem_gib=[1, 1], cpuless=[1], vmem=[(1, 1, 0)],
+                    pmem=[(1, 1)])
     r = run(topo, '1@vmem0=256M')
     assert r.status == 'ok', explain(r)
     [ev] = matched(r, 1)
     assert ev['status'] == 'ok' and ev['node'] == 1, ev
     assert ev['cpus'] and set(ev['cpus']) <= node_cpus(r, 0), ev
-    checks_ok(r)
+    checks = checks_ok(r)
+    n1 = node_check(checks[-1], 1)
+    assert n1['device'] == GIB // 4096 and n1['hot_online'] == 256 * MIB // 4096, n1
 
 
 def test_two_devices_same_moment_and_bad_requests():

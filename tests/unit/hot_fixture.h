@@ -60,8 +60,9 @@ static inline void ht_init_dram(struct ht *t)
 }
 
 /* A node with DRAM [dram_s, dram_e) bytes (empty: no DRAM), all usable but
- * its first page, its chunks spliced. */
-static inline struct ht *ht_create(uint64_t dram_s, uint64_t dram_e)
+ * its first page, its chunks spliced; its span [dram_s, span_e) (span_e >
+ * dram_e: a span with a hole above the RAM, as a device above it makes). */
+static inline struct ht *ht_create_span(uint64_t dram_s, uint64_t dram_e, uint64_t span_e)
 {
 	struct ht *t = calloc(1, sizeof(*t));
 	uint64_t ram = PFN(dram_e - dram_s);
@@ -75,12 +76,17 @@ static inline struct ht *ht_create(uint64_t dram_s, uint64_t dram_e)
 	t->dram_e = PFN(dram_e);
 	t->present[0] = (struct mm_range){ t->dram_s, t->dram_e };
 	t->usable[0] = (struct mm_range){ t->dram_s + 1, t->dram_e };
-	t->bits = calloc(1, memmap_pageblock_bytes(t->dram_s, t->dram_e) + 1);
+	t->bits = calloc(1, memmap_pageblock_bytes(t->dram_s, PFN(span_e)) + 1);
 	assert_non_null(t->bits);
-	assert_int_equal(memmap_node_init(&t->node, 1, t->dram_s, t->dram_e, t->present, n,
+	assert_int_equal(memmap_node_init(&t->node, 1, t->dram_s, PFN(span_e), t->present, n,
 					  t->usable, n, ram, ram ? 1 : 0, t->bits), 0);
 	ht_init_dram(t);
 	return t;
+}
+
+static inline struct ht *ht_create(uint64_t dram_s, uint64_t dram_e)
+{
+	return ht_create_span(dram_s, dram_e, dram_e);
 }
 
 static inline void ht_destroy(struct ht *t)
