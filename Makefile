@@ -5,7 +5,8 @@
 #   make run        boot it under QEMU+OVMF: NODES, CPUS (per node), MEM (per node, GiB),
 #                   PMEM (persistent memory, NODE:GiB[,NODE:GiB...], one NVDIMM each),
 #                   VMEM (virtio-mem, NODE:MAXGiB[:INITIALGiB][,...], docs/hotplug.md),
-#                   OPTS (kernel options), QEMU_EXTRA (extra QEMU arguments)
+#                   HOTPLUG (requested-size changes through QMP, T@vmemI=SIZE,...; with
+#                   OPTS=serve_s=N), OPTS (kernel options), QEMU_EXTRA (extra QEMU arguments)
 #   make test       every test: unit (ASan+UBSan), short fuzz, tools, QEMU boot tests
 #   make fuzz       longer fuzzing runs (FUZZ_SECONDS per target)
 #   make bench      benchmarks (modes x topologies, bring-up, Linux comparison)
@@ -36,6 +37,7 @@ MEM   ?= 2
 OPTS  ?=
 PMEM  ?=
 VMEM  ?=
+HOTPLUG ?=
 QEMU_EXTRA ?=
 
 KCFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -ffreestanding -fno-stack-protector \
@@ -146,7 +148,8 @@ deps:
 
 run: deps kernel
 	$(PYTHON) tools/qemu_run.py --nodes $(NODES) --cpus $(CPUS) --mem $(MEM) \
-		$(if $(PMEM),--pmem $(PMEM)) $(if $(VMEM),--vmem $(VMEM)) --opts "$(OPTS)" -- $(QEMU_EXTRA)
+		$(if $(PMEM),--pmem $(PMEM)) $(if $(VMEM),--vmem $(VMEM)) \
+		$(if $(HOTPLUG),--hotplug "$(HOTPLUG)") --opts "$(OPTS)" -- $(QEMU_EXTRA)
 
 boot-test: kernel tools
 	$(PYTHON) -m pytest -q tests/boot
