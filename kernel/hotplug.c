@@ -53,13 +53,17 @@ static void emit_event(const struct serve_ctx *s, const struct hot_dev *d, const
 	uint64_t ready = ev->done_tsc > ev->seen_tsc ? tsc_to_ns(ev->done_tsc - ev->seen_tsc) : 0;
 	struct json j;
 
-	kprintf("hotplug: #%u %s %llu MiB at 0x%llx on node %u (%s): %s%s%s; init %llu us on %u "
-		"CPUs, allocatable after %llu us, longest allocation %llu us\n", ev->seq,
+	kprintf("hotplug: #%u %s %llu MiB at 0x%llx on node %u (%s): %s%s%s; ", ev->seq,
 		op_names[ev->op], (unsigned long long)(ev->bytes >> 20),
 		(unsigned long long)ev->addr, ev->node, d->vd->loc, status_names[ev->status],
-		ev->reason[0] ? ": " : "", ev->reason, (unsigned long long)(ev->init_ns / 1000),
-		cpumask_weight(&ev->cpus), (unsigned long long)(ready / 1000),
-		(unsigned long long)(stall / 1000));
+		ev->reason[0] ? ": " : "", ev->reason);
+	if (ev->op == HOT_PLUG || ev->init_ns)	/* an unplug refused by the device inits again */
+		kprintf("init %llu us on %u CPUs, allocatable after %llu us",
+			(unsigned long long)(ev->init_ns / 1000), cpumask_weight(&ev->cpus),
+			(unsigned long long)(ready / 1000));
+	else
+		kprintf("done after %llu us", (unsigned long long)(ready / 1000));
+	kprintf(", longest allocation %llu us\n", (unsigned long long)(stall / 1000));
 	json_begin(&j, report_json_buf, sizeof(report_json_buf), "hotplug_event");
 	json_u64(&j, "seq", ev->seq);
 	json_u64(&j, "device", ev->dev);
