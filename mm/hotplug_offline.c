@@ -23,23 +23,22 @@ static void say_why(char *why, uint32_t size, const char *what, uint32_t h, uint
 			  (unsigned long long)s, (unsigned long long)e, h, problem);
 }
 
-/* Largest naturally aligned block at pfn below end, of order <= cap. */
-static unsigned fit_order(uint64_t pfn, uint64_t end, unsigned cap)
-{
-	unsigned o = pfn ? (unsigned)__builtin_ctzll(pfn) : cap;
-
-	if (o > cap)
-		o = cap;
-	while (pfn + (1ULL << o) > end)
-		o--;
-	return o;
-}
-
 static unsigned isolated_cap(const struct mm_hot_region *r)
 {
 	unsigned o = (unsigned)__builtin_ctzll(r->block_pages);
 
 	return o < MAX_ORDER ? o : MAX_ORDER;
+}
+
+/* [s, e) back on the lists as maximal aligned blocks (still free). */
+static void free_run(struct mm_node *node, unsigned zone, uint64_t s, uint64_t e)
+{
+	while (s < e) {
+		unsigned o = mm_fit_order(s, e, MAX_ORDER);
+
+		mm_make_free_block(node, zone, o, s);
+		s += 1ULL << o;
+	}
 }
 
 /* Free block [b, +2^o) overlapping [s, e): off its list; the part inside
@@ -53,13 +52,15 @@ static uint64_t isolate_block(struct mm_node *node, const struct mm_hot_region *
 	uint64_t end = b + (1ULL << o), a = mm_max(b, s), z = mm_min(end, e);
 
 	mm_list_del(node, zone, o, b);
-	for (uint64_t p = b; p < a; p += 1ULL << fit_order(p, a, MAX_ORDER))
-		mm_make_free_block(node, zone, fit_order(p, a, MAX_ORDER), p);
-	for (uint64_t p = z; p < end; p += 1ULL << fit_order(p, end, MAX_ORDER))
-		mm_make_free_block(node, zone, fit_order(p, end, MAX_ORDER), p);
-	for (uint64_t p = a; p < z; p += 1ULL << fit_order(p, z, isolated_cap(r)))
+	free_run(node, zone, b, a);
+	free_run(node, zone, z, end);
+	for (uint64_t p = a; p < z;) {
+		unsigned po = mm_fit_order(p, z, isolated_cap(r));
+
 		mm_write_page(p, page_flags_make(PG_isolated, zone, node->nid), 0, PFN_NONE, PFN_NONE,
-			      fit_order(p, z, isolated_cap(r)));
+			      po);
+		p += 1ULL << po;
+	}
 	return z - a;
 }
 

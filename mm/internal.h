@@ -38,6 +38,19 @@ static inline uint64_t mm_max(uint64_t a, uint64_t b)
 	return a > b ? a : b;
 }
 
+/* Largest naturally aligned block at pfn that fits below end, of order at
+ * most cap: a free run's blocks, one after the other. */
+static inline unsigned mm_fit_order(uint64_t pfn, uint64_t end, unsigned cap)
+{
+	unsigned order = pfn ? (unsigned)__builtin_ctzll(pfn) : cap;
+
+	if (order > cap)
+		order = cap;
+	while (pfn + (1ULL << order) > end)
+		order--;
+	return order;
+}
+
 /* First pfn of the section-rounded span: origin of the pageblock bitmap. */
 static inline uint64_t mm_pageblock_origin(const struct mm_node *node)
 {

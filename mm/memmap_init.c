@@ -227,18 +227,6 @@ static void chunk_finish_lists(const struct mm_node *node, struct memmap_chunk_r
 		}
 }
 
-/* Largest naturally aligned block at pfn that fits below end. */
-static unsigned block_order(uint64_t pfn, uint64_t end)
-{
-	unsigned order = pfn ? (unsigned)__builtin_ctzll(pfn) : MAX_ORDER;
-
-	if (order > MAX_ORDER)
-		order = MAX_ORDER;
-	while (pfn + (1ULL << order) > end)
-		order--;
-	return order;
-}
-
 /* [s, e) is free and inside one zone: maximal aligned blocks, tails plain. */
 static void init_free_zone_run(const struct mm_node *node, struct memmap_chunk_result *res,
 			       uint64_t s, uint64_t e)
@@ -247,7 +235,7 @@ static void init_free_zone_run(const struct mm_node *node, struct memmap_chunk_r
 	uint64_t tail_flags = page_flags_make(0, zone, node->nid);
 
 	while (s < e) {
-		unsigned order = block_order(s, e);
+		unsigned order = mm_fit_order(s, e, MAX_ORDER);
 
 		chunk_add_block(node, res, zone, order, s);
 		mm_fill_pages(s + 1, (1ULL << order) - 1, tail_flags, 0, 0, 0);
