@@ -176,20 +176,28 @@ int paging_map_4k_from(uint64_t va, uint64_t pa, const struct paging_table_src *
 	return 0;
 }
 
-int paging_map_mmio(uint64_t pa, uint64_t len)
+/* Identity-map [va, end) (va 2 MiB aligned) with 2 MiB pages of attr where
+ * the identity map does not cover it already. */
+static int map_identity_2m(uint64_t va, uint64_t end, const struct paging_table_src *src,
+			   uint64_t attr)
 {
-	uint64_t va = pa & ~(SIZE_2M - 1), end = pa + len;
-
-	if (len == 0 || end < pa || end > (1ULL << 52))
-		return -1;
 	for (; va < end; va += SIZE_2M) {
 		if (va + SIZE_2M <= pg.identity_top)
 			continue;
-		if (map_large(va, va, SIZE_2M, NULL, PTE_PCD | PTE_PWT))
+		if (map_large(va, va, SIZE_2M, src, attr))
 			return -1;
 		invlpg(va);
 	}
 	return 0;
+}
+
+int paging_map_mmio(uint64_t pa, uint64_t len)
+{
+	uint64_t end = pa + len;
+
+	if (len == 0 || end < pa || end > (1ULL << 52))
+		return -1;
+	return map_identity_2m(pa & ~(SIZE_2M - 1), end, NULL, PTE_PCD | PTE_PWT);
 }
 
 int paging_map_ram(uint64_t pa, uint64_t len, const struct paging_table_src *src)
@@ -198,14 +206,7 @@ int paging_map_ram(uint64_t pa, uint64_t len, const struct paging_table_src *src
 
 	if (len == 0 || end < pa || end > (1ULL << 52) || ((pa | len) & (SIZE_2M - 1)))
 		return -1;
-	for (uint64_t va = pa; va < end; va += SIZE_2M) {
-		if (va + SIZE_2M <= pg.identity_top)
-			continue;
-		if (map_large(va, va, SIZE_2M, src, 0))
-			return -1;
-		invlpg(va);
-	}
-	return 0;
+	return map_identity_2m(pa, end, src, 0);
 }
 
 uint64_t paging_root(void)
