@@ -116,8 +116,6 @@ struct serve_ctx {
 	uint32_t ncpus;			/* (C) */
 	uint32_t hot_cpus;		/* (C) a hot-add's CPUs: the node's first N workers, 0 = all */
 	struct serve_cpu *cpu;		/* (C) pointer; entries (W) */
-	uint64_t cpu_pages;		/* (B) pages of the cpu array (node 0's buddy) */
-	uint32_t cpu_nid;		/* (B) its node */
 	uint64_t end_tsc;		/* (C) the workload stops then */
 	uint32_t stop;			/* (A) boot CPU: leave now */
 	uint32_t pause;			/* (A) boot CPU: park for a check */
@@ -147,6 +145,9 @@ struct serve_ctx {
  * it, give its node the region); devices that fail are reported and left
  * alone.  Before the workload starts. */
 void hotplug_register(struct serve_ctx *s);
+/* s->cpu for s->ncpus CPUs, zeroed, from boot memory (node 0 first), counted
+ * as the service's pages.  0, or -1 (reported).  Boot CPU, before the phase. */
+int hotplug_alloc_workload(struct serve_ctx *s);
 /* meminit=deferred with serve_s: serve each device's requested size while
  * the nodes' CPUs still run boot-time init (the meminit_config hook):
  * the plug's chunks go to the node's workers as a cross-call of their own,

@@ -87,11 +87,7 @@ static void emit_event(const struct serve_ctx *s, const struct hot_dev *d, const
 		json_str(&j, "reason", ev->reason);
 	else
 		json_null(&j, "reason");
-	json_arr_begin(&j, "cpus");
-	for (uint32_t c = 0; c < SMP_MAX_CPUS; c++)
-		if (cpumask_test(&ev->cpus, c))
-			json_u64(&j, NULL, c);
-	json_arr_end(&j);
+	report_json_cpus(&j, "cpus", &ev->cpus);
 	json_u64(&j, "chunks", ev->chunks);
 	json_u64(&j, "init_ns", ev->init_ns);
 	json_u64(&j, "allocatable_ns", ready);
@@ -208,13 +204,9 @@ static void start_plug(struct serve_ctx *s, struct hot_dev *d, uint64_t target)
 			      (unsigned long long)d->unit);
 	if (virtio_mem_plug(d->vd, addr, (uint16_t)(bytes / c->block_size), &resp))
 		return refuse(s, d, HOT_FAILED, "the PLUG request failed (device reset)");
-	if (resp != VIRTIO_MEM_RESP_ACK) {
-		ksnprintf(d->ev->reason, sizeof(d->ev->reason), "the device answered %s to PLUG",
-			  virtio_mem_resp_name(resp));
-		d->served = target;
-		d->ev->status = HOT_NACK;
-		return finish(s, d, HOT_NACK);
-	}
+	if (resp != VIRTIO_MEM_RESP_ACK)
+		return refuse(s, d, HOT_NACK, "the device answered %s to PLUG",
+			      virtio_mem_resp_name(resp));
 	if (hotplug_map(s, d, addr, bytes) ||
 	    post_request(s, d, addr >> PAGE_SHIFT, (addr + bytes) >> PAGE_SHIFT)) {
 		s->failed = true;
@@ -302,9 +294,8 @@ static void start_unplug(struct serve_ctx *s, struct hot_dev *d, uint64_t target
 			      (unsigned long long)d->unit);
 	d->range_s = (addr + keep) >> PAGE_SHIFT;
 	d->range_e = (addr + d->online_bytes) >> PAGE_SHIFT;
-	if (mm_hot_isolate(d->req.node, d->hot, d->range_s, d->range_e, why, sizeof(why))) {
+	if (mm_hot_isolate(d->req.node, d->hot, d->range_s, d->range_e, why, sizeof(why)))
 		return refuse(s, d, HOT_REFUSED, "%s", why);
-	}
 	d->state = HOT_DRAIN;
 	d->deadline_tsc = rdtsc() + serve_ms_to_tsc(HOT_DRAIN_MS);
 	__atomic_store_n(&s->slot[d->idx].ev, d->ev, __ATOMIC_RELEASE);
@@ -328,9 +319,10 @@ static void poll_drain(struct serve_ctx *s, struct hot_dev *d)
 	}
 	if (virtio_mem_unplug(d->vd, d->ev->addr, (uint16_t)(d->ev->bytes / d->vd->cfg.block_size),
 			      &resp) == 0 && resp == VIRTIO_MEM_RESP_ACK) {
+		/* online_bytes is now the request rounded up to the unit: as near
+		 * as it gets, so the request is served */
 		d->online_bytes -= d->ev->bytes;
-		if (d->online_bytes == (d->ev->requested_size + d->unit - 1) / d->unit * d->unit)
-			d->served = d->ev->requested_size;
+		d->served = d->ev->requested_size;
 		return finish(s, d, HOT_OK);
 	}
 	/* The device kept the blocks: they are ours again, initialized anew. */

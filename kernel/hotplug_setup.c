@@ -50,6 +50,18 @@ static unsigned order_for(uint64_t bytes)
 	return o;
 }
 
+int hotplug_alloc_workload(struct serve_ctx *s)
+{
+	unsigned order = order_for(s->ncpus * sizeof(struct serve_cpu));
+
+	s->cpu = (struct serve_cpu *)meta_alloc(s, 0, order, NULL, true);
+	if (!s->cpu) {
+		kprintf("serve: no memory for %u CPUs' workload state\n", s->ncpus);
+		return -1;
+	}
+	return 0;
+}
+
 /* ---- registration ---------------------------------------------------------------- */
 
 /* The device's metadata: block states, pageblock bits, section memmaps,

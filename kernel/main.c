@@ -7,7 +7,6 @@
 #include "exit.h"
 #include "hotplug.h"
 #include "json.h"
-#include "kstring.h"
 #include "kprintf.h"
 #include "lapic.h"
 #include "lava.h"
@@ -144,22 +143,9 @@ static void discover_hotplug(void)
  * serves the virtio-mem devices (docs/hotplug.md).  0, or -1 (reported). */
 static int run_live(void)
 {
-	uint64_t bytes = smp_ncpus() * sizeof(struct serve_cpu), pfn = PFN_NONE;
-	unsigned order = 0;
-
 	timeline_mark(&timeline, "serve");
-	while ((PAGE_SIZE << order) < bytes)
-		order++;
-	for (uint32_t nid = 0; nid < mm.nnodes && pfn == PFN_NONE; nid++)
-		if ((pfn = buddy_alloc_pages_boot(&mm.plan[nid].node, order)) != PFN_NONE) {
-			serve.meta_pages[nid] += 1ULL << order;
-			serve.cpu = (struct serve_cpu *)(pfn << PAGE_SHIFT);
-			memset(serve.cpu, 0, bytes);
-		}
-	if (!serve.cpu) {
-		kprintf("serve: no memory for %u CPUs' workload state\n", serve.ncpus);
+	if (hotplug_alloc_workload(&serve))
 		return -1;
-	}
 	hotplug_register(&serve);
 	return serve_run(&serve, opts.serve_s);
 }

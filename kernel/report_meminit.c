@@ -88,8 +88,7 @@ static void report_warmup(const struct mm_state *mm, const struct meminit_warmup
 	json_emit(&j);
 }
 
-/* The CPUs that initialized the node, as a JSON array of logical ids. */
-static void json_cpu_ids(struct json *j, const char *key, const cpumask_t *m)
+void report_json_cpus(struct json *j, const char *key, const cpumask_t *m)
 {
 	json_arr_begin(j, key);
 	for (uint32_t c = 0; c < SMP_MAX_CPUS; c++)
@@ -174,7 +173,7 @@ static void report_node(const struct mm_state *mm, const struct meminit_results 
 	json_u64(&j, "node", nid);
 	json_u64(&j, "cpus", cpus);
 	json_u64(&j, "cpus_ran", cpumask_weight(&nr->cpus_ran));
-	json_cpu_ids(&j, "cpu_ids", &nr->cpus_ran);
+	report_json_cpus(&j, "cpu_ids", &nr->cpus_ran);
 	json_u64(&j, "pages", dram);
 	json_u64(&j, "memmap_bytes", memmap_bytes);
 	json_device_fields(&j, res, r, nid);

@@ -88,6 +88,21 @@ static bool pfn_is_hot(const struct mm_node *n, uint64_t pfn)
 	return mm_hot_find(n, pfn) != MM_NO_HOT;	/* regions are append-only */
 }
 
+/* Free the oldest block of the CPU's ring; returns how long the free itself
+ * took (TSC ticks). */
+static uint64_t free_oldest(struct serve_ctx *s, struct serve_cpu *c)
+{
+	uint32_t h = c->head;
+	uint64_t t0 = rdtsc(), d;
+
+	buddy_free_pages(&s->mm->plan[c->held_nid[h]].node, c->held_pfn[h], c->held_order[h]);
+	d = rdtsc() - t0;
+	c->head = (h + 1) % SERVE_HELD;
+	c->nheld--;
+	c->frees++;
+	return d;
+}
+
 /* One workload operation: free the oldest block when the ring is full,
  * else allocate a block of order i % 4 on node (i + cpu) % nnodes and
  * write its first word (the memory is really there). */
@@ -101,15 +116,7 @@ void serve_step(struct serve_ctx *s, uint32_t cpu, uint64_t i)
 	help_requests(s, cpu);
 	c->ops++;
 	if (c->nheld == SERVE_HELD) {
-		uint32_t h = c->head;
-
-		n = &s->mm->plan[c->held_nid[h]].node;
-		t0 = rdtsc();
-		buddy_free_pages(n, c->held_pfn[h], c->held_order[h]);
-		record_stall(s, c, rdtsc() - t0);
-		c->head = (h + 1) % SERVE_HELD;
-		c->nheld--;
-		c->frees++;
+		record_stall(s, c, free_oldest(s, c));
 		return;
 	}
 	n = &s->mm->plan[nid].node;
@@ -138,15 +145,8 @@ static void serve_release(struct serve_ctx *s, uint32_t cpu)
 {
 	struct serve_cpu *c = &s->cpu[cpu];
 
-	while (c->nheld) {
-		uint32_t h = c->head;
-
-		buddy_free_pages(&s->mm->plan[c->held_nid[h]].node, c->held_pfn[h],
-				 c->held_order[h]);
-		c->head = (h + 1) % SERVE_HELD;
-		c->nheld--;
-		c->frees++;
-	}
+	while (c->nheld)
+		free_oldest(s, c);
 }
 
 /* A workload CPU parks while the boot CPU checks; bounded, so a boot CPU
