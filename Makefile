@@ -6,7 +6,8 @@
 #                   PMEM (persistent memory, NODE:GiB[,NODE:GiB...], one NVDIMM each),
 #                   VMEM (virtio-mem, NODE:MAXGiB[:INITIALGiB][,...], docs/hotplug.md),
 #                   HOTPLUG (requested-size changes through QMP, T@vmemI=SIZE,...; with
-#                   OPTS=serve_s=N), OPTS (kernel options), QEMU_EXTRA (extra QEMU arguments)
+#                   OPTS=serve_s=N), ACPI_OVERRIDE (table files for EFI/BOOT/acpi/, docs/acpi.md),
+#                   OPTS (kernel options), QEMU_EXTRA (extra QEMU arguments)
 #   make test       every test: unit (ASan+UBSan), short fuzz, tools, QEMU boot tests
 #   make fuzz       longer fuzzing runs (FUZZ_SECONDS per target)
 #   make bench      benchmarks (modes x topologies, bring-up, Linux comparison)
@@ -149,7 +150,8 @@ deps:
 run: deps kernel
 	$(PYTHON) tools/qemu_run.py --nodes $(NODES) --cpus $(CPUS) --mem $(MEM) \
 		$(if $(PMEM),--pmem $(PMEM)) $(if $(VMEM),--vmem $(VMEM)) \
-		$(if $(HOTPLUG),--hotplug "$(HOTPLUG)") --opts "$(OPTS)" -- $(QEMU_EXTRA)
+		$(if $(HOTPLUG),--hotplug "$(HOTPLUG)") $(foreach f,$(ACPI_OVERRIDE),--acpi-override $(f)) \
+		--opts "$(OPTS)" -- $(QEMU_EXTRA)
 
 boot-test: kernel tools
 	$(PYTHON) -m pytest -q tests/boot

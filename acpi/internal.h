@@ -78,6 +78,36 @@ static inline uint64_t acpi_rd64(const uint8_t *p)
 /* Sum of n bytes mod 256: 0 for a valid ACPI checksum. */
 uint8_t acpi_checksum(const void *p, size_t n);
 
+/* Why acpi_table_verify() refused a table. */
+enum acpi_table_fault {
+	ACPI_TABLE_OK = 0,
+	ACPI_TABLE_SHORT,	/* fewer bytes than a header */
+	ACPI_TABLE_SIGNATURE,	/* not the expected signature */
+	ACPI_TABLE_LENGTH,	/* header length below the minimum, past the bytes, or too long */
+	ACPI_TABLE_CHECKSUM,	/* the bytes do not sum to 0 */
+};
+
+/* The fault as the message names it ("bad checksum"). */
+const char *acpi_table_fault_name(enum acpi_table_fault f);
+
+/* The first four bytes as a printable signature ('?' for others). */
+void acpi_sig_str(const char *sig4, char out[5]);
+
+/* acpi_table_check() saying why: the same checks and messages. */
+enum acpi_table_fault acpi_table_verify(const void *table, size_t len, const char *expect_sig,
+					size_t min_len, struct acpi_sdt_header *hdr);
+
+/*
+ * Table override (acpi/override.c), for acpi_scan(): check and parse the
+ * override files before the firmware walk; whether a firmware table of
+ * signature sig is replaced by one (true: skip it; counts it either way);
+ * the per-file report after the walk.
+ */
+void acpi_override_apply(const struct boot_acpi_override *ov, acpi_map_fn map, void *ctx,
+			 struct acpi_info *out);
+bool acpi_override_claims(struct acpi_info *out, const char *sig, uint64_t phys);
+void acpi_override_report(const struct acpi_override_info *o);
+
 /*
  * Common table check: at least a header, the header's length within len and
  * at least min_len, and a zero checksum.  On success *hdr holds the header

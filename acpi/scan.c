@@ -2,7 +2,9 @@
  * RSDP -> XSDT (or RSDT) walk (ACPI 6.5 §5.2.5, §5.2.7, §5.2.8): find the
  * tables numaboot uses and hand each to acpi_parse_table().  All physical
  * memory is reached through the caller's map(), so the same code runs on
- * the kernel's identity map and on the tests' fake memory.
+ * the kernel's identity map and on the tests' fake memory.  Override
+ * tables from the boot disk (acpi/override.c) are parsed first; a firmware
+ * table whose signature a used override has is skipped unread.
  * Boot CPU only, before SMP bring-up.
  */
 #include "internal.h"
@@ -89,19 +91,22 @@ static void root_walk(const uint8_t *root, size_t len, size_t entry_size, acpi_m
 
 		if (phys == 0)
 			continue;
+		t = map(phys, 4, ctx);
+		if (t && acpi_override_claims(out, (const char *)t, phys))
+			continue;
 		t = table_map(phys, map, ctx, NULL, &tlen);
 		if (t)
 			acpi_parse_table(t, tlen, out);
 	}
 }
 
-int acpi_scan(uint64_t rsdp_phys, acpi_map_fn map, void *ctx, struct acpi_info *out)
+/* The firmware's tables: RSDP, then the XSDT or the RSDT. */
+static int scan_firmware(uint64_t rsdp_phys, acpi_map_fn map, void *ctx, struct acpi_info *out)
 {
 	struct acpi_rsdp r;
 	const uint8_t *root = NULL;
 	size_t len = 0;
 
-	acpi_info_init(out);
 	if (rsdp_read(rsdp_phys, map, ctx, &r) < 0)
 		return -1;
 	out->rsdp_revision = r.revision;
@@ -122,4 +127,16 @@ int acpi_scan(uint64_t rsdp_phys, acpi_map_fn map, void *ctx, struct acpi_info *
 	out->used_rsdt = true;
 	root_walk(root, len, 4, map, ctx, out);
 	return 0;
+}
+
+int acpi_scan(uint64_t rsdp_phys, acpi_map_fn map, void *ctx, const struct boot_acpi_override *ov,
+	      struct acpi_info *out)
+{
+	int rc;
+
+	acpi_info_init(out);
+	acpi_override_apply(ov, map, ctx, out);
+	rc = scan_firmware(rsdp_phys, map, ctx, out);
+	acpi_override_report(&out->override);
+	return rc;
 }

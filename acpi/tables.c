@@ -15,40 +15,59 @@ uint8_t acpi_checksum(const void *p, size_t n)
 	return sum;
 }
 
-static void sig_str(const char *sig4, char out[5])
+void acpi_sig_str(const char *sig4, char out[5])
 {
 	for (int i = 0; i < 4; i++)
 		out[i] = (sig4[i] >= 0x20 && sig4[i] < 0x7f) ? sig4[i] : '?';
 	out[4] = 0;
 }
 
-int acpi_table_check(const void *table, size_t len, const char *expect_sig, size_t min_len,
-		     struct acpi_sdt_header *hdr)
+const char *acpi_table_fault_name(enum acpi_table_fault f)
+{
+	static const char *const names[] = {
+		[ACPI_TABLE_OK] = "ok",
+		[ACPI_TABLE_SHORT] = "shorter than its header",
+		[ACPI_TABLE_SIGNATURE] = "wrong signature",
+		[ACPI_TABLE_LENGTH] = "impossible length",
+		[ACPI_TABLE_CHECKSUM] = "bad checksum",
+	};
+
+	return (unsigned)f < sizeof(names) / sizeof(names[0]) ? names[f] : "?";
+}
+
+enum acpi_table_fault acpi_table_verify(const void *table, size_t len, const char *expect_sig,
+					size_t min_len, struct acpi_sdt_header *hdr)
 {
 	char sig[5] = "????";
 
 	if (!table || len < sizeof(*hdr)) {
 		kprintf("acpi: %s: table of %zu bytes is shorter than its header, ignored\n",
 			expect_sig ? expect_sig : "table", len);
-		return -1;
+		return ACPI_TABLE_SHORT;
 	}
 	memcpy(hdr, table, sizeof(*hdr));
-	sig_str(hdr->signature, sig);
+	acpi_sig_str(hdr->signature, sig);
 	if (expect_sig && memcmp(hdr->signature, expect_sig, 4) != 0) {
 		kprintf("acpi: %s: signature is not %s, ignored\n", sig, expect_sig);
-		return -1;
+		return ACPI_TABLE_SIGNATURE;
 	}
 	if (hdr->length < sizeof(*hdr) || hdr->length < min_len || hdr->length > len ||
 	    hdr->length > ACPI_MAX_TABLE_LEN) {
 		kprintf("acpi: %s: impossible length %u (have %zu bytes, need >= %zu), ignored\n",
 			sig, hdr->length, len, min_len > sizeof(*hdr) ? min_len : sizeof(*hdr));
-		return -1;
+		return ACPI_TABLE_LENGTH;
 	}
 	if (acpi_checksum(table, hdr->length) != 0) {
 		kprintf("acpi: %s: bad checksum, ignored\n", sig);
-		return -1;
+		return ACPI_TABLE_CHECKSUM;
 	}
-	return 0;
+	return ACPI_TABLE_OK;
+}
+
+int acpi_table_check(const void *table, size_t len, const char *expect_sig, size_t min_len,
+		     struct acpi_sdt_header *hdr)
+{
+	return acpi_table_verify(table, len, expect_sig, min_len, hdr) == ACPI_TABLE_OK ? 0 : -1;
 }
 
 size_t acpi_subtable_len(const uint8_t *table, size_t off, size_t end, const char *sig,

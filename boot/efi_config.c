@@ -16,7 +16,6 @@
 #include "kstring.h"
 
 #define CFG_NAME	L"numaboot.cfg"
-#define PATH_MAX_CHARS	256
 
 /* Room: BOOT_CMDLINE_MAX holds both limits, the separator and the NUL. */
 static void append(struct boot_info *bi, const char *s, size_t n)
@@ -54,8 +53,7 @@ static size_t read_all(EFI_FILE_HANDLE file, char *text)
 	return n;
 }
 
-/* Directory of the image, from the last file-path node of its device path. */
-static void image_dir(EFI_LOADED_IMAGE *li, CHAR16 *out)
+void efi_image_dir(EFI_LOADED_IMAGE *li, CHAR16 *out)
 {
 	EFI_DEVICE_PATH *dp = li->FilePath;
 	size_t n = 0, last_sep = 0;
@@ -70,7 +68,7 @@ static void image_dir(EFI_LOADED_IMAGE *li, CHAR16 *out)
 			const CHAR16 *p = ((FILEPATH_DEVICE_PATH *)dp)->PathName;
 			size_t chars = (len - 4) / 2;
 
-			for (size_t i = 0; i < chars && p[i] && n < PATH_MAX_CHARS - 16; i++) {
+			for (size_t i = 0; i < chars && p[i] && n < EFI_PATH_MAX_CHARS - 16; i++) {
 				if (p[i] == L'\\' && n && out[n - 1] == L'\\')
 					continue;
 				out[n++] = p[i] == L'/' ? L'\\' : p[i];
@@ -84,7 +82,7 @@ static void image_dir(EFI_LOADED_IMAGE *li, CHAR16 *out)
 	out[last_sep] = 0;
 }
 
-static EFI_FILE_HANDLE open_root(EFI_SYSTEM_TABLE *st, EFI_HANDLE device)
+EFI_FILE_HANDLE efi_open_root(EFI_SYSTEM_TABLE *st, EFI_HANDLE device)
 {
 	EFI_GUID fs_guid = SIMPLE_FILE_SYSTEM_PROTOCOL;
 	EFI_SIMPLE_FILE_SYSTEM_PROTOCOL *fs = NULL;
@@ -99,15 +97,15 @@ static EFI_FILE_HANDLE open_root(EFI_SYSTEM_TABLE *st, EFI_HANDLE device)
 
 static void read_config(EFI_SYSTEM_TABLE *st, EFI_LOADED_IMAGE *li, struct boot_info *bi)
 {
-	CHAR16 path[PATH_MAX_CHARS];
+	CHAR16 path[EFI_PATH_MAX_CHARS];
 	const CHAR16 *name = CFG_NAME;
-	EFI_FILE_HANDLE root = open_root(st, li->DeviceHandle), file = NULL;
+	EFI_FILE_HANDLE root = efi_open_root(st, li->DeviceHandle), file = NULL;
 	char *text = bi->cmdline + bi->cmdline_len;	/* read in place: it is the first part */
 	size_t n;
 
 	if (!root)
 		return;
-	image_dir(li, path);
+	efi_image_dir(li, path);
 	n = 0;
 	while (path[n])
 		n++;

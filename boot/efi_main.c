@@ -150,6 +150,7 @@ EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st)
 	bi->efi_runtime = (uint64_t)st->RuntimeServices;
 	find_framebuffer(st, &bi->fb);
 	efi_read_cmdline(image, st, bi);
+	efi_read_acpi_override(image, st, bi);
 
 	bi->trampoline_page = efi_alloc_pages(st, 1, BOOT_LOW_MEM_MAX);
 	if (!bi->trampoline_page)

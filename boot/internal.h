@@ -27,6 +27,20 @@ uint64_t efi_alloc_pages(EFI_SYSTEM_TABLE *st, uint64_t pages, uint64_t max_addr
  * options (later words override earlier ones in the kernel's parser). */
 void efi_read_cmdline(EFI_HANDLE image, EFI_SYSTEM_TABLE *st, struct boot_info *bi);
 
+#define EFI_PATH_MAX_CHARS	256	/* a path on the boot volume, NUL included */
+
+/* Directory of the image ("\\EFI\\BOOT\\", with its trailing backslash; empty
+ * when unknown), from the last file-path node of its device path; at most
+ * EFI_PATH_MAX_CHARS - 16 characters, leaving room for a file name. */
+void efi_image_dir(EFI_LOADED_IMAGE *li, CHAR16 *out);
+
+/* The root directory of the file system on device, or NULL. */
+EFI_FILE_HANDLE efi_open_root(EFI_SYSTEM_TABLE *st, EFI_HANDLE device);
+
+/* Read the ACPI table override folder beside the image into
+ * bi->acpi_override (include/boot_info.h), each file into pages of its own. */
+void efi_read_acpi_override(EFI_HANDLE image, EFI_SYSTEM_TABLE *st, struct boot_info *bi);
+
 /* Size of the identity map and vmemmap page tables the kernel will build,
  * derived from the current memory map, in pages. */
 uint64_t efi_early_heap_pages(EFI_SYSTEM_TABLE *st);

@@ -19,6 +19,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "boot_info.h"
 
 #define ACPI_MAX_CPUS		4096	/* MADT / SRAT processor entries kept */
 #define ACPI_MAX_MEM_RANGES	512	/* SRAT memory affinity entries kept */
@@ -149,6 +150,43 @@ struct acpi_timer_info {
 	uint64_t hpet_base;	/* physical address of the HPET registers */
 };
 
+/*
+ * The table override (docs/acpi.md, "Table override"): one record per file
+ * of the boot disk's folder, sorted by file name.  A used override replaces
+ * every firmware table of its signature (REPLACED) or adds one (ADDED); a
+ * table numaboot does not read is UNUSED; a refused one (why) leaves the
+ * firmware's tables of its signature in use.
+ */
+#define ACPI_OVERRIDE_MAX	BOOT_ACPI_OVERRIDE_MAX_FILES
+#define ACPI_OVERRIDE_WHY_MAX	80
+/* The JSON record: ~120 bytes of fields, each record at most ~430 (names
+ * and reasons with every character escaped twice over). */
+#define ACPI_OVERRIDE_JSON_BUF_SIZE	(256 + ACPI_OVERRIDE_MAX * \
+					 (128 + 2 * (BOOT_ACPI_OVERRIDE_NAME_MAX + ACPI_OVERRIDE_WHY_MAX)))
+
+enum acpi_override_status {
+	ACPI_OVERRIDE_ADDED = 0,
+	ACPI_OVERRIDE_REPLACED,
+	ACPI_OVERRIDE_UNUSED,
+	ACPI_OVERRIDE_REJECTED,
+};
+
+struct acpi_override_rec {
+	char file[BOOT_ACPI_OVERRIDE_NAME_MAX];
+	char signature[5];	/* the first 4 bytes, '?' for unprintable or missing ones */
+	uint64_t length;	/* of the file */
+	uint32_t status;	/* enum acpi_override_status */
+	uint32_t nfirmware;	/* firmware tables of this signature the root table lists */
+	char why[ACPI_OVERRIDE_WHY_MAX];	/* REJECTED: the reason, as the console says it */
+};
+
+struct acpi_override_info {
+	bool dir_found;		/* the folder exists (possibly empty) */
+	uint32_t nfiles;	/* records in rec[] */
+	uint32_t nbeyond;	/* files past BOOT_ACPI_OVERRIDE_MAX_FILES, not read */
+	struct acpi_override_rec rec[ACPI_OVERRIDE_MAX];
+};
+
 struct acpi_info {
 	uint8_t rsdp_revision;	/* 0 for ACPI 1.0 (RSDT), >= 2 with an XSDT */
 	bool used_rsdt;		/* the XSDT was missing or bad; the RSDT was walked */
@@ -158,6 +196,7 @@ struct acpi_info {
 	struct acpi_timer_info timer;
 	struct acpi_nfit_info nfit;
 	struct acpi_mcfg_info mcfg;
+	struct acpi_override_info override;
 };
 
 /* map(): a pointer to len readable bytes at physical address phys, or NULL. */
@@ -169,10 +208,19 @@ void acpi_info_init(struct acpi_info *out);
 /*
  * Walk RSDP -> XSDT (RSDT when the XSDT is absent or bad) and parse every
  * table numaboot knows (APIC, SRAT, SLIT, FACP, HPET, NFIT, MCFG) into *out, which is
- * initialized first.  Returns 0 when the RSDP and a root table were valid,
- * -1 otherwise (out then holds nothing).  Boot CPU only.
+ * initialized first.  ov (NULL: none) lists the boot disk's override files
+ * (physical addresses, reached through map() like the firmware's tables):
+ * each is checked and parsed first, and a used one stands for every
+ * firmware table of its signature; out->override reports each file.
+ * Returns 0 when the RSDP and a root table were valid, -1 otherwise (out
+ * then holds only the overrides' tables).  Boot CPU only.
  */
-int acpi_scan(uint64_t rsdp_phys, acpi_map_fn map, void *ctx, struct acpi_info *out);
+int acpi_scan(uint64_t rsdp_phys, acpi_map_fn map, void *ctx, const struct boot_acpi_override *ov,
+	      struct acpi_info *out);
+
+/* The "acpi_override" JSON record (docs/output.md) into buf, emitted;
+ * nothing when the folder does not exist. */
+void acpi_override_emit_json(const struct acpi_override_info *o, char *buf, size_t size);
 
 /*
  * Check one table (header length within len, checksum) and parse it by its

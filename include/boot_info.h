@@ -14,7 +14,7 @@
 #include <stdint.h>
 
 #define BOOT_INFO_MAGIC		0x746f6f42616d754eULL	/* "NumaBoot" */
-#define BOOT_INFO_VERSION	2
+#define BOOT_INFO_VERSION	3
 /* numaboot.cfg may hold up to BOOT_CONFIG_MAX bytes and the load options up
  * to BOOT_LOAD_OPTIONS_MAX characters; boot/ refuses longer ones by name
  * (exit bad_option) rather than cutting them. */
@@ -74,6 +74,41 @@ struct boot_framebuffer {
 	uint32_t reserved;
 };
 
+/*
+ * ACPI table override files (docs/acpi.md, "Table override"): every regular
+ * file in BOOT_ACPI_OVERRIDE_DIR, the folder "acpi" beside the image, is one
+ * binary table.  boot/ reads at most BOOT_ACPI_OVERRIDE_MAX_FILES files and
+ * BOOT_ACPI_OVERRIDE_MAX_BYTES bytes in all; a file past either limit is
+ * listed with its status and not read (its firmware table stays).  acpi/
+ * checks and applies them (acpi_scan()).
+ */
+#define BOOT_ACPI_OVERRIDE_DIR		"acpi"
+#define BOOT_ACPI_OVERRIDE_MAX_FILES	16
+#define BOOT_ACPI_OVERRIDE_MAX_BYTES	(1u << 20)
+#define BOOT_ACPI_OVERRIDE_NAME_MAX	64	/* file name bytes kept, NUL included */
+
+enum boot_acpi_file_status {
+	BOOT_ACPI_FILE_READ		= 0,	/* bytes at phys, length of them */
+	BOOT_ACPI_FILE_TOO_LARGE	= 1,	/* over what is left of BOOT_ACPI_OVERRIDE_MAX_BYTES */
+	BOOT_ACPI_FILE_UNREADABLE	= 2,	/* open, allocation or read failed */
+};
+
+struct boot_acpi_file {
+	uint64_t phys;		/* the file's bytes (EfiLoaderData), 0 unless READ */
+	uint64_t length;	/* file size in bytes, as the file system gave it */
+	uint32_t status;	/* enum boot_acpi_file_status */
+	uint32_t reserved;
+	char name[BOOT_ACPI_OVERRIDE_NAME_MAX];	/* ASCII ('?' for others), NUL-terminated, cut to fit */
+};
+
+struct boot_acpi_override {
+	uint32_t dir_found;	/* 1: the folder exists */
+	uint32_t nfiles;	/* entries in file[], in directory order */
+	uint32_t nbeyond;	/* regular files past BOOT_ACPI_OVERRIDE_MAX_FILES, not read */
+	uint32_t reserved;
+	struct boot_acpi_file file[BOOT_ACPI_OVERRIDE_MAX_FILES];
+};
+
 struct boot_info {
 	uint64_t magic;
 	uint32_t version;
@@ -115,6 +150,8 @@ struct boot_info {
 	uint64_t efi_main_tsc;
 	uint64_t exit_bs_start_tsc;
 	uint64_t exit_bs_done_tsc;
+
+	struct boot_acpi_override acpi_override;	/* the table override folder */
 };
 
 /*

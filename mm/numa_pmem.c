@@ -199,10 +199,21 @@ static void pmem_add(struct numa_build_ctx *c, const struct boot_mem_range *mmap
 	};
 }
 
+/* Whether an SPA range is one [base, base + length) can describe: not
+ * empty, and its end does not wrap past 2^64.  Every walk over the NFIT's
+ * ranges asks this first (issue 16 item 2: a walk that followed a wrapped
+ * end went backwards and never ended); pmem_bad() reports such a range. */
+static bool spa_valid(const struct acpi_nfit_spa *s)
+{
+	return s->length != 0 && s->length <= UINT64_MAX - s->base;
+}
+
 /*
  * How the NFIT describes [start, end): 1 when its persistent-memory ranges
  * cover all of it (the same device), 0 when they miss it entirely, -1 when
- * they cover part of it (*spa: the index of one that does).
+ * they cover part of it (*spa: the index of one that does).  Ranges that
+ * are not spa_valid() cover nothing; each step moves at forward, so the
+ * walk ends.
  */
 static int nfit_covers(const struct acpi_nfit_info *nfit, uint64_t start, uint64_t end,
 		       uint32_t *spa)
@@ -213,8 +224,7 @@ static int nfit_covers(const struct acpi_nfit_info *nfit, uint64_t start, uint64
 	for (uint32_t i = 0; i < nfit->nspa; i++) {
 		const struct acpi_nfit_spa *s = &nfit->spa[i];
 
-		if (s->length && s->length <= UINT64_MAX - s->base &&
-		    overlap(start, end, s->base, s->base + s->length)) {
+		if (spa_valid(s) && overlap(start, end, s->base, s->base + s->length)) {
 			any = true;
 			*spa = s->index;
 		}
@@ -225,7 +235,7 @@ static int nfit_covers(const struct acpi_nfit_info *nfit, uint64_t start, uint64
 		for (; i < nfit->nspa; i++) {
 			const struct acpi_nfit_spa *s = &nfit->spa[i];
 
-			if (s->length && at >= s->base && at - s->base < s->length)
+			if (spa_valid(s) && at >= s->base && at - s->base < s->length)
 				break;
 		}
 		if (i == nfit->nspa)

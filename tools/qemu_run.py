@@ -19,7 +19,10 @@ list per node, 0 = memory-less node); --cpuless 2,3 gives nodes no CPUs;
 --no-numa passes no -numa at all (no SRAT); --dist 0:1=20,... sets SLIT
 distances; --pmem 1:4,2:1 adds NVDIMMs (persistent memory, GiB) on nodes;
 --vmem 1:2:1 adds a virtio-mem device on node 1 (region 2 GiB, 1 GiB requested);
---acpitable FILE gives the guest an extra ACPI table.  --opts is written
+--acpitable FILE gives the guest an extra ACPI table (QEMU's: it fixes the
+checksum); --acpi-override FILE (repeatable) puts FILE into the image's
+EFI/BOOT/acpi/ folder, where numaboot reads it in place of the firmware's
+table of its signature, bytes as they are (docs/acpi.md).  --opts is written
 to numaboot.cfg next to the image.
 
 Hot-plug: --hotplug '2@vmem0=1G,8@vmem0=0,12@kill' (with --vmem) opens a QMP
@@ -305,8 +308,44 @@ def write_config(disk, text):
                    check=True, env=env)
 
 
+ACPI_OVERRIDE_DIR = '::/EFI/BOOT/acpi'   # the folder numaboot reads (docs/acpi.md)
+
+
+def acpi_override_plan(files):
+    """--acpi-override FILEs -> [(path, name in EFI/BOOT/acpi/)]: each must
+    be a readable file, and two with the same base name would overwrite
+    each other.  ValueError says which."""
+    plan, seen = [], {}
+    for path in files:
+        name = os.path.basename(path)
+        if not os.path.isfile(path):
+            raise ValueError(f'--acpi-override {path}: not a file')
+        if name in seen:
+            raise ValueError(f'--acpi-override {path} and {seen[name]}: both would be '
+                             f'EFI/BOOT/acpi/{name}')
+        seen[name] = path
+        plan.append((path, name))
+    return plan
+
+
+def write_acpi_override(disk, files):
+    """Put the files into EFI/BOOT/acpi/ of the disk image's ESP (mtools,
+    as write_config() does); no folder when files is empty."""
+    plan = acpi_override_plan(files)
+    if not plan:
+        return
+    env = dict(os.environ, MTOOLS_SKIP_CHECK='1')
+    img = f'{disk}@@{ESP_OFFSET}'
+    if subprocess.run(['mdir', '-b', '-i', img, ACPI_OVERRIDE_DIR], env=env, stdout=subprocess.DEVNULL,
+                      stderr=subprocess.DEVNULL).returncode != 0:
+        subprocess.run(['mmd', '-i', img, ACPI_OVERRIDE_DIR], check=True, env=env)
+    for path, name in plan:
+        subprocess.run(['mcopy', '-o', '-i', img, path, f'{ACPI_OVERRIDE_DIR}/{name}'], check=True,
+                       env=env)
+
+
 def run(topo, opts='', timeout=300, echo=False, image=IMAGE, kernel=None, append='', keep_vars=False,
-        config=None, hotplug=None):
+        config=None, hotplug=None, acpi_override=()):
     """Boot once; return a Result.  echo=True streams the serial output;
     keep_vars=True returns the per-run UEFI variable store in Result.vars.
     config: the whole numaboot.cfg text (default: a comment line and opts).
@@ -314,7 +353,8 @@ def run(topo, opts='', timeout=300, echo=False, image=IMAGE, kernel=None, append
     the image (no isa-debug-exit code: status is qemu_error unless it timed out).
     hotplug: a hotplug.Schedule run through a QMP socket while the guest
     runs (its anchor waited for at most timeout s); Result.hotplug is the
-    action log, status 'killed' when its kill action ended QEMU."""
+    action log, status 'killed' when its kill action ended QEMU.
+    acpi_override: table files for the image's EFI/BOOT/acpi/ folder."""
     check_harness(image if kernel is None else None)
     src = disk_image(image) if kernel is None else None
     with tempfile.TemporaryDirectory(prefix='numaboot-') as tmp:
@@ -324,6 +364,7 @@ def run(topo, opts='', timeout=300, echo=False, image=IMAGE, kernel=None, append
             subprocess.run(['cp', '--sparse=always', src, disk], check=True)
             write_config(disk, config if config is not None else
                          '# written by tools/qemu_run.py\n' + opts + '\n')
+            write_acpi_override(disk, acpi_override)
         vars_copy = os.path.join(tmp, 'vars.fd')
         shutil.copy(OVMF_VARS, vars_copy)
         os.chmod(vars_copy, 0o644)
@@ -460,6 +501,9 @@ def main():
     p.add_argument('--hotplug-log', metavar='FILE', help='write the hotplug action log (JSON) to FILE')
     p.add_argument('--acpitable', action='append', default=[], metavar='FILE',
                    help='extra ACPI table file for the guest (QEMU -acpitable; repeatable)')
+    p.add_argument('--acpi-override', action='append', default=[], metavar='FILE',
+                   help="table for the image's EFI/BOOT/acpi/: replaces the firmware's table of "
+                        "its signature, bytes as they are (docs/acpi.md; repeatable)")
     p.add_argument('--prealloc', action='store_true',
                    help='allocate guest RAM up front (no host first-touch faults in timings)')
     p.add_argument('--opts', default='', help='kernel options (numaboot.cfg)')
@@ -488,8 +532,14 @@ def main():
     schedule = parse_hotplug(p, a)
     if a.firmware == 'secboot' and a.machine != 'q35':
         p.error("--firmware secboot needs --machine q35 (OVMF's SMM build supports only q35)")
+    try:
+        override = acpi_override_plan(a.acpi_override)
+    except ValueError as exc:
+        p.error(str(exc))
     if a.print_cmd:
         print(' '.join(qemu_args(topo, 'ESP', 'VARS')))
+        for path, name in override:
+            print(f'# EFI/BOOT/acpi/{name} <- {path}')
         return 0
     try:
         check_harness()
@@ -498,7 +548,7 @@ def main():
         return 125
     print(f'qemu_run: booting {a.nodes} node(s) x {a.cpus} CPU(s) x {a.mem} GiB '
           f'under TCG (OVMF needs ~5 s to start the image)', file=sys.stderr, flush=True)
-    r = run(topo, a.opts, a.timeout, echo=not a.json, hotplug=schedule)
+    r = run(topo, a.opts, a.timeout, echo=not a.json, hotplug=schedule, acpi_override=a.acpi_override)
     if a.json:
         for rec in r.records:
             print(json.dumps(rec))

@@ -1,16 +1,33 @@
 #!/usr/bin/env python3
-"""Generate the iasl data-table sources (.dsl) in tests/data/.
+"""Generate the iasl data-table sources (.dsl) in tests/data/, and binary
+override tables (docs/acpi.md, "Table override from the boot disk").
 
 The .dsl files are committed; this script is how they were written and how
 to add a machine.  Run from the repo root: python3 tests/data/gen_tables.py
 `make unit` compiles every tests/data/<machine>/<sig>.dsl with iasl into
 build/data/<machine>/<sig>.aml (tests/unit/acpi.mk).
+
+Binary tables, ready for tools/qemu_run.py --acpi-override:
+
+  gen_tables.py srat -o srat.aml --nodes 2 --cpus 1 \
+      --mem 0:0:1G+64M --mem 1:1G+64M:2G --mem 1:4G:6G [--bad-checksum]
+  gen_tables.py nfit -o nfit.aml --spa 1:1:6G:1G [--spa ...] [--bad-checksum]
+
+--mem NODE:START:END (bytes, K/M/G suffixes, '+' sums) is one memory
+affinity entry; the processor entries are QEMU's APIC ids for --nodes
+sockets of --cpus cores each (tools/qemu_run.py's -smp), socket k on node
+k.  --spa INDEX:DOMAIN:BASE:LENGTH is one persistent-memory SPA range
+(proximity domain valid; LENGTH may make BASE + LENGTH wrap past 2^64).
 """
+import argparse
 import os
 import re
 import shutil
+import struct
 import subprocess
+import sys
 import tempfile
+import uuid
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 GiB = 1 << 30
@@ -317,5 +334,112 @@ def main():
     write("x2apic512", "apic", madt(mc, extra_unknown=False))
 
 
+# --- binary tables (override files) ---------------------------------------
+
+OEM_ID, OEM_TABLE_ID = b"NUMABT", b"OVERRIDE"
+SRAT_MEM_ENABLED, SRAT_MEM_HOTPLUG, SRAT_MEM_NONVOLATILE = 1, 2, 4
+
+
+def table_bin(sig, rev, body, bad_checksum=False):
+    """A whole table: the ACPI 6.5 §5.2.6 header, then body; the checksum
+    right, or off by one with bad_checksum."""
+    t = bytearray(sig.encode() + struct.pack("<I", 36 + len(body)) + bytes([rev, 0]) + OEM_ID +
+                  OEM_TABLE_ID + struct.pack("<I", 1) + b"INTL" + struct.pack("<I", 0) + body)
+    t[9] = -sum(t) & 0xFF
+    if bad_checksum:
+        t[9] = (t[9] + 1) & 0xFF
+    return bytes(t)
+
+
+def qemu_cpus(nodes, cpus_per_node):
+    """(APIC id, node) of QEMU's CPUs for -smp N,sockets=nodes,cores=cpus_per_node,
+    threads=1 with socket k on node k: the core id takes the low
+    ceil(log2(cores)) bits of the APIC id, the socket the bits above."""
+    width = (cpus_per_node - 1).bit_length()
+    return [((node << width) | core, node) for node in range(nodes) for core in range(cpus_per_node)]
+
+
+def srat_bin(cpus, mems, bad_checksum=False):
+    """SRAT revision 3 (ACPI 6.5 §5.2.16): cpus (APIC id, domain), xAPIC
+    entries below 255, x2APIC ones above; mems (base, length, domain[, flags])."""
+    body = bytearray(struct.pack("<IQ", 1, 0))
+    for apic, dom in cpus:
+        if apic < 255:
+            body += struct.pack("<BBBBIB", 0, 16, dom & 0xFF, apic, ENABLED, 0) + \
+                (dom >> 8).to_bytes(3, "little") + struct.pack("<I", 0)
+        else:
+            body += struct.pack("<BBHIIIII", 2, 24, 0, dom, apic, ENABLED, 0, 0)
+    for m in mems:
+        base, length, dom = m[:3]
+        fl = m[3] if len(m) > 3 else SRAT_MEM_ENABLED
+        body += struct.pack("<BBIHQQIIQ", 1, 40, dom, 0, base, length, 0, fl, 0)
+    return table_bin("SRAT", 3, bytes(body), bad_checksum)
+
+
+def nfit_bin(spas, bad_checksum=False):
+    """NFIT (ACPI 6.5 §5.2.26) of persistent-memory SPA range structures
+    (index, domain, base, length), proximity domain valid; base + length
+    may wrap (kept modulo 2^64 in the 8-byte fields)."""
+    body = bytearray(4)
+    guid = uuid.UUID(PMEM_GUID).bytes_le
+    for index, dom, base, length in spas:
+        body += struct.pack("<HHHHII", 0, 56, index, SPA_DOMAIN_VALID, 0, dom) + guid + \
+            struct.pack("<QQQ", base & (2**64 - 1), length & (2**64 - 1), 0x8008)
+    return table_bin("NFIT", 1, bytes(body), bad_checksum)
+
+
+def size(text):
+    """'1G+64M' -> bytes; K/M/G/T suffixes, decimal or 0x numbers."""
+    total = 0
+    for part in text.split("+"):
+        m = re.fullmatch(r"\s*(0x[0-9a-fA-F]+|\d+)\s*([KMGT]?)\s*", part)
+        if not m:
+            raise argparse.ArgumentTypeError("%r is not a size (e.g. 1G+64M, 0x40000000)" % text)
+        total += int(m.group(1), 0) << (10 * " KMGT".index(m.group(2) or " "))
+    return total
+
+
+def mem_arg(text):
+    parts = text.split(":")
+    if len(parts) != 3:
+        raise argparse.ArgumentTypeError("--mem %r is not NODE:START:END" % text)
+    node, start, end = int(parts[0]), size(parts[1]), size(parts[2])
+    if end <= start:
+        raise argparse.ArgumentTypeError("--mem %r: END must be above START" % text)
+    return (start, end - start, node)
+
+
+def spa_arg(text):
+    parts = text.split(":")
+    if len(parts) != 4:
+        raise argparse.ArgumentTypeError("--spa %r is not INDEX:DOMAIN:BASE:LENGTH" % text)
+    return (int(parts[0]), int(parts[1]), size(parts[2]), size(parts[3]))
+
+
+def cli(argv):
+    p = argparse.ArgumentParser(description="binary SRAT/NFIT override tables")
+    sub = p.add_subparsers(dest="kind", required=True)
+    ps = sub.add_parser("srat", help="an SRAT with the given memory ranges and QEMU's CPUs")
+    ps.add_argument("--nodes", type=int, required=True, help="sockets, one per node")
+    ps.add_argument("--cpus", type=int, default=1, help="cores per socket")
+    ps.add_argument("--mem", type=mem_arg, action="append", required=True, metavar="NODE:START:END")
+    pn = sub.add_parser("nfit", help="an NFIT with the given persistent-memory ranges")
+    pn.add_argument("--spa", type=spa_arg, action="append", required=True,
+                    metavar="INDEX:DOMAIN:BASE:LENGTH")
+    for q in (ps, pn):
+        q.add_argument("-o", "--output", required=True)
+        q.add_argument("--bad-checksum", action="store_true", help="write a wrong checksum")
+    a = p.parse_args(argv)
+    if a.kind == "srat":
+        t = srat_bin(qemu_cpus(a.nodes, a.cpus), a.mem, a.bad_checksum)
+    else:
+        t = nfit_bin(a.spa, a.bad_checksum)
+    with open(a.output, "wb") as fp:
+        fp.write(t)
+    return 0
+
+
 if __name__ == "__main__":
+    if len(sys.argv) > 1:
+        sys.exit(cli(sys.argv[1:]))
     main()

@@ -3,7 +3,9 @@
 
 usage: mkseeds.py BUILD/data BUILD/seeds
   fuzz_madt/srat/slit/nfit/mcfg/fadt: the compiled tables as they are;
-  fuzz_scan: fake physical memory images, RSDP at 0, XSDT, tables;
+  fuzz_scan: fake physical memory images, RSDP at 0, XSDT, tables; the
+    *_override ones append the machine's SRAT (and a broken copy) as
+    override files, described by the tail fuzz_scan.c reads;
   fuzz_numa: a memory map prefix (see fuzz_numa.c) then tables back to back.
 """
 import glob
@@ -40,6 +42,18 @@ def image(tables):
     return bytes(mem)
 
 
+def with_overrides(img, files):
+    """img, then each file's bytes, then fuzz_scan.c's tail describing them
+    (folder present, len(files) files, loader status 0, name index i)."""
+    mem = bytearray(img)
+    tail = bytearray([0x80 | len(files)])
+    for i, f in enumerate(files):
+        tail += struct.pack("<II", len(mem), len(f)) + bytes([(i & 3) << 2])
+        mem += f
+    tail += bytes(1 + 4 * 9 - len(tail))
+    return bytes(mem + tail)
+
+
 def numa_input(tables, mmap):
     out = bytearray([len(mmap)])
     for phys, pages, typ in mmap:
@@ -71,6 +85,12 @@ def main():
             continue
         with open(os.path.join(seeds, "fuzz_scan", name), "wb") as fp:
             fp.write(image(tables[:20]))
+        srat = [t for t in tables if t[:4] == b"SRAT"]
+        if srat:
+            bad = bytearray(srat[0])
+            bad[9] ^= 1
+            with open(os.path.join(seeds, "fuzz_scan", name + "_override"), "wb") as fp:
+                fp.write(with_overrides(image(tables[:20]), [srat[0], bytes(bad)]))
         with open(os.path.join(seeds, "fuzz_numa", name), "wb") as fp:
             fp.write(numa_input(tables, q35))
         with open(os.path.join(seeds, "fuzz_numa", name + "_nomap"), "wb") as fp:

@@ -11,8 +11,11 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <cmocka.h>
 #include "acpi.h"
 #include "host_console.h"
@@ -338,6 +341,62 @@ static void test_numa_no_srat(void **state)
 	assert_int_equal(topo.nodes[0].npmem, 2);
 }
 
+/* Seconds the wrapped-NFIT child may run: numa_build() of a handful of
+ * ranges takes microseconds; an endless loop is what this bounds. */
+#define WRAP_CHILD_TIMEOUT_S 10
+
+/* In the child: build the topology, check what the wrapped range gives. */
+static int wrapped_nfit_child(void)
+{
+	static const struct boot_mem_range map[] = {
+		R(0, 2 * GiB, BOOT_MEM_CONVENTIONAL),
+		R(4 * GiB, 12 * GiB, BOOT_MEM_PERSISTENT),
+	};
+
+	alarm(WRAP_CHILD_TIMEOUT_S);
+	numa_build(&info, map, 2, &topo);
+	if (topo.npmem != 1 || topo.pmem[0].start != 4 * GiB || topo.pmem[0].end != 8 * GiB)
+		return 2;
+	if (topo.npmem_skipped != 2)
+		return 3;
+	if (!host_console_contains("numa: NFIT SPA range 2 [0x200000000, 0xffffffffffffffff) lies "
+				   "beyond the 46-bit physical address limit: skipped") ||
+	    !host_console_contains("numa: EFI persistent memory [0x100000000, 0x300000000) overlaps "
+				   "NFIT SPA range 1: skipped"))
+		return 4;
+	return 0;
+}
+
+/* Issue 16 item 2: an SPA range whose base + length wraps past 2^64 next to
+ * an EFI persistent-memory range: the coverage walk once followed the wrap
+ * backwards and never ended.  Run in a child under alarm() so that a hang
+ * fails the test (SIGALRM) instead of the suite. */
+static void test_numa_wrapped_spa(void **state)
+{
+	int status = 0;
+	pid_t pid;
+
+	(void)state;
+	load((const char *const[]){ "pmem/apic", "pmem/srat", NULL });
+	info.nfit.present = true;
+	info.nfit.nspa = 2;
+	info.nfit.spa[0] = (struct acpi_nfit_spa){ .base = 4 * GiB, .length = 4 * GiB, .domain = 1,
+						   .domain_valid = true, .index = 1 };
+	info.nfit.spa[1] = (struct acpi_nfit_spa){ .base = 8 * GiB, .length = 0 - 4 * GiB,
+						   .domain = 1, .domain_valid = true, .index = 2 };
+	fflush(NULL);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0)
+		_exit(wrapped_nfit_child());
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	if (WIFSIGNALED(status))
+		fail_msg("numa_build() killed by signal %d (SIGALRM %d: it ran over %d s)",
+			 WTERMSIG(status), SIGALRM, WRAP_CHILD_TIMEOUT_S);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -349,6 +408,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup(test_numa_efi_ranges, setup),
 		cmocka_unit_test_setup(test_numa_bad_ranges, setup),
 		cmocka_unit_test_setup(test_numa_no_srat, setup),
+		cmocka_unit_test_setup(test_numa_wrapped_spa, setup),
 	};
 
 	acpi_test_set_root(argc, argv);
