@@ -487,6 +487,60 @@ static void test_verifier_foreign_page(void **state)
 	om_destroy(m);
 }
 
+/* A firmware hole inside node 1's RAM in the shared section: node 0 (the
+ * section's owner, whose span holds it) writes it as its reserved pages,
+ * node 1 never touches it; memblock, fed the memory map and interleaved
+ * node ranges, gives the same owned lists. */
+static void test_hole_in_shared_section(void **state)
+{
+	static const struct om_ram ram[] = {
+		{ 0, GiB + 64 * MiB, 0 }, { GiB + 64 * MiB, GiB + 100 * MiB, 1 },
+		{ GiB + 104 * MiB, 3 * GiB, 1 }, { 3 * GiB, 4 * GiB, 0 },
+	};
+	static const struct mm_range res[] = { { 0, 1 } };
+	static const struct mm_range own0[] = {
+		{ 0, PFN(GiB + 64 * MiB) }, { PFN(GiB + 100 * MiB), PFN(GiB + 104 * MiB) },
+		{ PFN(3 * GiB), PFN(4 * GiB) },
+	};
+	static const struct boot_mem_range map[] = {
+		{ .phys = 0, .pages = PFN(GiB + 100 * MiB), .type = BOOT_MEM_CONVENTIONAL },
+		{ .phys = GiB + 100 * MiB, .pages = PFN(4 * MiB), .type = BOOT_MEM_RESERVED },
+		{ .phys = GiB + 104 * MiB, .pages = PFN(3 * GiB - 104 * MiB), .type = BOOT_MEM_CONVENTIONAL },
+	};
+	static const struct memblock_node_range nodes[] = {
+		{ 0, GiB + 64 * MiB, 0, 0 }, { GiB + 64 * MiB, 3 * GiB, 1, 0 }, { 3 * GiB, 4 * GiB, 0, 0 },
+	};
+	struct memblock_region mstore[16], rstore[16];
+	struct mm_range out[OM_MAX];
+	struct memblock mb;
+	struct om *m = om_create(ram, 4, res, 1);
+	uint64_t first[OM_NODES], sum[OM_NODES];
+	uint64_t hole = PFN(GiB + 100 * MiB);
+
+	(void)state;
+	assert_ranges(m->n[0].owned, m->n[0].no, own0, 3);
+	assert_int_equal(m->n[1].no, 2);
+	assert_int_equal(memblock_init(&mb, map, 3, nodes, 3, NULL, 0, 2, mstore, 16, rstore, 16), 0);
+	assert_int_equal(mb.memory.cnt, 4);
+	for (uint32_t nid = 0; nid < OM_NODES; nid++)
+		assert_ranges(out, memmap_owned_ranges(nid, mb.memory.regions, mb.memory.cnt, m->span,
+						       OM_NODES, out, OM_MAX),
+			      m->n[nid].owned, m->n[nid].no);
+	om_reset(m);
+	om_run(m, 1);
+	om_run(m, 0);
+	om_check(m, first);
+	assert_true(pfn_to_page(hole)->flags & PG_reserved);
+	assert_int_equal(page_nid(pfn_to_page(hole)), 0);
+	assert_int_equal(page_nid(pfn_to_page(hole - 1)), 1);
+	om_reset(m);
+	om_run(m, 0);
+	om_run(m, 1);
+	om_check(m, sum);
+	assert_memory_equal(first, sum, sizeof(sum));
+	om_destroy(m);
+}
+
 /* ---- the owned lists themselves ----------------------------------------------- */
 
 #define R(s, e)		{ PFN(s), PFN(e) }
@@ -627,6 +681,7 @@ int main(void)
 		cmocka_unit_test(test_foreign_chunk_refused),
 		cmocka_unit_test(test_boundary_page_aligned),
 		cmocka_unit_test(test_verifier_foreign_page),
+		cmocka_unit_test(test_hole_in_shared_section),
 		cmocka_unit_test(test_owned_ranges),
 		cmocka_unit_test(test_owned_ranges_disjoint_spans),
 		cmocka_unit_test(test_owned_ranges_one_node),
