@@ -112,7 +112,8 @@ struct mm_free_list {
  */
 struct mm_node {
 	uint32_t nid;				/* (C) < MM_MAX_NODES */
-	uint64_t start_pfn, end_pfn;		/* (C) span: the pages this node initializes */
+	uint64_t start_pfn, end_pfn;		/* (C) span: hull of its RAM and devices; may hold
+						 *     other nodes' pages (see owned) */
 	const struct mm_range *present;		/* (C) RAM ranges, sorted; a section is present
 						 *     when it intersects one of them */
 	uint32_t nr_present;
@@ -123,6 +124,13 @@ struct mm_node {
 	uint64_t early_reserved_pages;		/* (C) of those, held by memblock */
 	uint8_t *pageblock_mt;			/* (C) 4 bits per 2 MiB pageblock of the
 						 *     section-rounded span, memmap_pageblock_bytes() */
+	const struct mm_range *owned;		/* (C) the DRAM pfns this node initializes,
+						 *     verifies and merges (memmap_node_set_owned():
+						 *     sorted, disjoint, not adjacent, inside the span
+						 *     and its present sections); NULL: every pfn of
+						 *     the span in a present section.  docs/mm.md,
+						 *     "Node ownership per pfn" */
+	uint32_t nr_owned;
 	const struct mm_device *dev;		/* (C) device ranges, memmap_node_set_devices() */
 	uint32_t nr_dev;
 
@@ -202,10 +210,51 @@ uint64_t memmap_pageblock_bytes(uint64_t start_pfn, uint64_t end_pfn);
 /* Whether memory section sec has a page array (intersects node->present). */
 int memmap_section_present(const struct mm_node *node, uint64_t sec);
 
-/* The node's chunks, in chunk (= splice) order: the span cut at section
- * boundaries, present sections only.  Writes up to max entries; returns the
- * total number of chunks (call with max 0 to size the array). */
+/* The node's chunks, in chunk (= splice) order: its owned pfns (the span
+ * without an owned list) cut at section boundaries, present sections only; a
+ * chunk may end where the node's ownership ends, at any page.  Writes up to
+ * max entries; returns the total number of chunks (call with max 0 to size
+ * the array). */
 uint32_t memmap_node_chunks(const struct mm_node *node, struct mm_range *out, uint32_t max);
+
+/* ---- node ownership per pfn (mm/memmap_owner.c, memmap_node_set_owned) ---- */
+
+#define MM_NO_NODE		UINT32_MAX
+struct memblock_region;
+
+/*
+ * The node whose memory backs the memmap of section sec: the node of the
+ * section's lowest RAM pfn (Linux's rule: sparse memory_present() records
+ * the first range's node), or MM_NO_NODE for a section with no RAM.  mem:
+ * memblock memory of every node (sorted by base, disjoint, page aligned).
+ */
+uint32_t memmap_section_owner(const struct memblock_region *mem, uint32_t nr_mem, uint64_t sec);
+
+/*
+ * Node nid's owned pfns, computed once at setup from every node's RAM
+ * (docs/mm.md, "Node ownership per pfn"): its own RAM, and each hole (a pfn
+ * in no node's RAM) of a section that holds RAM of nid, when nid is the
+ * first node of that section, in the order of the nodes' lowest RAM pfn in
+ * it (the section owner first), whose span holds the hole.  mem as for
+ * memmap_section_owner(); span[k] is node k's span for k < nr_nodes (empty
+ * for a node without memory; nid's must hold its RAM).  Sorted, disjoint,
+ * adjacent pieces merged.  Writes up to max; returns the total count.  Pure
+ * function: any CPU, no lock.  With no other node's RAM or span around, the
+ * result is nid's span cut to its present sections (a node's pfns without an
+ * owned list).
+ */
+uint32_t memmap_owned_ranges(uint32_t nid, const struct memblock_region *mem, uint32_t nr_mem,
+			     const struct mm_range *span, uint32_t nr_nodes, struct mm_range *out,
+			     uint32_t max);
+
+/*
+ * Give the node its owned list (after memmap_node_init(), before any chunk
+ * runs; borrowed, must outlive the node; memmap_node_init() forgets it).
+ * Rules, each failure reported: sorted, disjoint, not adjacent, non-empty
+ * ranges inside the span whose every section is present, and every usable
+ * range inside one of them.  Returns 0, or -1 with the list unchanged.
+ */
+int memmap_node_set_owned(struct mm_node *node, const struct mm_range *owned, uint32_t n);
 
 /*
  * Give the node its device ranges (after memmap_node_init(), before any chunk
@@ -258,9 +307,10 @@ unsigned memmap_pageblock_migratetype(const struct mm_node *node, uint64_t pfn);
  * state, set the range's pageblocks MOVABLE, and collect the free blocks into
  * res.  Any CPU, any number of chunks of the same node at once: touches only
  * the pages and pageblock bits of its range and *res.  The range is either a
- * DRAM chunk: inside the node's span and within one present section, each end
- * MAX_ORDER-aligned or the span's end (memmap_node_chunks() gives such
- * ranges); or a device chunk: inside one device and one section, ends 2 MiB
+ * DRAM chunk: inside one owned range of the node and within one present
+ * section, each end MAX_ORDER-aligned or an end of the owned range
+ * (memmap_node_chunks() gives such ranges), so it never writes a struct page
+ * of another node; or a device chunk: inside one device and one section, ends 2 MiB
  * aligned (memmap_device_chunks()); or a hot chunk (mm_hot_chunks()).
  * Device pfns get the ZONE_DEVICE state;
  * struct pages whose vmemmap page is shared are not written (pages_aliased).

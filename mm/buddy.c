@@ -67,18 +67,20 @@ static void make_plain(const struct mm_node *node, unsigned zone, uint64_t pfn)
 }
 
 /* Whether buddy, of a block of region h (MM_NO_HOT: DRAM), is a free head
- * that the block merges with.  A DRAM block merges only inside the span; a
- * hot block only with an ONLINE block of its own region, whose struct pages
- * are the only ones outside the span that may be read (an OFFLINE block's
- * vmemmap may be unmapped), so a block never mixes DRAM and hot pages or two
- * regions, and each region's counts stay exact. */
+ * that the block merges with.  A DRAM block merges only with a pfn the node
+ * owns: another node's struct page in a shared section is not even read (its
+ * node's workers may be writing it); a hot block only with an ONLINE block
+ * of its own region, whose struct pages are the only ones outside the owned
+ * pfns that may be read (an OFFLINE block's vmemmap may be unmapped), so a
+ * block never mixes two nodes, DRAM and hot pages, or two regions, and each
+ * region's counts stay exact. */
 static int buddy_mergeable(const struct mm_node *node, uint32_t h, uint64_t buddy, unsigned zone,
 			   unsigned order)
 {
 	const struct page *b;
 
 	if (h == MM_NO_HOT) {
-		if (!mm_pfn_boot(node, buddy))
+		if (!mm_pfn_owned(node, buddy))
 			return 0;
 	} else {
 		const struct mm_hot_region *r = node->hot[h];
@@ -143,14 +145,14 @@ static void charge_hot(struct mm_node *node, uint64_t pfn, uint64_t pages)
 	}
 }
 
-/* The list's first block, or with boot_only its first block inside the
- * boot span [start_pfn, end_pfn): hot-added blocks sit at the head, so that
- * is a walk past them (bounded by the list). */
+/* The list's first block, or with boot_only its first block of the node's
+ * owned DRAM pfns (a list holds no device pfn): hot-added blocks sit at the
+ * head, so that is a walk past them (bounded by the list). */
 static uint64_t list_pick(const struct mm_node *node, unsigned zone, unsigned o, bool boot_only)
 {
 	uint64_t pfn = node->free_area[zone][o].head;
 
-	while (boot_only && pfn != PFN_NONE && !mm_pfn_boot(node, pfn))
+	while (boot_only && pfn != PFN_NONE && !mm_pfn_owned(node, pfn))
 		pfn = pfn_to_page(pfn)->next_pfn;
 	return pfn;
 }

@@ -251,14 +251,23 @@ static inline uint64_t mm_hash_word(uint64_t h, uint64_t w)
 const char *mm_hot_range_problem(const struct mm_node *node, uint32_t h, uint64_t s, uint64_t e,
 				 unsigned want);
 
-/* Whether pfn is one of the node's boot pfns (DRAM or device, initialized
- * at boot): inside [start_pfn, end_pfn) and in no hot-pluggable region.  A
- * region lies outside the node's RAM and devices but may sit in a hole of
- * [start_pfn, end_pfn) (QEMU puts a virtio-mem region below a node's NVDIMM
- * when it was created first).  Lock-free: the region set is append-only. */
+/* Whether the node owns DRAM pfn pfn (docs/mm.md, "Node ownership per pfn"):
+ * in one of its owned ranges (without an owned list: in its span and a
+ * present section).  Reads only (C) fields: any CPU, no lock.
+ * mm/memmap_init.c. */
+int mm_pfn_owned(const struct mm_node *node, uint64_t pfn);
+
+/* Whether pfn is one of the node's boot pfns (initialized at boot): an owned
+ * DRAM pfn or a pfn of one of its devices.  Another node's pfn inside the
+ * span (interleaved nodes, a shared section) is not, nor is a hole no node
+ * owns, nor a hot-pluggable region's pfn: a region shares no section with
+ * the node's RAM and no pfn with its devices (memmap_node_add_hot()), though
+ * it may sit in a hole of [start_pfn, end_pfn) (QEMU puts a virtio-mem
+ * region below a node's NVDIMM when it was created first).  Lock-free: reads
+ * only (C) fields. */
 static inline int mm_pfn_boot(const struct mm_node *node, uint64_t pfn)
 {
-	return pfn >= node->start_pfn && pfn < node->end_pfn && mm_hot_find(node, pfn) == MM_NO_HOT;
+	return mm_pfn_owned(node, pfn) || mm_device_at(node, pfn) != MM_NO_DEVICE;
 }
 
 #endif

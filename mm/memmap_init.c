@@ -105,22 +105,96 @@ uint64_t memmap_pageblock_bytes(uint64_t start_pfn, uint64_t end_pfn)
 	return (last - first) * per_section;
 }
 
+/* ---- ownership ---------------------------------------------------------------- */
+
+int memmap_node_set_owned(struct mm_node *node, const struct mm_range *owned, uint32_t n)
+{
+	const char *why = NULL;
+
+	if (!ranges_sorted(owned, n))
+		why = "not sorted and disjoint";
+	for (uint32_t i = 0; i < n && !why; i++) {
+		if (i && owned[i].start_pfn == owned[i - 1].end_pfn)
+			why = "adjacent ranges not merged";
+		else if (owned[i].start_pfn < node->start_pfn || owned[i].end_pfn > node->end_pfn)
+			why = "outside the span";
+		for (uint64_t sec = pfn_to_section_nr(owned[i].start_pfn);
+		     !why && sec <= pfn_to_section_nr(owned[i].end_pfn - 1); sec++)
+			if (!memmap_section_present(node, sec))
+				why = "in a section without RAM of the node";
+	}
+	for (uint32_t u = 0, i = 0; u < node->nr_usable && !why; u++) {
+		while (i < n && owned[i].end_pfn <= node->usable[u].start_pfn)
+			i++;
+		if (i == n || owned[i].start_pfn > node->usable[u].start_pfn ||
+		    owned[i].end_pfn < node->usable[u].end_pfn)
+			why = "a usable range is not owned";
+	}
+	if (why) {
+		kprintf("memmap_node_set_owned: node %u: owned list rejected: %s\n", node->nid, why);
+		return -1;
+	}
+	node->owned = owned;
+	node->nr_owned = n;
+	return 0;
+}
+
+/* Owned range i of the node; without an owned list, the span (its pfns in
+ * present sections). */
+static struct mm_range owned_range(const struct mm_node *node, uint32_t i)
+{
+	return node->owned ? node->owned[i] : (struct mm_range){ node->start_pfn, node->end_pfn };
+}
+
+static uint32_t owned_count(const struct mm_node *node)
+{
+	return node->owned ? node->nr_owned : node->start_pfn < node->end_pfn;
+}
+
+/* The owned range holding pfn into *r; 0 when the node does not own pfn. */
+static int owned_range_at(const struct mm_node *node, uint64_t pfn, struct mm_range *r)
+{
+	uint32_t lo = 0, hi = owned_count(node);
+
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+
+		*r = owned_range(node, mid);
+		if (r->end_pfn <= pfn)
+			lo = mid + 1;
+		else if (r->start_pfn > pfn)
+			hi = mid;
+		else	/* an owned list lies in present sections; the span needs the check */
+			return node->owned || memmap_section_present(node, pfn_to_section_nr(pfn));
+	}
+	return 0;
+}
+
+int mm_pfn_owned(const struct mm_node *node, uint64_t pfn)
+{
+	struct mm_range r;
+
+	return owned_range_at(node, pfn, &r);
+}
+
 uint32_t memmap_node_chunks(const struct mm_node *node, struct mm_range *out, uint32_t max)
 {
 	uint32_t n = 0;
 
-	if (node->start_pfn >= node->end_pfn)
-		return 0;
-	for (uint64_t sec = pfn_to_section_nr(node->start_pfn);
-	     sec <= pfn_to_section_nr(node->end_pfn - 1); sec++) {
-		if (!memmap_section_present(node, sec))
-			continue;
-		if (n < max)
-			out[n] = (struct mm_range){
-				mm_max(section_nr_to_pfn(sec), node->start_pfn),
-				mm_min(section_nr_to_pfn(sec + 1), node->end_pfn),
-			};
-		n++;
+	for (uint32_t i = 0; i < owned_count(node); i++) {
+		struct mm_range r = owned_range(node, i);
+
+		for (uint64_t sec = pfn_to_section_nr(r.start_pfn);
+		     r.start_pfn < r.end_pfn && sec <= pfn_to_section_nr(r.end_pfn - 1); sec++) {
+			if (!memmap_section_present(node, sec))
+				continue;
+			if (n < max)
+				out[n] = (struct mm_range){
+					mm_max(section_nr_to_pfn(sec), r.start_pfn),
+					mm_min(section_nr_to_pfn(sec + 1), r.end_pfn),
+				};
+			n++;
+		}
 	}
 	return n;
 }
@@ -169,18 +243,23 @@ static void set_pageblocks_movable(const struct mm_node *node, uint64_t start, u
 	}
 }
 
+/* A device chunk, or a DRAM chunk: inside one owned range and one present
+ * section, each end MAX_ORDER-aligned or an end of the owned range (so a
+ * chunk never writes another node's page, nor splits a max-order block). */
 static int chunk_valid(const struct mm_node *node, uint64_t s, uint64_t e)
 {
+	struct mm_range r;
+
 	if (s >= e || s < node->start_pfn || e > node->end_pfn)
 		return 0;
 	if (mm_device_chunk_valid(node, s, e))
 		return 1;
-	if (pfn_to_section_nr(s) != pfn_to_section_nr(e - 1) ||
-	    !memmap_section_present(node, pfn_to_section_nr(s)))
+	if (pfn_to_section_nr(s) != pfn_to_section_nr(e - 1) || !owned_range_at(node, s, &r) ||
+	    e > r.end_pfn)
 		return 0;
-	if ((s & (MAX_ORDER_NR_PAGES - 1)) && s != node->start_pfn)
+	if ((s & (MAX_ORDER_NR_PAGES - 1)) && s != r.start_pfn)
 		return 0;
-	return !(e & (MAX_ORDER_NR_PAGES - 1)) || e == node->end_pfn;
+	return !(e & (MAX_ORDER_NR_PAGES - 1)) || e == r.end_pfn;
 }
 
 static void result_reset(struct memmap_chunk_result *res, uint64_t s, uint64_t e)

@@ -59,11 +59,15 @@ uint64_t mm_alloc_near(struct mm_state *mm, uint32_t nid, uint64_t size, uint64_
 	return mm_alloc_node(mm, nid, size, align, NULL);
 }
 
+/* Back section sec's memmap, once, on its owner (docs/mm.md, "Node
+ * ownership per pfn"): a section shared by two nodes is mapped when its
+ * owner is planned, whichever node asks first. */
 static int map_section(struct mm_state *mm, uint32_t nid, uint64_t sec)
 {
 	uint64_t pa;
 
-	if (section_mapped[sec / 8] & (1u << (sec % 8)))
+	if (memmap_section_owner(mm->mb.memory.regions, mm->mb.memory.cnt, sec) != nid ||
+	    (section_mapped[sec / 8] & (1u << (sec % 8))))
 		return 0;
 	pa = mm_alloc_near(mm, nid, SECTION_MEMMAP_BYTES, SECTION_MEMMAP_BYTES);
 	if (!pa || paging_map_2m(section_memmap_vaddr(sec), pa)) {
@@ -107,6 +111,45 @@ static int plan_node(struct mm_state *mm, const struct numa_topology *numa, uint
 		if (map_section(mm, nid, sec))
 			return -1;
 		p->sections++;
+	}
+	return 0;
+}
+
+/* Every node's owned list, from all nodes' RAM and their final spans (after
+ * mm_setup_devices() grew them): what its chunks, merges and verifier
+ * cover.  The spans stay in the range pool beside the lists. */
+static int plan_owned(struct mm_state *mm)
+{
+	struct mm_range *span = take_ranges(mm, mm->nnodes);
+
+	if (!span) {
+		kprintf("mm: no room for the node spans\n");
+		return -1;
+	}
+	for (uint32_t nid = 0; nid < mm->nnodes; nid++) {
+		const struct mm_node_plan *p = &mm->plan[nid];
+
+		span[nid] = p->has_memory ? (struct mm_range){ p->node.start_pfn, p->node.end_pfn } :
+					    (struct mm_range){ 0, 0 };
+	}
+	for (uint32_t nid = 0; nid < mm->nnodes; nid++) {
+		struct mm_node *node = &mm->plan[nid].node;
+		struct mm_range *owned;
+		uint32_t n;
+
+		if (!mm->plan[nid].has_memory)
+			continue;
+		n = memmap_owned_ranges(nid, mm->mb.memory.regions, mm->mb.memory.cnt, span,
+					mm->nnodes, NULL, 0);
+		owned = take_ranges(mm, n);
+		if (!owned) {
+			kprintf("mm: node %u: too many owned ranges\n", nid);
+			return -1;
+		}
+		memmap_owned_ranges(nid, mm->mb.memory.regions, mm->mb.memory.cnt, span, mm->nnodes,
+				    owned, n);
+		node->owned = owned;
+		node->nr_owned = n;
 	}
 	return 0;
 }
@@ -186,6 +229,8 @@ static int describe_node(struct mm_state *mm, uint32_t nid)
 	uint32_t cap = mm->mb.memory.cnt + mm->mb.reserved.cnt + 1, nu;
 	struct mm_range *usable = take_ranges(mm, cap);
 	const struct mm_node *n = &p->node;
+	const struct mm_range *owned = n->owned;	/* memmap_node_init() forgets it */
+	uint32_t nr_owned = n->nr_owned;
 
 	if (!usable) {
 		kprintf("mm: node %u: too many usable ranges\n", nid);
@@ -195,7 +240,8 @@ static int describe_node(struct mm_state *mm, uint32_t nid)
 	mm->range_used -= cap - nu;	/* give back what the node did not need */
 	if (memmap_node_init(&p->node, nid, n->start_pfn, n->end_pfn, n->present, n->nr_present,
 			     usable, nu, memblock_node_usable_pages(&mm->mb, nid),
-			     memblock_node_reserved_pages(&mm->mb, nid), n->pageblock_mt)) {
+			     memblock_node_reserved_pages(&mm->mb, nid), n->pageblock_mt) ||
+	    memmap_node_set_owned(&p->node, owned, nr_owned)) {
 		kprintf("mm: node %u: inconsistent node description\n", nid);
 		return -1;
 	}
@@ -211,7 +257,7 @@ int mm_setup(const struct boot_info *bi, const struct numa_topology *numa,
 	for (uint32_t nid = 0; nid < mm->nnodes; nid++)
 		if (plan_node(mm, numa, nid))
 			return -1;
-	if (mm_setup_devices(mm, numa, dcfg))
+	if (mm_setup_devices(mm, numa, dcfg) || plan_owned(mm))
 		return -1;
 	for (uint32_t nid = 0; nid < mm->nnodes; nid++) {
 		if (mm->plan[nid].has_memory && alloc_node_tables(mm, nid))

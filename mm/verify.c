@@ -4,8 +4,11 @@
  * Written apart from the initializer on purpose: the expected state of each
  * pfn is derived here from the node's usable ranges and the zone boundaries
  * (16 MiB, 4 GiB) without calling mm/memmap_init.c or mm/internal.h helpers,
- * so a bug in one is not silently mirrored by the other.  Both functions
- * read a quiescent node (no CPU allocating or initializing it) and write
+ * so a bug in one is not silently mirrored by the other.  Both walk only the
+ * pfns the node owns (node->owned; without it, its span's present
+ * sections), never another node's struct pages, and the verifier checks
+ * each page's node id against the owner.  Both functions read a quiescent
+ * node (no CPU allocating or initializing it) and write
  * nothing but their result.  Definitions: docs/mm.md.
  */
 #include <stdarg.h>
@@ -36,16 +39,54 @@ unsigned verify_expected_zone(uint64_t pfn)
 	return addr < (16ULL << 20) ? ZONE_DMA : addr < (4ULL << 30) ? ZONE_DMA32 : ZONE_NORMAL;
 }
 
-static int has_page(const struct mm_node *node, uint64_t pfn)
+/* Whether the section of pfn has struct pages for the node (holds its RAM). */
+static int section_has_ram(const struct mm_node *node, uint64_t pfn)
 {
 	uint64_t sec_start = pfn & ~((1ULL << 15) - 1), sec_end = sec_start + (1ULL << 15);
 
-	if (pfn < node->start_pfn || pfn >= node->end_pfn)
-		return 0;
 	for (uint32_t i = 0; i < node->nr_present; i++)
 		if (node->present[i].start_pfn < sec_end && node->present[i].end_pfn > sec_start)
 			return 1;
 	return 0;
+}
+
+/* Owned range i: the node's owned list, or without one its span. */
+static uint32_t owned_count(const struct mm_node *node)
+{
+	return node->owned ? node->nr_owned : node->start_pfn < node->end_pfn;
+}
+
+static struct mm_range owned_range(const struct mm_node *node, uint32_t i)
+{
+	return node->owned ? node->owned[i] : (struct mm_range){ node->start_pfn, node->end_pfn };
+}
+
+/* Whether the node owns DRAM pfn pfn: the only struct pages it may read. */
+static int has_page(const struct mm_node *node, uint64_t pfn)
+{
+	uint32_t lo = 0, hi = owned_count(node);
+
+	while (lo < hi) {
+		uint32_t mid = (lo + hi) / 2;
+		struct mm_range r = owned_range(node, mid);
+
+		if (r.end_pfn <= pfn)
+			lo = mid + 1;
+		else if (r.start_pfn > pfn)
+			hi = mid;
+		else
+			return section_has_ram(node, pfn);
+	}
+	return 0;
+}
+
+/* End of the piece of owned range r that starts at s: the section's end or
+ * the range's. */
+static uint64_t piece_end(struct mm_range r, uint64_t s)
+{
+	uint64_t e = (s | ((1ULL << 15) - 1)) + 1;
+
+	return e < r.end_pfn ? e : r.end_pfn;
 }
 
 /* Index of the usable range holding pfn, or -1.  Ranges are sorted. */
@@ -148,7 +189,10 @@ static void walk_pages(struct vctx *v, uint64_t s, uint64_t e, uint64_t *block_e
 		const struct page *p = pfn_to_page(pfn);
 
 		v->res->pages_checked++;
-		if (usable_index(v->node, pfn) < 0) {
+		if (page_nid(p) != v->node->nid) {
+			verr(v, pfn, "struct page of node %u on a pfn node %u owns", page_nid(p),
+			     v->node->nid);
+		} else if (usable_index(v->node, pfn) < 0) {
 			verify_check_fields(v, pfn, p, PG_reserved, 1);
 			v->res->reserved_pages++;
 		} else if (pfn < *block_end) {
@@ -339,14 +383,12 @@ int memmap_verify(const struct mm_node *node, struct memmap_verify_result *res)
 	uint64_t block_end = 0;
 
 	*res = (struct memmap_verify_result){ 0 };
-	for (uint64_t s = node->start_pfn; s < node->end_pfn;) {
-		uint64_t e = (s | ((1ULL << 15) - 1)) + 1;
+	for (uint32_t i = 0; i < owned_count(node); i++) {	/* owned pfns only */
+		struct mm_range r = owned_range(node, i);
 
-		if (e > node->end_pfn)
-			e = node->end_pfn;
-		if (has_page(node, s))
-			walk_pages(&v, s, e, &block_end);
-		s = e;
+		for (uint64_t s = r.start_pfn; s < r.end_pfn; s = piece_end(r, s))
+			if (section_has_ram(node, s))
+				walk_pages(&v, s, piece_end(r, s), &block_end);
 	}
 	for (uint32_t d = 0; d < node->nr_dev; d++)
 		walk_device(&v, &node->dev[d]);
@@ -440,16 +482,14 @@ uint64_t memmap_checksum(const struct mm_node *node)
 {
 	uint64_t pages = 0x6e756d61626f6f74ULL, blocks = 0, h, hot;
 
-	for (uint64_t s = node->start_pfn; s < node->end_pfn;) {
-		uint64_t e = (s | ((1ULL << 15) - 1)) + 1;
+	for (uint32_t i = 0; i < owned_count(node); i++) {
+		struct mm_range r = owned_range(node, i);
 
-		if (e > node->end_pfn)
-			e = node->end_pfn;
-		if (has_page(node, s)) {
-			pages = hash_word(pages, s);
-			verify_checksum_pages(node, s, e, &pages, &blocks);
-		}
-		s = e;
+		for (uint64_t s = r.start_pfn; s < r.end_pfn; s = piece_end(r, s))
+			if (section_has_ram(node, s)) {
+				pages = hash_word(pages, s);
+				verify_checksum_pages(node, s, piece_end(r, s), &pages, &blocks);
+			}
 	}
 	h = hash_word(mix64(pages), mix64(blocks));
 	h = hash_word(h, checksum_lists(node));
