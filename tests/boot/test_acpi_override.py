@@ -95,7 +95,6 @@ def test_srat_boundary_inside_a_section(tmp_path):
     assert nodes[0]['bytes'] < SPLIT and nodes[1]['bytes'] > 2 * GIB
 
 
-@pytest.mark.xfail(strict=True, reason='needs per-pfn node ownership (issue 16 item 1)')
 def test_srat_interleaved_nodes(tmp_path):
     """Node 0 [0, 1G+64M) + [5G, 6G) around node 1 [1G+64M, 2G) + [4G, 5G):
     the hulls overlap; every struct page must still be written by its own
