@@ -16,17 +16,23 @@
 
 /*
  * Longest run of consecutive present DRAM sections (contiguous virtual
- * addresses) of the node's memmap, at most bytes_max.
+ * addresses) of node nid's memmap, at most bytes_max.  Only sections whose
+ * memmap the node owns (docs/mm.md, "Node ownership per pfn"): a section
+ * shared with another node is backed by its owner's memory, and measured by
+ * the owner alone, so that no two nodes' workers store to one memmap page
+ * in the concurrent run and no node measures another node's memory.
  */
-static uint64_t bw_area(const struct mm_node_plan *p, uint64_t bytes_max, uint64_t *bytes)
+static uint64_t bw_area(const struct mm_state *mm, uint32_t nid, uint64_t bytes_max,
+			uint64_t *bytes)
 {
 	uint64_t best_start = 0, best_len = 0, run_start = 0, run_len = 0, prev = UINT64_MAX;
-	const struct meminit_request *r = &p->dram;
+	const struct meminit_request *r = &mm->plan[nid].dram;
 
 	for (uint32_t c = 0; c < r->nchunks; c++) {
 		uint64_t sec = pfn_to_section_nr(r->chunks[c].start_pfn);
 
-		if (sec == prev)
+		if (sec == prev ||
+		    memmap_section_owner(mm->mb.memory.regions, mm->mb.memory.cnt, sec) != nid)
 			continue;
 		if (sec != prev + 1) {
 			run_start = sec;
@@ -68,7 +74,11 @@ void meminit_measure_bandwidth(struct mm_state *mm, uint64_t bw_mb, struct memin
 			return;		/* a late CPU may still store: measure nothing more */
 		mm_plan_drop_fenced(mm);
 		*job = (struct bw_job){ 0 };
-		job->base = bw_area(&mm->plan[nid], bw_mb << 20, &job->bytes);
+		job->base = bw_area(mm, nid, bw_mb << 20, &job->bytes);
+		if (!job->bytes) {
+			kprintf("bandwidth: node %u: no memmap section of its own to measure\n", nid);
+			continue;
+		}
 		job->cpus = mm->plan[nid].workers;
 		if (bw_measure(job, 1)) {
 			kprintf("bandwidth: node %u: measurement failed\n", nid);
