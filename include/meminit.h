@@ -17,7 +17,8 @@
  * starts the cross-call, read by workers after (the call's release/acquire
  * orders them); (A) atomic; (S) the request's splice_lock; (W) the CPU that
  * took the chunk writes it, the splicer reads it after done[c] (acquire);
- * (B) boot CPU only; (L) the node lock (include/mm.h).
+ * (B) boot CPU only; (L) the node lock (include/mm.h); (D) see below:
+ * done before complete.
  */
 #ifndef NUMABOOT_MEMINIT_H
 #define NUMABOOT_MEMINIT_H
@@ -61,13 +62,18 @@ struct meminit_request {
 
 	cpumask_t assigned;			/* (R) CPUs that take its chunks in this run */
 	uint32_t next_chunk;			/* (A) next chunk to take */
-	uint32_t failures;			/* (A) chunks the initializer refused */
-	uint64_t start_tsc, end_tsc;		/* (A) first worker's start, last worker's end */
-	cpumask_t ran;				/* (A) CPUs that initialized at least one chunk */
+	/* (D) written by workers with relaxed atomics, each before the
+	 * release of done[] of a chunk it ran; final once complete is seen
+	 * (acquire): readers then copy them plainly. */
+	uint32_t failures;			/* (D) chunks the initializer refused */
+	uint64_t start_tsc, end_tsc;		/* (D) first chunk taken, last chunk finished */
+	cpumask_t ran;				/* (D) CPUs that initialized at least one chunk */
 	struct spinlock splice_lock;
-	uint32_t next_splice;			/* (S) chunks published so far */
+	uint32_t next_splice;			/* (S) chunks published so far; stored relaxed
+						 * for the diagnostics that read it unlocked */
 	uint64_t complete_tsc;			/* (S) when the last chunk was published */
-	uint32_t complete;			/* (A) release-set with the last chunk published */
+	uint32_t complete;			/* (A) release-set with the last chunk published;
+						 * pairs with meminit_request_complete() */
 	uint32_t init_repeat;			/* (R) debug_init_repeat: initializer runs per chunk, 0 = 1 */
 	struct timeline *timeline;		/* (R) per-CPU spans go there, or NULL */
 	const char *phase;			/* (R) the spans' name: the mode, "warmup" */
@@ -267,7 +273,9 @@ void meminit_request_work_first(struct meminit_request *r, uint32_t limit);
 /* The one worker: the cross-call function, arg a struct meminit_job. */
 void meminit_worker(void *arg);
 
-/* Whether every chunk of r is published (acquire). */
+/* Whether every chunk of r is published (acquire; pairs with the release
+ * in splice_ready()): when true, the chunks, start_tsc, end_tsc, ran,
+ * failures and complete_tsc are final and may be read plainly. */
 bool meminit_request_complete(const struct meminit_request *r);
 
 /* Requester: help r, then wait until it is complete, at most timeout_ms.
