@@ -116,6 +116,33 @@ static inline bool mm_plan_has_work(const struct mm_node_plan *p)
 	return p->dram.nchunks || p->ndev_req;
 }
 
+#define MEMINIT_MAX_REQ		(NUMA_MAX_NODES + NUMA_MAX_PMEM)
+
+/* A batch of requests one cross-call works on: every CPU that runs it
+ * takes chunks of the requests whose assigned set holds it. */
+struct meminit_job {
+	struct meminit_request **req;
+	uint32_t nreq;
+};
+
+/*
+ * The state of meminit_run() (mm/meminit.c): the requests of one mode run,
+ * in node order (DRAM, then devices), and the job its cross-calls are
+ * given.  It lives in struct mm_state, for the whole boot, never on a
+ * stack: a CPU that missed a call's deadline may still run the job after
+ * the mode returned (include/smp.h).  (B) boot CPU only; the job and the
+ * arrays it points at are (R) for the workers.
+ */
+struct meminit_run {
+	struct mm_state *mm;
+	const struct meminit_config *cfg;	/* (B) read by the boot CPU only */
+	struct meminit_request *req[MEMINIT_MAX_REQ];
+	uint32_t nreq;
+	struct meminit_request *hop_req[1 + NUMA_MAX_PMEM];	/* hop: one node's */
+	struct meminit_job job;			/* the cross-call argument */
+	const char *phase;			/* the mode or "warmup", for the timeline */
+};
+
 struct mm_state {
 	struct memblock mb;
 	struct memblock_region mem_regions[MM_MEMBLOCK_REGIONS];
@@ -129,6 +156,7 @@ struct mm_state {
 	bool workers_planned;			/* (B) mm_plan_workers() ran */
 	struct mm_devices devs;			/* (C) persistent memory per node */
 	uint32_t fenced_seen;			/* (B) smp_nfenced() the plans last dropped */
+	struct meminit_run run;			/* (B) meminit_run()'s, for the boot */
 };
 
 /* What a boot asks of meminit (kernel_main fills it from the options). */
@@ -189,6 +217,7 @@ struct meminit_bw {
 	struct bw_result alone[NUMA_MAX_NODES];	/* each node with its worker set */
 	struct bw_result conc[NUMA_MAX_NODES];	/* every node at once */
 	struct bw_job jobs[NUMA_MAX_NODES];	/* the measurement's scratch */
+	struct bw_pass pass;			/* its cross-calls' state (outlives them) */
 };
 
 struct meminit_warmup {
@@ -250,13 +279,6 @@ void mm_plan_workers(struct mm_state *mm, const struct numa_topology *numa);
 void mm_plan_drop_fenced(struct mm_state *mm);
 
 /* ---- requests (mm/request.c) -------------------------------------------------- */
-
-/* A batch of requests one cross-call works on: every CPU that runs it
- * takes chunks of the requests whose assigned set holds it. */
-struct meminit_job {
-	struct meminit_request **req;
-	uint32_t nreq;
-};
 
 /* Forget the previous run: counters, flags, assigned set.  Requester, with
  * the request quiescent (no worker on it). */

@@ -70,7 +70,7 @@ void meminit_measure_bandwidth(struct mm_state *mm, uint64_t bw_mb, struct memin
 		*job = (struct bw_job){ 0 };
 		job->base = bw_area(&mm->plan[nid], bw_mb << 20, &job->bytes);
 		job->cpus = mm->plan[nid].workers;
-		if (bw_measure(job, 1)) {
+		if (bw_measure(job, 1, &out->pass)) {
 			kprintf("bandwidth: node %u: measurement failed\n", nid);
 			continue;
 		}
@@ -84,7 +84,7 @@ void meminit_measure_bandwidth(struct mm_state *mm, uint64_t bw_mb, struct memin
 		if (cpumask_weight(&job->cpus))
 			nodes[njobs++] = nid;
 	}
-	if (njobs > 1 && !bw_measure(jobs, njobs))
+	if (njobs > 1 && !bw_measure(jobs, njobs, &out->pass))
 		for (uint32_t i = 0; i < njobs; i++)
 			out->conc[nodes[i]] = jobs[i].out;
 }

@@ -27,6 +27,7 @@
  * handles exist, so a queue of SMP_QUEUE_LEN >= SMP_MAX_CALLS never fills.
  */
 #include <stdint.h>
+#include "kassert.h"
 #include "kprintf.h"
 #include "lapic.h"
 #include "tsc.h"
@@ -165,12 +166,25 @@ static void mask_drop_fenced(cpumask_t *m)
 		m->bits[w] &= ~__atomic_load_n(&smp.fenced.bits[w], __ATOMIC_ACQUIRE);
 }
 
+/* Whether p lies on the calling CPU's stack.  An argument there dies when
+ * the caller returns, while a CPU that missed the deadline may still run on
+ * it (-SMP_ESTUCK): cross-call memory must outlive every CPU that may run
+ * it (include/smp.h), so such an argument is a bug wherever it happens. */
+static bool on_this_stack(const struct percpu *self, const void *p)
+{
+	uint64_t a = (uint64_t)p;
+
+	return a >= self->stack_base && a < self->stack_top;
+}
+
 struct smp_call *smp_call_start(const cpumask_t *mask, smp_call_fn fn, void *arg, int *err)
 {
 	struct percpu *self;
 	struct smp_call *h;
 	uint64_t flags;
 
+	kassert(!__atomic_load_n(&smp.percpu_ready, __ATOMIC_RELAXED) ||
+		!on_this_stack(this_cpu(), arg));
 	if (!__atomic_load_n(&smp.ready, __ATOMIC_ACQUIRE) || !fn || !mask_valid(mask) ||
 	    !(read_rflags() & RFLAGS_IF)) {
 		*err = -SMP_EINVAL;
@@ -299,6 +313,11 @@ int smp_call_wait(struct smp_call *h, uint64_t timeout_ms)
 	}
 	call_put(h);
 	return 0;
+}
+
+uint64_t smp_call_timeout_ms(void)
+{
+	return smp.call_timeout_ms;
 }
 
 void smp_fenced_cpumask(cpumask_t *out)

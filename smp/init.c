@@ -36,8 +36,11 @@ uint32_t smp_max_enabled_apic_id(const struct numa_topology *t)
 	return max;
 }
 
-/* The boot CPU's own area: IST and GDT/TSS move there; its stack stays. */
-static int setup_bsp(struct smp_bringup *b, uint32_t apic_id, const struct smp_mem *mem)
+/* The boot CPU's own area: IST and GDT/TSS move there; its stack stays (the
+ * one boot/ gave it: the area records where it is, for the cross-call
+ * argument check). */
+static int setup_bsp(struct smp_bringup *b, uint32_t apic_id, const struct smp_mem *mem,
+		     const struct boot_info *bi)
 {
 	uint32_t node = numa_node_of_apic(smp.topo, apic_id);
 	struct percpu *pc = smp_percpu_alloc(0, node == NUMA_NO_NODE ? 0 : node, mem);
@@ -45,6 +48,8 @@ static int setup_bsp(struct smp_bringup *b, uint32_t apic_id, const struct smp_m
 	if (!pc)
 		return -1;
 	pc->apic_id = pc->madt_apic_id = apic_id;
+	pc->stack_base = bi->stack_base;
+	pc->stack_top = bi->stack_base + bi->stack_size;
 	pc->state = CPU_ONLINE;
 	desc_init_cpu(&pc->desc, pc->ist_top);
 	smp_percpu_install(pc);
@@ -215,7 +220,7 @@ int smp_init(const struct boot_info *bi, const struct options *o, const struct m
 	b->trampoline = bi->trampoline_page;
 	b->ap_timeout_ms = o->ap_timeout_ms;
 	b->ignore_apic = o->ignore_apic;
-	if (setup_bsp(b, bsp_apic_id, mem)) {
+	if (setup_bsp(b, bsp_apic_id, mem, bi)) {
 		kprintf("smp: no memory for the boot CPU's per-CPU area; no SMP\n");
 		return -1;
 	}
