@@ -94,10 +94,35 @@ static inline void cpumask_or(cpumask_t *dst, const cpumask_t *src)
 		dst->bits[i] |= src->bits[i];
 }
 
-/* Set cpu in a mask other CPUs set bits of at the same time. */
+/* Set cpu in a mask other CPUs set bits of at the same time (relaxed: the
+ * caller's own protocol orders it, e.g. mm/request.c's done[] release). */
 static inline void cpumask_set_atomic(cpumask_t *m, uint32_t cpu)
 {
 	__atomic_fetch_or(&m->bits[cpu / 64], 1ULL << (cpu % 64), __ATOMIC_RELAXED);
+}
+
+/* Set cpu in a mask that other CPUs read without a lock, with release: what
+ * this CPU wrote before is visible to a reader that sees the bit through
+ * cpumask_load_acquire() or cpumask_test_acquire() (the pair). */
+static inline void cpumask_set_release(cpumask_t *m, uint32_t cpu)
+{
+	__atomic_fetch_or(&m->bits[cpu / 64], 1ULL << (cpu % 64), __ATOMIC_RELEASE);
+}
+
+/* Whether cpu is set in such a mask (acquire; pairs with
+ * cpumask_set_release()). */
+static inline bool cpumask_test_acquire(const cpumask_t *m, uint32_t cpu)
+{
+	return cpu < SMP_MAX_CPUS &&
+	       (__atomic_load_n(&m->bits[cpu / 64], __ATOMIC_ACQUIRE) >> (cpu % 64)) & 1;
+}
+
+/* A snapshot of such a mask, word by word (each load an acquire; pairs
+ * with cpumask_set_release()): bits set meanwhile may or may not show. */
+static inline void cpumask_load_acquire(const cpumask_t *m, cpumask_t *out)
+{
+	for (unsigned i = 0; i < SMP_MAX_CPUS / 64; i++)
+		out->bits[i] = __atomic_load_n(&m->bits[i], __ATOMIC_ACQUIRE);
 }
 
 static inline uint32_t cpumask_weight(const cpumask_t *m)

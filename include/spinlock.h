@@ -54,9 +54,13 @@ static inline int spin_trylock(struct spinlock *l)
 					   __ATOMIC_RELAXED);
 }
 
+/* Release; pairs with the acquire load of owner in the next holder's
+ * spin_lock() (or the CAS in spin_trylock()).  Only the holder writes
+ * owner, so its relaxed load here reads its own ticket's value. */
 static inline void spin_unlock(struct spinlock *l)
 {
-	__atomic_store_n(&l->owner, l->owner + 1, __ATOMIC_RELEASE);
+	__atomic_store_n(&l->owner, __atomic_load_n(&l->owner, __ATOMIC_RELAXED) + 1,
+			 __ATOMIC_RELEASE);
 }
 
 #ifdef NUMABOOT_HOST

@@ -219,12 +219,18 @@ static int deferred_wait_devices(struct meminit_run *run, struct meminit_deferre
 
 		if (r->kind != MEMINIT_KIND_DEVICE || st->ndev_waits == NUMA_MAX_PMEM)
 			continue;
+		bool ok;
+
 		w = &st->dev_wait[st->ndev_waits++];
-		if (meminit_request_wait(r, DEVICE_WAIT_MS))
+		ok = meminit_request_wait(r, DEVICE_WAIT_MS) == 0;
+		if (!ok)
 			err = -1;
+		/* complete_tsc is final once the request is complete (acquire,
+		 * inside meminit_request_wait()); unread otherwise */
 		*w = (struct meminit_device_wait){
 			.nid = r->node->nid, .dev = r->dev, .waited_ns = now_ns() - t,
-			.ready_ns = r->complete_tsc > t0_tsc ? tsc_to_ns(r->complete_tsc - t0_tsc) : 0,
+			.ready_ns = ok && r->complete_tsc > t0_tsc ?
+				    tsc_to_ns(r->complete_tsc - t0_tsc) : 0,
 		};
 	}
 	return err;
@@ -317,10 +323,11 @@ static int collect(struct meminit_run *run, struct meminit_mode_result *r)
 			nr->cpus_assigned = cpumask_weight(&q->assigned);
 		cpumask_or(&nr->cpus_ran, &q->ran);
 		nr->pages[q->kind] += q->pages;
-		if (!meminit_request_complete(q) || q->failures) {
+		if (!meminit_request_complete(q) || __atomic_load_n(&q->failures, __ATOMIC_RELAXED)) {
 			kprintf("meminit: node %u %s: %u of %u chunks published, %u refused\n",
-				q->node->nid, meminit_kind_names[q->kind], q->next_splice, q->nchunks,
-				q->failures);
+				q->node->nid, meminit_kind_names[q->kind],
+				__atomic_load_n(&q->next_splice, __ATOMIC_RELAXED), q->nchunks,
+				__atomic_load_n(&q->failures, __ATOMIC_RELAXED));
 			err = -1;
 		}
 	}

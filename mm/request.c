@@ -26,6 +26,9 @@
 
 const char *const meminit_kind_names[MEMINIT_NKINDS] = { "dram", "device", "hotplug" };
 
+/* Plain stores: the request is quiescent (no worker on it), and the
+ * requester publishes it afterwards with a release (the cross-call's queue
+ * unlock, or a hot slot's release store) that orders them all. */
 void meminit_request_reset(struct meminit_request *r)
 {
 	kassert(!r->nchunks || r->done);
