@@ -3,9 +3,12 @@
  * (tests/unit/tsan.mk, `make tsan`): ST_ALLOCATORS threads allocate and
  * free blocks of every order on both nodes while a controller thread
  * changes the nodes' hot regions under them: it onlines OFFLINE block runs
- * (mm_hot_chunks, the one range initializer, memmap_splice_chunk), and
- * isolates ONLINE runs, waits (bounded) for the allocators to free what
- * they hold there, then offlines them, or gives them back (unisolate).
+ * as an init request (mm/request.c) of one chunk per plug block that the
+ * allocators help between two operations, as the live phase's CPUs do
+ * (kernel/serve.c), then checks the request's figures as poll_init()
+ * copies them; and it isolates ONLINE runs, waits (bounded) for the
+ * allocators to free what they hold there, then offlines them, or gives
+ * them back (unisolate).
  * TSan reports any access to shared state (struct pages, lists, counters,
  * block states) that no lock or atomic orders; at the end, with every
  * thread stopped but still holding its blocks, each node's and region's
@@ -23,6 +26,8 @@
 #include <stdbool.h>
 #include <time.h>
 #include "hot_fixture.h"
+#include "meminit.h"
+#include "smp_shim.h"
 
 #define ST_NODES	2
 #define ST_ALLOCATORS	3
@@ -65,8 +70,17 @@ struct st {
 	uint64_t ctl_rng;
 	uint64_t onlined, offlined, given_back;	/* controller's */
 	uint32_t ctl_errors;		/* controller's: an API refused a valid call */
+	uint32_t bad_figures;		/* controller's: a complete request's figures not whole */
+	uint64_t helped;		/* (A) chunks the allocators ran */
 	struct mm_range chunks[ST_CHUNKS];		/* controller's */
 	struct memmap_chunk_result res[ST_CHUNKS];	/* controller's */
+	/* The hot request in flight, as kernel/hotplug.c's hot_slot: the
+	 * controller publishes it (release), clears it and waits until no
+	 * allocator holds it (users) before it reuses it. */
+	struct meminit_request req;
+	uint8_t done[ST_CHUNKS];
+	struct meminit_request *slot;	/* (A) */
+	uint32_t users;			/* (A) allocators inside the request */
 };
 
 static uint64_t env_u64(const char *name, uint64_t dflt)
@@ -136,6 +150,26 @@ static bool st_stopping(struct st *st)
 
 /* ---- allocators ----------------------------------------------------------------- */
 
+/* Help the hot request in flight, as kernel/serve.c help_requests() does. */
+static void st_help(struct st *st, uint32_t cpu)
+{
+	struct meminit_request *r;
+
+	if (!__atomic_load_n(&st->slot, __ATOMIC_RELAXED))
+		return;
+	__atomic_fetch_add(&st->users, 1, __ATOMIC_ACQ_REL);
+	r = __atomic_load_n(&st->slot, __ATOMIC_ACQUIRE);	/* pairs with st_online_request() */
+	if (r && cpumask_test(&r->assigned, cpu) &&
+	    __atomic_load_n(&r->next_chunk, __ATOMIC_RELAXED) < r->nchunks) {
+		uint32_t before = __atomic_load_n(&r->next_chunk, __ATOMIC_RELAXED);
+
+		meminit_request_work(r);
+		if (__atomic_load_n(&r->next_chunk, __ATOMIC_RELAXED) > before)
+			__atomic_fetch_add(&st->helped, 1, __ATOMIC_RELAXED);
+	}
+	__atomic_fetch_sub(&st->users, 1, __ATOMIC_RELEASE);	/* pairs with st_slot_clear() */
+}
+
 static void st_free_one(struct st *st, struct st_allocator *a, uint32_t i)
 {
 	struct st_held *h = &a->held[i];
@@ -149,10 +183,13 @@ static void *st_allocator_run(void *arg)
 {
 	struct st_allocator *a = arg;
 	struct st *st = a->st;
+	uint32_t cpu = (uint32_t)(a - st->a) + 1;
 
+	shim_set_cpu(cpu);
 	while (!st_stopping(st)) {
 		uint64_t r = ht_rnd(&a->rng);
 
+		st_help(st, cpu);
 		if (a->nheld < ST_HELD && (r & 3) != 0) {
 			uint32_t nid = (uint32_t)(r >> 8) % ST_NODES;
 			unsigned order = (r >> 16) & 1 ? (unsigned)((r >> 20) % 3)
@@ -181,6 +218,52 @@ static bool st_run_in(const struct st_node *sn, uint64_t b, uint64_t len, unsign
 		if (__atomic_load_n(&sn->reg.state[i], __ATOMIC_RELAXED) != st8)
 			return false;
 	return true;
+}
+
+/* The request is over: clear the slot (sequentially consistent: the store
+ * before the load of users, as kernel/hotplug.c slot_clear()) and wait
+ * until no allocator is inside it. */
+static void st_slot_clear(struct st *st)
+{
+	__atomic_store_n(&st->slot, NULL, __ATOMIC_SEQ_CST);
+	while (__atomic_load_n(&st->users, __ATOMIC_ACQUIRE))	/* pairs with st_help()'s release */
+		sched_yield();
+}
+
+/* Online [s, e) (every block OFFLINE) through an init request of one chunk
+ * per plug block, worked by the allocators and by the controller (cpu 0)
+ * after a few turns; once complete, the figures are checked as
+ * kernel/hotplug.c poll_init() copies them. */
+static int st_online_request(struct st *st, struct st_node *sn, uint64_t s, uint64_t e)
+{
+	struct meminit_request *r = &st->req;
+	uint32_t n = 0;
+	cpumask_t ran;
+	uint64_t start, end;
+
+	if (!mm_hot_chunks(&sn->node, 0, s, e, st->chunks, ST_CHUNKS))
+		return -1;
+	for (uint64_t p = s; p < e && n < ST_CHUNKS; p += BLK)
+		st->chunks[n++] = (struct mm_range){ p, p + BLK };
+	*r = (struct meminit_request){ .node = &sn->node, .kind = MEMINIT_KIND_HOTPLUG,
+				       .chunks = st->chunks, .nchunks = n, .pages = e - s,
+				       .results = st->res, .done = st->done, .phase = "stress" };
+	meminit_request_reset(r);
+	for (uint32_t c = 0; c <= ST_ALLOCATORS; c++)
+		cpumask_set(&r->assigned, c);
+	__atomic_store_n(&st->slot, r, __ATOMIC_RELEASE);	/* pairs with st_help()'s acquire */
+	for (uint32_t turn = 0; !meminit_request_complete(r); turn++) {
+		if (turn == 16)
+			meminit_request_work(r);
+		sched_yield();
+	}
+	ran = r->ran;		/* what poll_init() copies once it sees complete */
+	start = r->start_tsc;
+	end = r->end_tsc;
+	if (!cpumask_weight(&ran) || !end || end < start)
+		st->bad_figures++;
+	st_slot_clear(st);
+	return r->failures ? -1 : 0;
 }
 
 /* Isolate, wait for the allocators to free what they hold there, offline;
@@ -214,6 +297,7 @@ static void *st_controller_run(void *arg)
 	struct st *st = arg;
 	uint64_t nblocks = PFN(ST_REGION) / BLK;
 
+	shim_set_cpu(0);
 	while (!st_stopping(st)) {
 		uint64_t r = ht_rnd(&st->ctl_rng);
 		struct st_node *sn = &st->n[r % ST_NODES];
@@ -221,7 +305,7 @@ static void *st_controller_run(void *arg)
 		uint64_t s = sn->reg.start_pfn + b * BLK, e = s + len * BLK;
 
 		if (st_run_in(sn, b, len, MM_HOT_OFFLINE)) {
-			if (st_online(st, sn, s, e))
+			if (st_online_request(st, sn, s, e))
 				st->ctl_errors++;
 			else
 				st->onlined++;
@@ -315,11 +399,13 @@ static void test_mm_stress(void **state)
 		failed += st->a[t].failed;
 	}
 	printf("test_mm_stress: %llu allocations (%llu failed), %llu frees; controller: %llu runs "
-	       "onlined, %llu offlined, %llu given back busy, %u refusals\n",
+	       "onlined (%llu times helped by allocators, %u with figures not whole), %llu "
+	       "offlined, %llu given back busy, %u refusals\n",
 	       (unsigned long long)allocs, (unsigned long long)failed, (unsigned long long)frees,
-	       (unsigned long long)st->onlined, (unsigned long long)st->offlined,
-	       (unsigned long long)st->given_back, st->ctl_errors);
+	       (unsigned long long)st->onlined, (unsigned long long)st->helped, st->bad_figures,
+	       (unsigned long long)st->offlined, (unsigned long long)st->given_back, st->ctl_errors);
 	assert_int_equal(st->ctl_errors, 0);
+	assert_int_equal(st->bad_figures, 0);
 	assert_true(allocs > 0 && st->onlined > 0 && st->offlined > 0);
 	st_check_accounting(st);		/* threads stopped, still holding */
 	for (uint32_t t = 0; t < ST_ALLOCATORS; t++)
