@@ -8,7 +8,8 @@
 #                   HOTPLUG (requested-size changes through QMP, T@vmemI=SIZE,...; with
 #                   OPTS=serve_s=N), ACPI_OVERRIDE (table files for EFI/BOOT/acpi/, docs/acpi.md),
 #                   OPTS (kernel options), QEMU_EXTRA (extra QEMU arguments)
-#   make test       every test: unit (ASan+UBSan), short fuzz, tools, QEMU boot tests
+#   make test       every test: unit (ASan+UBSan), TSan, short fuzz, tools, QEMU boot tests
+#   make tsan       host concurrency tests under ThreadSanitizer (tests/unit/tsan.mk)
 #   make fuzz       longer fuzzing runs (FUZZ_SECONDS per target)
 #   make bench      benchmarks (modes x topologies, bring-up, Linux comparison)
 #   make hostbench  the range initializer natively on this host vs its store bandwidth
@@ -167,6 +168,7 @@ unit-junit: $(addprefix $(BUILD)/unit/,$(UNIT_TESTS))
 test: deps
 	$(MAKE) all
 	$(MAKE) unit-junit
+	$(MAKE) tsan
 	$(MAKE) fuzz-short
 	$(PYTHON) -m pytest -q -ra --junitxml=$(JUNIT_DIR)/pytest.xml tests
 

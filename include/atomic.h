@@ -1,7 +1,15 @@
 /*
+ * Shared state touched by several CPUs uses one vocabulary: the C11
+ * __atomic builtins with an explicit order at every access (plain accesses
+ * only under the lock that owns the field, or to state not yet published),
+ * and every release names its acquire pair in a comment.  ThreadSanitizer
+ * understands them (tests/unit/tsan.mk).  This header holds the helpers
+ * used in more than one place; cpumask ones are in include/smp.h.
+ *
  * Lock-free running minimum and maximum of a 64-bit value shared between
  * CPUs (e.g. the earliest start and latest end TSC of a group of workers).
- * Relaxed: callers order the result through their own completion protocol.
+ * Relaxed: callers order the result through their own protocol (a request's
+ * done[] release, mm/request.c; the cross-call's completion, mm/bandwidth.c).
  */
 #ifndef NUMABOOT_ATOMIC_H
 #define NUMABOOT_ATOMIC_H

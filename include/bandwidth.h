@@ -11,6 +11,7 @@
 
 #include <stdint.h>
 #include "bw_store.h"
+#include "numa.h"
 #include "smp.h"
 
 /* The loops of include/bw_store.h, numbered as bw_store() takes them. */
@@ -38,9 +39,24 @@ struct bw_job {
 	struct bw_result out;		/* out */
 };
 
+/* One timed pass of one method over every job at once: the cross-call's
+ * argument, so it must outlive the call (include/smp.h): never on the
+ * stack.  Lock letters as include/meminit.h. */
+struct bw_pass {
+	struct bw_job *jobs;		/* (R) the boot CPU's, before the call */
+	uint32_t njobs;			/* (R) */
+	uint32_t method;		/* (R) */
+	uint32_t nworkers;		/* (R) all jobs together */
+	uint32_t arrived;		/* (A) barrier */
+	uint32_t ticket[NUMA_MAX_NODES];	/* (A) slice index per job */
+	uint64_t start[NUMA_MAX_NODES];	/* (A) min start TSC per job */
+	uint64_t end[NUMA_MAX_NODES];	/* (A) max end TSC per job */
+};
+
 /* Measure every job at once (one barrier for all their CPUs; each job's
- * time runs from its first worker's start to its last worker's end).
- * Returns 0, or -1 for an empty or overlapping job or a failed cross-call. */
-int bw_measure(struct bw_job *jobs, uint32_t njobs);
+ * time runs from its first worker's start to its last worker's end), with
+ * pass as the cross-calls' state.  Returns 0, or -1 for an empty or
+ * overlapping job or a failed cross-call. */
+int bw_measure(struct bw_job *jobs, uint32_t njobs, struct bw_pass *pass);
 
 #endif

@@ -94,6 +94,10 @@ struct hot_dev {
 	struct hot_event *ev;		/* (B) the event in flight */
 	struct hot_event scratch;	/* (B) its record once HOT_MAX_EVENTS are kept */
 	struct meminit_request req;	/* (B) storage from the buddy allocator */
+	/* The boot-time plug's cross-call argument (hotplug_during_boot_init):
+	 * here, not on a stack, so it outlives a CPU that runs it late. */
+	struct meminit_request *boot_req;	/* (R) &req */
+	struct meminit_job boot_job;		/* (R) { &boot_req, 1 } */
 };
 
 /* Per-CPU workload state, cache-line aligned. */

@@ -17,7 +17,8 @@
  * starts the cross-call, read by workers after (the call's release/acquire
  * orders them); (A) atomic; (S) the request's splice_lock; (W) the CPU that
  * took the chunk writes it, the splicer reads it after done[c] (acquire);
- * (B) boot CPU only; (L) the node lock (include/mm.h).
+ * (B) boot CPU only; (L) the node lock (include/mm.h); (D) see below:
+ * done before complete.
  */
 #ifndef NUMABOOT_MEMINIT_H
 #define NUMABOOT_MEMINIT_H
@@ -61,13 +62,18 @@ struct meminit_request {
 
 	cpumask_t assigned;			/* (R) CPUs that take its chunks in this run */
 	uint32_t next_chunk;			/* (A) next chunk to take */
-	uint32_t failures;			/* (A) chunks the initializer refused */
-	uint64_t start_tsc, end_tsc;		/* (A) first worker's start, last worker's end */
-	cpumask_t ran;				/* (A) CPUs that initialized at least one chunk */
+	/* (D) written by workers with relaxed atomics, each before the
+	 * release of done[] of a chunk it ran; final once complete is seen
+	 * (acquire): readers then copy them plainly. */
+	uint32_t failures;			/* (D) chunks the initializer refused */
+	uint64_t start_tsc, end_tsc;		/* (D) first chunk taken, last chunk finished */
+	cpumask_t ran;				/* (D) CPUs that initialized at least one chunk */
 	struct spinlock splice_lock;
-	uint32_t next_splice;			/* (S) chunks published so far */
+	uint32_t next_splice;			/* (S) chunks published so far; stored relaxed
+						 * for the diagnostics that read it unlocked */
 	uint64_t complete_tsc;			/* (S) when the last chunk was published */
-	uint32_t complete;			/* (A) release-set with the last chunk published */
+	uint32_t complete;			/* (A) release-set with the last chunk published;
+						 * pairs with meminit_request_complete() */
 	uint32_t init_repeat;			/* (R) debug_init_repeat: initializer runs per chunk, 0 = 1 */
 	struct timeline *timeline;		/* (R) per-CPU spans go there, or NULL */
 	const char *phase;			/* (R) the spans' name: the mode, "warmup" */
@@ -110,6 +116,33 @@ static inline bool mm_plan_has_work(const struct mm_node_plan *p)
 	return p->dram.nchunks || p->ndev_req;
 }
 
+#define MEMINIT_MAX_REQ		(NUMA_MAX_NODES + NUMA_MAX_PMEM)
+
+/* A batch of requests one cross-call works on: every CPU that runs it
+ * takes chunks of the requests whose assigned set holds it. */
+struct meminit_job {
+	struct meminit_request **req;
+	uint32_t nreq;
+};
+
+/*
+ * The state of meminit_run() (mm/meminit.c): the requests of one mode run,
+ * in node order (DRAM, then devices), and the job its cross-calls are
+ * given.  It lives in struct mm_state, for the whole boot, never on a
+ * stack: a CPU that missed a call's deadline may still run the job after
+ * the mode returned (include/smp.h).  (B) boot CPU only; the job and the
+ * arrays it points at are (R) for the workers.
+ */
+struct meminit_run {
+	struct mm_state *mm;
+	const struct meminit_config *cfg;	/* (B) read by the boot CPU only */
+	struct meminit_request *req[MEMINIT_MAX_REQ];
+	uint32_t nreq;
+	struct meminit_request *hop_req[1 + NUMA_MAX_PMEM];	/* hop: one node's */
+	struct meminit_job job;			/* the cross-call argument */
+	const char *phase;			/* the mode or "warmup", for the timeline */
+};
+
 struct mm_state {
 	struct memblock mb;
 	struct memblock_region mem_regions[MM_MEMBLOCK_REGIONS];
@@ -123,6 +156,7 @@ struct mm_state {
 	bool workers_planned;			/* (B) mm_plan_workers() ran */
 	struct mm_devices devs;			/* (C) persistent memory per node */
 	uint32_t fenced_seen;			/* (B) smp_nfenced() the plans last dropped */
+	struct meminit_run run;			/* (B) meminit_run()'s, for the boot */
 };
 
 /* What a boot asks of meminit (kernel_main fills it from the options). */
@@ -183,6 +217,7 @@ struct meminit_bw {
 	struct bw_result alone[NUMA_MAX_NODES];	/* each node with its worker set */
 	struct bw_result conc[NUMA_MAX_NODES];	/* every node at once */
 	struct bw_job jobs[NUMA_MAX_NODES];	/* the measurement's scratch */
+	struct bw_pass pass;			/* its cross-calls' state (outlives them) */
 };
 
 struct meminit_warmup {
@@ -245,13 +280,6 @@ void mm_plan_drop_fenced(struct mm_state *mm);
 
 /* ---- requests (mm/request.c) -------------------------------------------------- */
 
-/* A batch of requests one cross-call works on: every CPU that runs it
- * takes chunks of the requests whose assigned set holds it. */
-struct meminit_job {
-	struct meminit_request **req;
-	uint32_t nreq;
-};
-
 /* Forget the previous run: counters, flags, assigned set.  Requester, with
  * the request quiescent (no worker on it). */
 void meminit_request_reset(struct meminit_request *r);
@@ -267,7 +295,9 @@ void meminit_request_work_first(struct meminit_request *r, uint32_t limit);
 /* The one worker: the cross-call function, arg a struct meminit_job. */
 void meminit_worker(void *arg);
 
-/* Whether every chunk of r is published (acquire). */
+/* Whether every chunk of r is published (acquire; pairs with the release
+ * in splice_ready()): when true, the chunks, start_tsc, end_tsc, ran,
+ * failures and complete_tsc are final and may be read plainly. */
 bool meminit_request_complete(const struct meminit_request *r);
 
 /* Requester: help r, then wait until it is complete, at most timeout_ms.

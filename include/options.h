@@ -45,6 +45,7 @@ struct options {
 	uint32_t hot_memmap;		/* enum hot_memmap: where hot-added memory's memmap lives */
 	uint64_t hot_cpus;		/* CPUs of the node that initialize a hot-add, 0 = all */
 	uint64_t debug_hot_pin;		/* test aid: pages pinned in each plugged range until the end */
+	uint64_t debug_stuck_cpu;	/* test aid: this logical CPU never finishes a call; 0 = off */
 };
 
 void options_defaults(struct options *o);

@@ -36,7 +36,9 @@ struct percpu {
 	uint32_t madt_apic_id;		/* (C) what the MADT said, to compare */
 	uint32_t slot;			/* (C) index in the bring-up table */
 	uint32_t mem_node;		/* (C) node of the memory holding the area and stacks */
-	uint64_t stack_top;		/* (C) kernel stack [stack_top - size, stack_top) */
+	uint64_t stack_top;		/* (C) the stack this CPU runs on is */
+	uint64_t stack_base;		/* (C) [stack_base, stack_top): its own kernel stack
+					 * (an AP), the one boot/ gave (the boot CPU) */
 	uint64_t ist_top;		/* (C) IST1 stack top */
 	uint64_t checkin_tsc;		/* (O) when the CPU checked in (its own TSC) */
 	uint64_t calls_run;		/* (O) cross-call functions executed here */

@@ -18,6 +18,12 @@
  * functions return SMP_EINVAL instead).  smp_init() returns with
  * interrupts on on the boot CPU for this reason.
  *
+ * The argument must outlive every CPU that may run fn on it, including one
+ * that misses the deadline and finishes late or never (-SMP_ESTUCK): give
+ * it state that lives for the boot (a static, the run or plan structs, a
+ * device struct), never the caller's stack; smp_call_start() kassert()s
+ * that it is not on the calling CPU's stack.
+ *
  * Memory ordering: everything the caller wrote before starting a call is
  * visible to fn on every target; everything fn wrote is visible to the
  * caller once smp_call_wait() returned 0 or smp_call_poll() returned true.
@@ -88,10 +94,35 @@ static inline void cpumask_or(cpumask_t *dst, const cpumask_t *src)
 		dst->bits[i] |= src->bits[i];
 }
 
-/* Set cpu in a mask other CPUs set bits of at the same time. */
+/* Set cpu in a mask other CPUs set bits of at the same time (relaxed: the
+ * caller's own protocol orders it, e.g. mm/request.c's done[] release). */
 static inline void cpumask_set_atomic(cpumask_t *m, uint32_t cpu)
 {
 	__atomic_fetch_or(&m->bits[cpu / 64], 1ULL << (cpu % 64), __ATOMIC_RELAXED);
+}
+
+/* Set cpu in a mask that other CPUs read without a lock, with release: what
+ * this CPU wrote before is visible to a reader that sees the bit through
+ * cpumask_load_acquire() or cpumask_test_acquire() (the pair). */
+static inline void cpumask_set_release(cpumask_t *m, uint32_t cpu)
+{
+	__atomic_fetch_or(&m->bits[cpu / 64], 1ULL << (cpu % 64), __ATOMIC_RELEASE);
+}
+
+/* Whether cpu is set in such a mask (acquire; pairs with
+ * cpumask_set_release()). */
+static inline bool cpumask_test_acquire(const cpumask_t *m, uint32_t cpu)
+{
+	return cpu < SMP_MAX_CPUS &&
+	       (__atomic_load_n(&m->bits[cpu / 64], __ATOMIC_ACQUIRE) >> (cpu % 64)) & 1;
+}
+
+/* A snapshot of such a mask, word by word (each load an acquire; pairs
+ * with cpumask_set_release()): bits set meanwhile may or may not show. */
+static inline void cpumask_load_acquire(const cpumask_t *m, cpumask_t *out)
+{
+	for (unsigned i = 0; i < SMP_MAX_CPUS / 64; i++)
+		out->bits[i] = __atomic_load_n(&m->bits[i], __ATOMIC_ACQUIRE);
 }
 
 static inline uint32_t cpumask_weight(const cpumask_t *m)
@@ -141,6 +172,12 @@ int smp_init(const struct boot_info *bi, const struct options *o, const struct m
  * every count came out exact.  Boot CPU, after smp_init(). */
 int smp_stress_run(uint64_t rounds);
 
+/* debug_stuck_cpu=N: give logical CPU cpu a call it does not finish (it
+ * spins with interrupts off for 20 x SMP_FENCE_ACK_MS), to show that a
+ * stuck CPU ends the boot.  Returns the call's result (-SMP_ESTUCK), or 0
+ * when cpu is not an online AP (reported).  Boot CPU, after smp_init(). */
+int smp_stuck_run(uint32_t cpu);
+
 /* Online CPUs (1 before smp_init). */
 uint32_t smp_ncpus(void);
 /* This CPU's logical id / node (0 / node of the boot CPU before smp_init). */
@@ -188,7 +225,11 @@ int smp_call_wait(struct smp_call *h, uint64_t timeout_ms);
  * waiter that saw the deadline pass keeps waiting up to SMP_FENCE_ACK_MS
  * for the late CPUs to finish (acknowledge) before it returns, so the
  * call's argument is never reused while a late CPU still runs on it;
- * -SMP_ESTUCK says they did not, and the caller must end the boot.
+ * -SMP_ESTUCK says they did not, and the caller must end the boot: a
+ * subsystem returns the error (or -1) at once, running no further phase,
+ * and kernel_main checks smp_nstuck() after each phase that makes
+ * cross-calls and ends the boot with the smp_fence record, a message and
+ * EXIT_CHECK_FAIL (docs/smp.md, "Fencing").
  */
 /* The fenced CPUs; how many; how many never acknowledged.  Any CPU. */
 void smp_fenced_cpumask(cpumask_t *out);
@@ -196,6 +237,10 @@ uint32_t smp_nfenced(void);
 uint32_t smp_nstuck(void);
 /* The "smp_fence" JSON record (nothing when no CPU is fenced).  Boot CPU. */
 void smp_report_fence(void);
+
+/* The call_timeout_ms option: the deadline smp_call*() give a call (a
+ * caller whose call queues behind another derives its own from it). */
+uint64_t smp_call_timeout_ms(void);
 
 /* Start and wait (call_timeout_ms): 0 or a negated SMP_E* code. */
 int smp_call(const cpumask_t *mask, smp_call_fn fn, void *arg);

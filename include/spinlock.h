@@ -20,10 +20,20 @@ struct spinlock {
 
 #define SPINLOCK_INIT { 0, 0 }
 
+#ifdef NUMABOOT_HOST
+#include <sched.h>
+#endif
+
+/* One turn of a spin loop.  Host builds (tests with more threads than
+ * cores) also give the core away: a ticket lock whose next owner is
+ * preempted otherwise stalls every waiter for a scheduler tick. */
 static inline void spin_pause(void)
 {
 #if defined(__x86_64__)
 	__asm__ volatile("pause" : : : "memory");
+#endif
+#ifdef NUMABOOT_HOST
+	sched_yield();
 #endif
 }
 
@@ -44,9 +54,13 @@ static inline int spin_trylock(struct spinlock *l)
 					   __ATOMIC_RELAXED);
 }
 
+/* Release; pairs with the acquire load of owner in the next holder's
+ * spin_lock() (or the CAS in spin_trylock()).  Only the holder writes
+ * owner, so its relaxed load here reads its own ticket's value. */
 static inline void spin_unlock(struct spinlock *l)
 {
-	__atomic_store_n(&l->owner, l->owner + 1, __ATOMIC_RELEASE);
+	__atomic_store_n(&l->owner, __atomic_load_n(&l->owner, __ATOMIC_RELAXED) + 1,
+			 __ATOMIC_RELEASE);
 }
 
 #ifdef NUMABOOT_HOST

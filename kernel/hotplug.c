@@ -406,12 +406,24 @@ static void note_boot_pending(const struct serve_ctx *s, struct hot_event *ev)
 			ev->boot_pending[ev->nboot_pending++] = nid;
 }
 
+/*
+ * The plug's budget when it queues behind the node's boot-DRAM cross-call:
+ * every CPU it goes to runs that call first, and that call may take up to
+ * call_timeout_ms (its own deadline, smp_call_wait() in mode_deferred()),
+ * so the plug gets that much more than a plug in the live phase.  A fixed
+ * deadline would fence the CPUs of a node whose boot DRAM takes longer
+ * than it to initialize.  docs/hotplug.md.
+ */
+static uint64_t boot_plug_budget_ms(void)
+{
+	return smp_call_timeout_ms() + HOT_INIT_TIMEOUT_MS;
+}
+
 void hotplug_during_boot_init(void *ctx)
 {
 	struct serve_ctx *s = ctx;
 	struct smp_call *h[VIRTIO_MEM_MAX] = { 0 };
-	struct meminit_request *req[VIRTIO_MEM_MAX];
-	struct meminit_job job[VIRTIO_MEM_MAX];
+	uint64_t budget_ms = boot_plug_budget_ms();
 	int err;
 
 	hotplug_register(s);
@@ -423,9 +435,10 @@ void hotplug_during_boot_init(void *ctx)
 		if (d->state != HOT_INIT)
 			continue;
 		d->ev->at_boot = true;
-		req[i] = &d->req;
-		job[i] = (struct meminit_job){ &req[i], 1 };
-		h[i] = smp_call_start(&d->req.assigned, meminit_worker, &job[i], &err);
+		d->deadline_tsc = d->ev->posted_tsc + serve_ms_to_tsc(budget_ms);
+		d->boot_req = &d->req;
+		d->boot_job = (struct meminit_job){ &d->boot_req, 1 };
+		h[i] = smp_call_start(&d->req.assigned, meminit_worker, &d->boot_job, &err);
 		if (!h[i])
 			kprintf("hotplug: %s: its plug could not start on node %u's CPUs (%d)\n",
 				d->vd->loc, d->node, err);
@@ -446,7 +459,8 @@ void hotplug_during_boot_init(void *ctx)
 			else
 				cpu_relax();
 		}
-		if (h[i] && smp_call_wait(h[i], HOT_INIT_TIMEOUT_MS))
+		/* the same budget: the call may still be queued behind the DRAM call */
+		if (h[i] && smp_call_wait(h[i], budget_ms))
 			s->failed = true;
 		if (d->state == HOT_INIT) {	/* its CPUs never ran it */
 			s->failed = true;

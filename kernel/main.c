@@ -77,17 +77,18 @@ static void fault_on_this_cpu(void *arg)
 }
 
 /* fault_cpu=ap: the first AP (logical cpu 1) takes the fault in its
- * cross-call handler; the panic path ends the boot from there. */
-static void fault_on_ap(uint32_t kind)
+ * cross-call handler; the panic path ends the boot from there.  The call's
+ * argument is the option itself: a static, never the stack. */
+static void fault_on_ap(const uint32_t *kind)
 {
 	int err;
 
 	if (smp_ncpus() < 2) {
 		kprintf("smp: fault_cpu=ap but no AP is online; the boot CPU takes the fault\n");
-		deliberate_fault(kind);
+		deliberate_fault(*kind);
 		return;
 	}
-	err = smp_call_cpu(1, fault_on_this_cpu, &kind);
+	err = smp_call_cpu(1, fault_on_this_cpu, (void *)kind);
 	kprintf("smp: cpu 1 survived the deliberate fault (%d)\n", err);
 }
 
@@ -130,6 +131,24 @@ static __attribute__((noreturn)) void finish(enum exit_code code)
 	arch_exit(code);
 }
 
+/*
+ * A CPU that missed a cross-call deadline and never finished the call
+ * (-SMP_ESTUCK) may still write into whatever the call was given: end the
+ * boot now, after the phase that made the call returned, before anything
+ * reads or reuses that state (include/smp.h).  EXIT_CHECK_FAIL, as for a
+ * fenced CPU that did finish.
+ */
+static void end_if_stuck(const char *phase)
+{
+	if (!smp_nstuck())
+		return;
+	smp_report_fence();
+	kprintf("numaboot: %u CPUs never finished a cross-call whose deadline they missed "
+		"(%s): they may still write; the boot ends here: a failed check\n", smp_nstuck(),
+		phase);
+	finish(EXIT_CHECK_FAIL);
+}
+
 /* PCI through ECAM and virtio-mem discovery (docs/hotplug.md, step 1):
  * report only; a missing MCFG or a bad device never fails the boot. */
 static void discover_hotplug(void)
@@ -167,6 +186,7 @@ static int run_meminit(void)
 	};
 	int err = meminit_run(&mm, &cfg, &meminit_res);
 
+	end_if_stuck("meminit");
 	timeline_mark(&timeline, "report");
 	report_meminit(&mm, &meminit_res);
 	lava_report_meminit(&opts, &mm, &meminit_res);
@@ -233,12 +253,18 @@ void kernel_main(const struct boot_info *bi)
 		finish(EXIT_CHECK_FAIL);
 	if (mm_setup_finish(&mm))
 		finish(EXIT_CHECK_FAIL);
-	if (opts.smp_stress && smp_stress_run(opts.smp_stress))
+	if (opts.smp_stress && smp_stress_run(opts.smp_stress)) {
+		end_if_stuck("smp_stress");
 		finish(EXIT_CHECK_FAIL);
+	}
+	if (opts.debug_stuck_cpu)
+		smp_stuck_run((uint32_t)opts.debug_stuck_cpu);
+	end_if_stuck("debug_stuck_cpu");
 	if (opts.fault != FAULT_NONE && opts.fault_cpu == FAULT_ON_AP)
-		fault_on_ap(opts.fault);
+		fault_on_ap(&opts.fault);
 	else if (opts.fault != FAULT_NONE)
 		deliberate_fault(opts.fault);
+	end_if_stuck("fault_cpu");
 	mm_plan_workers(&mm, &machine.numa);
 	if (opts.serve_s) {	/* the live phase needs its devices, maybe during meminit */
 		discover_hotplug();
@@ -261,7 +287,9 @@ void kernel_main(const struct boot_info *bi)
 		discover_hotplug();
 	if (meminit_err)
 		finish(EXIT_CHECK_FAIL);
-	if (opts.serve_s && run_live())
+	if (opts.serve_s && run_live()) {
+		end_if_stuck("serve");
 		finish(EXIT_CHECK_FAIL);
+	}
 	finish(EXIT_OK);
 }

@@ -9,6 +9,7 @@
 #include "kstring.h"
 #include "options.h"
 #include "serve_limits.h"
+#include "smp.h"
 
 enum opt_kind { OPT_WORD, OPT_U64, OPT_BOOL };
 
@@ -53,6 +54,7 @@ static const struct opt_desc opt_table[] = {
 	{ "hot_memmap", OPT_WORD, OFF(hot_memmap), hot_memmap_words, 0, 0 },
 	{ "hot_cpus", OPT_U64, OFF(hot_cpus), NULL, 0, 4096 },
 	{ "debug_hot_pin", OPT_U64, OFF(debug_hot_pin), NULL, 0, SERVE_MAX_PINNED },
+	{ "debug_stuck_cpu", OPT_U64, OFF(debug_stuck_cpu), NULL, 0, SMP_MAX_CPUS - 1 },
 };
 #define NOPTS (sizeof(opt_table) / sizeof(opt_table[0]))
 

@@ -19,18 +19,6 @@
 
 const char *const bw_method_names[BW_NMETHODS] = { "plain", "nontemporal", "rep_stos" };
 
-/* One timed pass of one method over every job at once. */
-struct bw_pass {
-	struct bw_job *jobs;		/* (R) the boot CPU's, before the call */
-	uint32_t njobs;
-	uint32_t method;
-	uint32_t nworkers;		/* all jobs together */
-	uint32_t arrived;		/* (A) barrier */
-	uint32_t ticket[NUMA_MAX_NODES];	/* (A) slice index per job */
-	uint64_t start[NUMA_MAX_NODES];	/* (A) min start TSC per job */
-	uint64_t end[NUMA_MAX_NODES];	/* (A) max end TSC per job */
-};
-
 /* The job whose CPU set holds this CPU (jobs never share a CPU). */
 static uint32_t job_of_this_cpu(const struct bw_pass *c)
 {
@@ -71,9 +59,8 @@ static int run_pass(struct bw_job *jobs, uint32_t njobs, const cpumask_t *all, u
 	return smp_call(all, bw_worker, c);
 }
 
-int bw_measure(struct bw_job *jobs, uint32_t njobs)
+int bw_measure(struct bw_job *jobs, uint32_t njobs, struct bw_pass *pass)
 {
-	struct bw_pass pass;
 	cpumask_t all;
 
 	if (!njobs || njobs > NUMA_MAX_NODES)
@@ -97,16 +84,16 @@ int bw_measure(struct bw_job *jobs, uint32_t njobs)
 	/* Untimed first pass: under emulation the host backs guest memory on
 	 * first touch, which real memory never costs; on hardware it warms the
 	 * TLBs as a memmap that was just mapped would be. */
-	if (run_pass(jobs, njobs, &all, BW_REP_STOS, &pass))
+	if (run_pass(jobs, njobs, &all, BW_REP_STOS, pass))
 		return -1;
 	for (uint32_t m = 0; m < BW_NMETHODS; m++) {
-		if (run_pass(jobs, njobs, &all, m, &pass))
+		if (run_pass(jobs, njobs, &all, m, pass))
 			return -1;
 		for (uint32_t j = 0; j < njobs; j++) {
 			struct bw_result *out = &jobs[j].out;
 			uint64_t bps;
 
-			out->ns[m] = tsc_to_ns(pass.end[j] - pass.start[j]);
+			out->ns[m] = tsc_to_ns(pass->end[j] - pass->start[j]);
 			bps = out->ns[m] ? (uint64_t)((unsigned __int128)out->bytes * 1000000000ULL /
 						      out->ns[m]) : 0;
 			if (bps > out->best_bytes_per_s) {

@@ -217,15 +217,42 @@ uint64_t buddy_alloc_pages_boot(struct mm_node *node, unsigned order)
 	return alloc_pages(node, order, true);
 }
 
+/*
+ * Whether [pfn, pfn + 2^order) is a block the allocator handed out, as far
+ * as its struct pages can tell (a double free, or a free of the wrong
+ * order, must change nothing): its head is an allocated head (refcount 1
+ * as alloc_from_zone_locked() sets it; a page inside a free block has 0,
+ * a free head PG_buddy or PG_isolated), and the first page of each buddy
+ * half inside it (pfn + 2^k, k < order) is a plain tail (refcount 0, no
+ * flag): a smaller block freed with a larger order has a free or allocated
+ * head there.  A larger block freed with a smaller order looks like a
+ * valid free (its tails are plain too).  Node lock held: the pages' (L)
+ * fields are stable.
+ */
+static int allocated_block(const struct mm_node *node, uint64_t pfn, unsigned order)
+{
+	const struct page *p = pfn_to_page(pfn);
+
+	if ((p->flags & (PG_reserved | PG_buddy | PG_isolated)) || page_nid(p) != node->nid ||
+	    p->refcount != 1)
+		return 0;
+	for (unsigned k = 0; k < order; k++) {
+		const struct page *t = pfn_to_page(pfn + (1ULL << k));
+
+		if ((t->flags & PG_FLAGS_MASK) || t->refcount != 0)
+			return 0;
+	}
+	return 1;
+}
+
+/* A boot-memory free: aligned, inside the node's boot span, allocated.
+ * Lock held. */
 static int free_args_ok(const struct mm_node *node, uint64_t pfn, unsigned order)
 {
-	const struct page *p;
-
 	if (order > MAX_ORDER || (pfn & ((1ULL << order) - 1)) || pfn < node->start_pfn ||
 	    pfn + (1ULL << order) > node->end_pfn)
 		return 0;
-	p = pfn_to_page(pfn);
-	return !(p->flags & (PG_reserved | PG_buddy)) && page_nid(p) == node->nid;
+	return allocated_block(node, pfn, order);
 }
 
 static void bad_free(const struct mm_node *node, uint64_t pfn, unsigned order)
@@ -240,7 +267,6 @@ static void bad_free(const struct mm_node *node, uint64_t pfn, unsigned order)
 static int hot_free_ok(const struct mm_node *node, uint32_t h, uint64_t pfn, unsigned order)
 {
 	const struct mm_hot_region *r;
-	const struct page *p;
 	uint64_t end = pfn + (1ULL << order);
 
 	if (h == MM_NO_HOT || (pfn & ((1ULL << order) - 1)))
@@ -251,8 +277,7 @@ static int hot_free_ok(const struct mm_node *node, uint32_t h, uint64_t pfn, uns
 	for (uint64_t b = pfn; b < end; b += r->block_pages)
 		if (mm_hot_state(r, b) == MM_HOT_OFFLINE)
 			return 0;
-	p = pfn_to_page(pfn);
-	return !(p->flags & (PG_reserved | PG_buddy | PG_isolated)) && page_nid(p) == node->nid;
+	return allocated_block(node, pfn, order);
 }
 
 /* Free a hot block: the part in ONLINE plug blocks goes on the lists
@@ -290,7 +315,9 @@ static void hot_free(struct mm_node *node, uint64_t pfn, unsigned order)
 }
 
 /* Boot pfns (DRAM) take the path without the region checks; pfns of a hot
- * region (or outside the node: bad) take hot_free(). */
+ * region (or outside the node: bad) take hot_free().  Either checks under
+ * the node lock that the block is allocated (allocated_block()) and refuses
+ * anything else with a message, every counter untouched. */
 void buddy_free_pages(struct mm_node *node, uint64_t pfn, unsigned order)
 {
 	uint64_t irq;
@@ -300,12 +327,13 @@ void buddy_free_pages(struct mm_node *node, uint64_t pfn, unsigned order)
 		hot_free(node, pfn, order);
 		return;
 	}
+	irq = spin_lock_irqsave(&node->lock);
 	if (!free_args_ok(node, pfn, order)) {
+		spin_unlock_irqrestore(&node->lock, irq);
 		bad_free(node, pfn, order);
 		return;
 	}
 	zone = page_zone_id(pfn_to_page(pfn));
-	irq = spin_lock_irqsave(&node->lock);
 	node->nr_free_pages += 1ULL << order;
 	node->nr_allocated_pages -= 1ULL << order;
 	mm_merge_free_block(node, MM_NO_HOT, pfn, zone, order);

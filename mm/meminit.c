@@ -29,19 +29,9 @@
 #include "tsc.h"
 #include "x86.h"
 
-#define MEMINIT_MAX_REQ		(NUMA_MAX_NODES + NUMA_MAX_PMEM)
 #define DEFERRED_ALLOCS		256	/* blocks the boot CPU allocates per node, deferred */
 #define DEFERRED_ALLOCS_MAX	512	/* all nodes together */
 #define DEVICE_WAIT_MS		60000	/* deferred: longest wait for one device */
-
-/* The requests of one mode run, in node order (DRAM, then devices). */
-struct mode_run {
-	struct mm_state *mm;
-	const struct meminit_config *cfg;
-	struct meminit_request *req[MEMINIT_MAX_REQ];
-	uint32_t nreq;
-	const char *phase;		/* the mode or "warmup", for the timeline */
-};
 
 /* The node's requests, appended to out; returns how many. */
 static uint32_t node_requests(struct mm_node_plan *p, struct meminit_request **out)
@@ -60,7 +50,7 @@ static uint32_t node_requests(struct mm_node_plan *p, struct meminit_request **o
  * reset; with poison, scribble over every struct page so a mode that
  * skipped a page is caught by the verifier.
  */
-static void reset_all(struct mode_run *run, bool poison)
+static void reset_all(struct meminit_run *run, bool poison)
 {
 	run->nreq = 0;
 	for (uint32_t nid = 0; nid < run->mm->nnodes; nid++) {
@@ -83,9 +73,14 @@ static void reset_all(struct mode_run *run, bool poison)
 	}
 }
 
-static int call_and_wait(const cpumask_t *mask, struct meminit_job *job)
+/* The cross-call of every request of the run on mask (run->job: it lives
+ * in mm_state, so outlives a CPU that finishes late). */
+static int call_and_wait(struct meminit_run *run, const cpumask_t *mask)
 {
-	int err = smp_call(mask, meminit_worker, job);
+	int err;
+
+	run->job = (struct meminit_job){ run->req, run->nreq };
+	err = smp_call(mask, meminit_worker, &run->job);
 
 	if (err)
 		kprintf("meminit: cross-call failed (%d)\n", err);
@@ -96,7 +91,7 @@ enum pick { PICK_FIRST, PICK_ALL, PICK_ALL_BUT_ME };
 
 /* Assign every request to CPUs of its node's worker set (the first, all,
  * or all but this CPU) and collect those CPUs in mask. */
-static void assign_worker_sets(struct mode_run *run, enum pick pick, cpumask_t *mask)
+static void assign_worker_sets(struct meminit_run *run, enum pick pick, cpumask_t *mask)
 {
 	uint32_t me = smp_this_cpu();
 
@@ -117,34 +112,32 @@ static void assign_worker_sets(struct mode_run *run, enum pick pick, cpumask_t *
 
 /* ---- the modes ------------------------------------------------------------ */
 
-static int mode_serial(struct mode_run *run)
+static int mode_serial(struct meminit_run *run)
 {
-	struct meminit_job job = { run->req, run->nreq };
-
+	run->job = (struct meminit_job){ run->req, run->nreq };
 	for (uint32_t i = 0; i < run->nreq; i++)
 		cpumask_set(&run->req[i]->assigned, smp_this_cpu());
-	meminit_worker(&job);
+	meminit_worker(&run->job);
 	return 0;
 }
 
 /* A late CPU that finished (-SMP_ETIMEDOUT) is fenced and its node done:
  * the hop goes on with the next node's plan, without it; the mode fails. */
-static int mode_hop(struct mode_run *run)
+static int mode_hop(struct meminit_run *run)
 {
 	int ret = 0;
 
 	for (uint32_t nid = 0; nid < run->mm->nnodes; nid++) {
 		struct mm_node_plan *p = &run->mm->plan[nid];
-		struct meminit_request *req[1 + NUMA_MAX_PMEM];
-		struct meminit_job job = { req, node_requests(p, req) };
 		int err;
 
-		if (!job.nreq)
+		run->job = (struct meminit_job){ run->hop_req, node_requests(p, run->hop_req) };
+		if (!run->job.nreq)
 			continue;
 		mm_plan_drop_fenced(run->mm);
-		for (uint32_t i = 0; i < job.nreq; i++)
-			cpumask_set(&req[i]->assigned, p->first_worker);
-		err = smp_call_cpu(p->first_worker, meminit_worker, &job);
+		for (uint32_t i = 0; i < run->job.nreq; i++)
+			cpumask_set(&run->hop_req[i]->assigned, p->first_worker);
+		err = smp_call_cpu(p->first_worker, meminit_worker, &run->job);
 		if (err) {
 			kprintf("meminit: hop to cpu %u for node %u failed (%d)\n", p->first_worker,
 				nid, err);
@@ -157,13 +150,12 @@ static int mode_hop(struct mode_run *run)
 }
 
 /* node: first CPU of each worker set; parallel: all of them. */
-static int mode_spread(struct mode_run *run, bool all_cpus)
+static int mode_spread(struct meminit_run *run, bool all_cpus)
 {
-	struct meminit_job job = { run->req, run->nreq };
 	cpumask_t mask;
 
 	assign_worker_sets(run, all_cpus ? PICK_ALL : PICK_FIRST, &mask);
-	return call_and_wait(&mask, &job);
+	return call_and_wait(run, &mask);
 }
 
 struct deferred_alloc {
@@ -173,7 +165,7 @@ struct deferred_alloc {
 };
 
 /* The boot CPU's first deferred_sync_mb of every node's DRAM, published. */
-static void deferred_sync_part(struct mode_run *run)
+static void deferred_sync_part(struct meminit_run *run)
 {
 	uint64_t sec_mb = PAGES_PER_SECTION * PAGE_SIZE >> 20;
 	uint32_t sync = (uint32_t)((run->cfg->deferred_sync_mb + sec_mb - 1) / sec_mb);
@@ -185,7 +177,7 @@ static void deferred_sync_part(struct mode_run *run)
 
 /* What the boot CPU does while the nodes' CPUs initialize: allocate from
  * the DRAM published so far. */
-static uint32_t deferred_allocate(struct mode_run *run, struct deferred_alloc *a,
+static uint32_t deferred_allocate(struct meminit_run *run, struct deferred_alloc *a,
 				  struct meminit_deferred_stats *st, uint64_t t0)
 {
 	uint32_t n = 0;
@@ -215,7 +207,7 @@ static uint32_t deferred_allocate(struct mode_run *run, struct deferred_alloc *a
  * alone (helping it), never for all init work at once (Dan Williams'
  * memmap_init_async() point: no global flush).
  */
-static int deferred_wait_devices(struct mode_run *run, struct meminit_deferred_stats *st,
+static int deferred_wait_devices(struct meminit_run *run, struct meminit_deferred_stats *st,
 				 uint64_t t0_tsc)
 {
 	int err = 0;
@@ -227,21 +219,26 @@ static int deferred_wait_devices(struct mode_run *run, struct meminit_deferred_s
 
 		if (r->kind != MEMINIT_KIND_DEVICE || st->ndev_waits == NUMA_MAX_PMEM)
 			continue;
+		bool ok;
+
 		w = &st->dev_wait[st->ndev_waits++];
-		if (meminit_request_wait(r, DEVICE_WAIT_MS))
+		ok = meminit_request_wait(r, DEVICE_WAIT_MS) == 0;
+		if (!ok)
 			err = -1;
+		/* complete_tsc is final once the request is complete (acquire,
+		 * inside meminit_request_wait()); unread otherwise */
 		*w = (struct meminit_device_wait){
 			.nid = r->node->nid, .dev = r->dev, .waited_ns = now_ns() - t,
-			.ready_ns = r->complete_tsc > t0_tsc ? tsc_to_ns(r->complete_tsc - t0_tsc) : 0,
+			.ready_ns = ok && r->complete_tsc > t0_tsc ?
+				    tsc_to_ns(r->complete_tsc - t0_tsc) : 0,
 		};
 	}
 	return err;
 }
 
-static int mode_deferred(struct mode_run *run, struct meminit_deferred_stats *st)
+static int mode_deferred(struct meminit_run *run, struct meminit_deferred_stats *st)
 {
 	struct deferred_alloc allocs[DEFERRED_ALLOCS_MAX];
-	struct meminit_job job = { run->req, run->nreq };
 	uint32_t me = smp_this_cpu(), nallocs;
 	uint64_t t0 = now_ns(), t0_tsc = rdtsc();
 	struct smp_call *h = NULL;
@@ -250,8 +247,9 @@ static int mode_deferred(struct mode_run *run, struct meminit_deferred_stats *st
 
 	deferred_sync_part(run);
 	assign_worker_sets(run, PICK_ALL_BUT_ME, &mask);
+	run->job = (struct meminit_job){ run->req, run->nreq };
 	if (cpumask_weight(&mask))
-		h = smp_call_start(&mask, meminit_worker, &job, &err);
+		h = smp_call_start(&mask, meminit_worker, &run->job, &err);
 	nallocs = deferred_allocate(run, allocs, st, t0);
 	if (deferred_wait_devices(run, st, t0_tsc))
 		err = err ? err : -1;
@@ -306,7 +304,7 @@ static bool check_nodes(struct mm_state *mm, struct meminit_mode_result *r)
 }
 
 /* Per-node figures of a finished run from its requests. */
-static int collect(struct mode_run *run, struct meminit_mode_result *r)
+static int collect(struct meminit_run *run, struct meminit_mode_result *r)
 {
 	int err = 0;
 
@@ -325,17 +323,18 @@ static int collect(struct mode_run *run, struct meminit_mode_result *r)
 			nr->cpus_assigned = cpumask_weight(&q->assigned);
 		cpumask_or(&nr->cpus_ran, &q->ran);
 		nr->pages[q->kind] += q->pages;
-		if (!meminit_request_complete(q) || q->failures) {
+		if (!meminit_request_complete(q) || __atomic_load_n(&q->failures, __ATOMIC_RELAXED)) {
 			kprintf("meminit: node %u %s: %u of %u chunks published, %u refused\n",
-				q->node->nid, meminit_kind_names[q->kind], q->next_splice, q->nchunks,
-				q->failures);
+				q->node->nid, meminit_kind_names[q->kind],
+				__atomic_load_n(&q->next_splice, __ATOMIC_RELAXED), q->nchunks,
+				__atomic_load_n(&q->failures, __ATOMIC_RELAXED));
 			err = -1;
 		}
 	}
 	return err;
 }
 
-static bool run_mode(struct mode_run *run, uint32_t mode, bool poison,
+static bool run_mode(struct meminit_run *run, uint32_t mode, bool poison,
 		     struct meminit_mode_result *r)
 {
 	uint64_t t0;
@@ -396,18 +395,16 @@ static bool same_checksums(const struct mm_state *mm, const struct meminit_mode_
  * docs/bench.md), and the first-run code path is translated; on hardware
  * it is one extra pass.  Its own time is reported: it is the cold figure.
  */
-static void warm_up(struct mode_run *run, struct meminit_warmup *w)
+static void warm_up(struct meminit_run *run, struct meminit_warmup *w)
 {
-	struct meminit_job job;
 	uint64_t t0;
 	cpumask_t mask;
 
 	run->phase = "warmup";
 	reset_all(run, false);
-	job = (struct meminit_job){ run->req, run->nreq };
 	assign_worker_sets(run, PICK_ALL, &mask);
 	t0 = now_ns();
-	call_and_wait(&mask, &job);
+	call_and_wait(run, &mask);
 	w->ns = now_ns() - t0;
 	w->cpus = cpumask_weight(&mask);
 	w->ran = true;
@@ -425,12 +422,12 @@ static void warm_up(struct mode_run *run, struct meminit_warmup *w)
 int meminit_run(struct mm_state *mm, const struct meminit_config *cfg,
 		struct meminit_results *res)
 {
-	struct mode_run run;
+	struct meminit_run *run = &mm->run;
 	bool all = cfg->mode == MEMINIT_ALL, ok = true;
 
 	kassert(smp_this_cpu() == 0 && mm->workers_planned);
 	kassert(cfg->mode <= MEMINIT_ALL);
-	run = (struct mode_run){ .mm = mm, .cfg = cfg };
+	*run = (struct meminit_run){ .mm = mm, .cfg = cfg };
 	res->first = all ? MEMINIT_SERIAL : cfg->mode;
 	res->last = all ? MEMINIT_DEFERRED : cfg->mode;
 	for (uint32_t mode = 0; mode < MEMINIT_ALL; mode++)
@@ -442,14 +439,14 @@ int meminit_run(struct mm_state *mm, const struct meminit_config *cfg,
 		return -1;
 	timeline_mark(cfg->timeline, "warmup");
 	if (cfg->warmup)
-		warm_up(&run, &res->warmup);
+		warm_up(run, &res->warmup);
 	for (uint32_t mode = res->first; mode <= res->last; mode++) {
 		struct meminit_mode_result *r = &res->mode[mode];
 
 		if (fence_check(mm))
 			return -1;	/* the modes not run keep ran = false */
 		timeline_mark_sub(cfg->timeline, "meminit", meminit_mode_names[mode]);
-		run_mode(&run, mode, all, r);
+		run_mode(run, mode, all, r);
 		r->sums_equal = same_checksums(mm, &res->mode[res->first], r);
 		if (!r->sums_equal)
 			kprintf("meminit: mode %s: checksums differ from mode %s\n",

@@ -80,7 +80,7 @@ void meminit_measure_bandwidth(struct mm_state *mm, uint64_t bw_mb, struct memin
 			continue;
 		}
 		job->cpus = mm->plan[nid].workers;
-		if (bw_measure(job, 1)) {
+		if (bw_measure(job, 1, &out->pass)) {
 			kprintf("bandwidth: node %u: measurement failed\n", nid);
 			continue;
 		}
@@ -94,7 +94,7 @@ void meminit_measure_bandwidth(struct mm_state *mm, uint64_t bw_mb, struct memin
 		if (cpumask_weight(&job->cpus))
 			nodes[njobs++] = nid;
 	}
-	if (njobs > 1 && !bw_measure(jobs, njobs))
+	if (njobs > 1 && !bw_measure(jobs, njobs, &out->pass))
 		for (uint32_t i = 0; i < njobs; i++)
 			out->conc[nodes[i]] = jobs[i].out;
 }

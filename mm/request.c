@@ -26,6 +26,9 @@
 
 const char *const meminit_kind_names[MEMINIT_NKINDS] = { "dram", "device", "hotplug" };
 
+/* Plain stores: the request is quiescent (no worker on it), and the
+ * requester publishes it afterwards with a release (the cross-call's queue
+ * unlock, or a hot slot's release store) that orders them all. */
 void meminit_request_reset(struct meminit_request *r)
 {
 	kassert(!r->nchunks || r->done);
@@ -43,16 +46,24 @@ void meminit_request_reset(struct meminit_request *r)
 		memset(r->done, 0, r->nchunks);
 }
 
-/* Publish every finished chunk that is next in chunk order.  Any CPU.  The
- * acquire load of done[] pairs with the release store in run_chunk(); the
- * release store of complete pairs with meminit_request_complete(). */
+/*
+ * Publish every finished chunk that is next in chunk order.  Any CPU.
+ * Pairs: the acquire load of done[c] pairs with the release store in
+ * run_chunk() (results[c], the chunk's pages and the figures its worker
+ * wrote are visible here); the release store of complete pairs with the
+ * acquire load in meminit_request_complete().  Since every chunk's done[]
+ * release was acquired by this CPU or by an earlier holder of splice_lock
+ * (whose unlock this lock acquired), a reader that sees complete sees every
+ * chunk, start_tsc, end_tsc and ran in their final state.
+ */
 static void splice_ready(struct meminit_request *r)
 {
 	spin_lock(&r->splice_lock);
 	while (r->next_splice < r->nchunks &&
 	       __atomic_load_n(&r->done[r->next_splice], __ATOMIC_ACQUIRE)) {
 		memmap_splice_chunk(r->node, &r->results[r->next_splice]);
-		r->next_splice++;
+		/* relaxed store: a failed wait reports it without the lock */
+		__atomic_store_n(&r->next_splice, r->next_splice + 1, __ATOMIC_RELAXED);
 		if (r->next_splice == r->nchunks) {
 			r->complete_tsc = rdtsc();
 			__atomic_store_n(&r->complete, 1, __ATOMIC_RELEASE);
@@ -61,12 +72,17 @@ static void splice_ready(struct meminit_request *r)
 	spin_unlock(&r->splice_lock);
 }
 
+/* Initialize chunk c, then stretch the request's end to now and mark the
+ * chunk done: the end is written before the release that hands the chunk
+ * to its publisher, so it is final once the request is complete. */
 static void run_chunk(struct meminit_request *r, uint32_t c)
 {
 	for (uint32_t i = 0; i < (r->init_repeat ? r->init_repeat : 1); i++)	/* a test aid */
 		if (memmap_init_range(r->node, r->chunks[c].start_pfn, r->chunks[c].end_pfn,
 				      &r->results[c]))
 			__atomic_fetch_add(&r->failures, 1, __ATOMIC_RELAXED);
+	atomic_max_u64(&r->end_tsc, rdtsc());
+	/* release: pairs with the acquire load of done[c] in splice_ready() */
 	__atomic_store_n(&r->done[c], 1, __ATOMIC_RELEASE);
 	splice_ready(r);
 }
@@ -84,25 +100,32 @@ static uint32_t take_chunk(struct meminit_request *r, uint32_t limit)
 	return c;
 }
 
+/*
+ * Only a CPU that initializes something moves the request's figures (a
+ * live CPU polling a finished request must not stretch them), and it moves
+ * them before it marks its chunks done: its start and its bit in ran when
+ * it takes its first chunk, the end in run_chunk() before each done[]
+ * release.  So nothing of the request is written after complete is set
+ * but this CPU's timeline span (ordered for the timeline's reader by the
+ * cross-call's completion, not by complete).
+ */
 void meminit_request_work_first(struct meminit_request *r, uint32_t limit)
 {
-	uint32_t cpu = smp_this_cpu(), c, took = 0;
-	uint64_t t0 = rdtsc();
+	uint32_t cpu = smp_this_cpu(), c;
+	uint64_t t0 = 0;
 
 	if (limit > r->nchunks)
 		limit = r->nchunks;
 	while ((c = take_chunk(r, limit)) != UINT32_MAX) {
+		if (!t0) {
+			t0 = rdtsc();
+			atomic_min_u64(&r->start_tsc, t0);
+			cpumask_set_atomic(&r->ran, cpu);
+		}
 		run_chunk(r, c);
-		took = 1;
 	}
-	/* Only a CPU that initialized something moves the request's times:
-	 * a live CPU polling a finished request must not stretch them. */
-	if (took) {
-		atomic_min_u64(&r->start_tsc, t0);
-		cpumask_set_atomic(&r->ran, cpu);
+	if (t0)
 		timeline_span_cpu(r->timeline, "meminit", r->phase, cpu, t0, rdtsc());
-		atomic_max_u64(&r->end_tsc, rdtsc());
-	}
 }
 
 void meminit_request_work(struct meminit_request *r)
@@ -134,7 +157,8 @@ int meminit_request_wait(struct meminit_request *r, uint64_t timeout_ms)
 	while (!meminit_request_complete(r)) {
 		if (now_ns() > deadline) {
 			kprintf("meminit: node %u %s request: %u of %u chunks published after %llu ms\n",
-				r->node->nid, meminit_kind_names[r->kind], r->next_splice, r->nchunks,
+				r->node->nid, meminit_kind_names[r->kind],
+				__atomic_load_n(&r->next_splice, __ATOMIC_RELAXED), r->nchunks,
 				(unsigned long long)timeout_ms);
 			return -1;
 		}

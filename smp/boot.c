@@ -198,7 +198,10 @@ int smp_bringup(struct smp_bringup *b)
 
 		slots[s - 1] = (struct smp_slot){ .apic_id = pc->madt_apic_id,
 						  .stack_top = pc->stack_top, .arg = (uint64_t)pc };
-		pc->state = CPU_WAITING;
+		/* Relaxed: the AP reads it (its check-in CAS) only after the
+		 * INIT/SIPI sent below, ordered after this store by the ICR write
+		 * (lapic_write_icr(): a fenced WRMSR, or an uncached store). */
+		__atomic_store_n(&pc->state, CPU_WAITING, __ATOMIC_RELAXED);
 	}
 	if (b->nslots < 2)
 		return 0;

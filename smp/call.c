@@ -27,6 +27,7 @@
  * handles exist, so a queue of SMP_QUEUE_LEN >= SMP_MAX_CALLS never fills.
  */
 #include <stdint.h>
+#include "kassert.h"
 #include "kprintf.h"
 #include "lapic.h"
 #include "tsc.h"
@@ -74,12 +75,15 @@ static void call_put(struct smp_call *h)
 	spin_unlock_irqrestore(&pool_lock, flags);
 }
 
+/* Run h's function here, then acknowledge: the done bit (release; pairs
+ * with call_done_on()'s acquire: the late-CPU report), remaining (release;
+ * pairs with smp_call_poll()'s acquire: fn's stores are visible to the
+ * waiter once it reads 0), then drop this target's reference. */
 static void call_run(struct smp_call *h, struct percpu *self)
 {
 	h->fn(h->arg);
 	self->calls_run++;
-	__atomic_fetch_or(&h->done.bits[self->cpu / 64], 1ULL << (self->cpu % 64),
-			  __ATOMIC_RELAXED);
+	cpumask_set_release(&h->done, self->cpu);
 	__atomic_sub_fetch(&h->remaining, 1, __ATOMIC_RELEASE);
 	call_put(h);
 }
@@ -143,13 +147,8 @@ static bool mask_valid(const cpumask_t *mask)
 	return n && n == online;
 }
 
-/* An atomic snapshot of a mask other CPUs set bits in. */
-static void mask_load(const cpumask_t *m, cpumask_t *out)
-{
-	for (uint32_t w = 0; w < SMP_MAX_CPUS / 64; w++)
-		out->bits[w] = __atomic_load_n(&m->bits[w], __ATOMIC_ACQUIRE);
-}
-
+/* smp.fenced is read without a lock (acquire; pairs with the release in
+ * fence_late()). */
 static bool mask_has_fenced(const cpumask_t *mask)
 {
 	for (uint32_t w = 0; w < SMP_MAX_CPUS / 64; w++)
@@ -165,12 +164,25 @@ static void mask_drop_fenced(cpumask_t *m)
 		m->bits[w] &= ~__atomic_load_n(&smp.fenced.bits[w], __ATOMIC_ACQUIRE);
 }
 
+/* Whether p lies on the calling CPU's stack.  An argument there dies when
+ * the caller returns, while a CPU that missed the deadline may still run on
+ * it (-SMP_ESTUCK): cross-call memory must outlive every CPU that may run
+ * it (include/smp.h), so such an argument is a bug wherever it happens. */
+static bool on_this_stack(const struct percpu *self, const void *p)
+{
+	uint64_t a = (uint64_t)p;
+
+	return a >= self->stack_base && a < self->stack_top;
+}
+
 struct smp_call *smp_call_start(const cpumask_t *mask, smp_call_fn fn, void *arg, int *err)
 {
 	struct percpu *self;
 	struct smp_call *h;
 	uint64_t flags;
 
+	kassert(!__atomic_load_n(&smp.percpu_ready, __ATOMIC_RELAXED) ||
+		!on_this_stack(this_cpu(), arg));
 	if (!__atomic_load_n(&smp.ready, __ATOMIC_ACQUIRE) || !fn || !mask_valid(mask) ||
 	    !(read_rflags() & RFLAGS_IF)) {
 		*err = -SMP_EINVAL;
@@ -186,13 +198,16 @@ struct smp_call *smp_call_start(const cpumask_t *mask, smp_call_fn fn, void *arg
 		return NULL;
 	}
 	self = this_cpu();
+	/* The handle is this CPU's alone until enqueue() publishes it: the
+	 * queue unlock (release) pairs with the target's lock (acquire) in
+	 * smp_call_drain(); the local run follows in program order. */
 	h->fn = fn;
 	h->arg = arg;
 	h->starter = self->cpu;
 	h->targets = *mask;
 	cpumask_clear(&h->done);
-	h->remaining = cpumask_weight(mask);
-	h->refs = h->remaining + 1;
+	__atomic_store_n(&h->remaining, cpumask_weight(mask), __ATOMIC_RELAXED);
+	__atomic_store_n(&h->refs, cpumask_weight(mask) + 1, __ATOMIC_RELAXED);
 	for (uint32_t c = 0; c < smp.ncpus; c++)
 		if (c != self->cpu && cpumask_test(mask, c))
 			enqueue(smp.cpus[c], h);
@@ -231,9 +246,10 @@ bool smp_call_poll(const struct smp_call *h)
 	return __atomic_load_n(&h->remaining, __ATOMIC_ACQUIRE) == 0;
 }
 
+/* Whether target c finished fn (acquire; pairs with call_run()'s release). */
 static bool call_done_on(const struct smp_call *h, uint32_t c)
 {
-	return (__atomic_load_n(&h->done.bits[c / 64], __ATOMIC_ACQUIRE) >> (c % 64)) & 1;
+	return cpumask_test_acquire(&h->done, c);
 }
 
 /* At the deadline: name each late target and fence it (late gets them). */
@@ -244,7 +260,9 @@ static void fence_late(const struct smp_call *h, uint64_t timeout_ms, cpumask_t 
 		if (!cpumask_test(&h->targets, c) || call_done_on(h, c))
 			continue;
 		cpumask_set(late, c);
-		__atomic_fetch_or(&smp.fenced.bits[c / 64], 1ULL << (c % 64), __ATOMIC_RELEASE);
+		/* release; pairs with the acquire loads of smp.fenced in
+		 * mask_has_fenced(), mask_drop_fenced(), smp_fenced_cpumask() */
+		cpumask_set_release(&smp.fenced, c);
 		kprintf("smp: cpu %u (apic id %u) did not finish call %p(%p) from cpu %u "
 			"within %llu ms; fenced\n", c, smp.cpus[c]->apic_id, (void *)h->fn, h->arg,
 			h->starter, (unsigned long long)timeout_ms);
@@ -276,7 +294,9 @@ static int call_late(struct smp_call *h, uint64_t timeout_ms)
 				(unsigned long long)(tsc_to_ns(rdtsc() - t0) / 1000));
 			continue;
 		}
-		__atomic_fetch_or(&smp.stuck.bits[c / 64], 1ULL << (c % 64), __ATOMIC_RELEASE);
+		/* release; pairs with cpumask_load_acquire() in smp_nstuck() and
+		 * smp_report_fence() */
+		cpumask_set_release(&smp.stuck, c);
 		kprintf("smp: cpu %u (apic id %u) is still in call %p(%p) %u ms after the deadline: "
 			"its argument may still be in use\n", c, smp.cpus[c]->apic_id, (void *)h->fn,
 			h->arg, SMP_FENCE_ACK_MS);
@@ -301,16 +321,21 @@ int smp_call_wait(struct smp_call *h, uint64_t timeout_ms)
 	return 0;
 }
 
+uint64_t smp_call_timeout_ms(void)
+{
+	return smp.call_timeout_ms;
+}
+
 void smp_fenced_cpumask(cpumask_t *out)
 {
-	mask_load(&smp.fenced, out);
+	cpumask_load_acquire(&smp.fenced, out);
 }
 
 uint32_t smp_nfenced(void)
 {
 	cpumask_t m;
 
-	mask_load(&smp.fenced, &m);
+	cpumask_load_acquire(&smp.fenced, &m);
 	return cpumask_weight(&m);
 }
 
@@ -318,7 +343,7 @@ uint32_t smp_nstuck(void)
 {
 	cpumask_t m;
 
-	mask_load(&smp.stuck, &m);
+	cpumask_load_acquire(&smp.stuck, &m);
 	return cpumask_weight(&m);
 }
 

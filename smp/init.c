@@ -36,8 +36,11 @@ uint32_t smp_max_enabled_apic_id(const struct numa_topology *t)
 	return max;
 }
 
-/* The boot CPU's own area: IST and GDT/TSS move there; its stack stays. */
-static int setup_bsp(struct smp_bringup *b, uint32_t apic_id, const struct smp_mem *mem)
+/* The boot CPU's own area: IST and GDT/TSS move there; its stack stays (the
+ * one boot/ gave it: the area records where it is, for the cross-call
+ * argument check). */
+static int setup_bsp(struct smp_bringup *b, uint32_t apic_id, const struct smp_mem *mem,
+		     const struct boot_info *bi)
 {
 	uint32_t node = numa_node_of_apic(smp.topo, apic_id);
 	struct percpu *pc = smp_percpu_alloc(0, node == NUMA_NO_NODE ? 0 : node, mem);
@@ -45,10 +48,15 @@ static int setup_bsp(struct smp_bringup *b, uint32_t apic_id, const struct smp_m
 	if (!pc)
 		return -1;
 	pc->apic_id = pc->madt_apic_id = apic_id;
-	pc->state = CPU_ONLINE;
+	pc->stack_base = bi->stack_base;
+	pc->stack_top = bi->stack_base + bi->stack_size;
+	__atomic_store_n(&pc->state, CPU_ONLINE, __ATOMIC_RELAXED);	/* its own, first */
 	desc_init_cpu(&pc->desc, pc->ist_top);
 	smp_percpu_install(pc);
-	smp.percpu_ready = true;
+	/* Relaxed: set before any AP is started; an AP reads it only after its
+	 * INIT/SIPI, which the boot CPU sends after this store (an ICR write:
+	 * lapic_write_icr() fences a WRMSR; an xAPIC write is an uncached store). */
+	__atomic_store_n(&smp.percpu_ready, true, __ATOMIC_RELAXED);
 	b->pcs[0] = pc;
 	b->nslots = 1;
 	return 0;
@@ -215,7 +223,7 @@ int smp_init(const struct boot_info *bi, const struct options *o, const struct m
 	b->trampoline = bi->trampoline_page;
 	b->ap_timeout_ms = o->ap_timeout_ms;
 	b->ignore_apic = o->ignore_apic;
-	if (setup_bsp(b, bsp_apic_id, mem)) {
+	if (setup_bsp(b, bsp_apic_id, mem, bi)) {
 		kprintf("smp: no memory for the boot CPU's per-CPU area; no SMP\n");
 		return -1;
 	}
@@ -233,6 +241,8 @@ int smp_init(const struct boot_info *bi, const struct options *o, const struct m
 	if (smp_bringup(b))
 		b->nslots = 1;
 	number_cpus(b);
+	/* release; pairs with the acquire loads in smp_ncpus() and
+	 * smp_call_start(): ncpus and cpus[] are complete */
 	__atomic_store_n(&smp.ready, true, __ATOMIC_RELEASE);
 	irq_enable();
 	report_human(b, &sk);
@@ -240,19 +250,21 @@ int smp_init(const struct boot_info *bi, const struct options *o, const struct m
 	return 0;
 }
 
+/* smp.ready (acquire; pairs with the release at the end of smp_init()):
+ * ncpus and cpus[] are complete once it reads true. */
 uint32_t smp_ncpus(void)
 {
-	return smp.ready ? smp.ncpus : 1;
+	return __atomic_load_n(&smp.ready, __ATOMIC_ACQUIRE) ? smp.ncpus : 1;
 }
 
 uint32_t smp_this_cpu(void)
 {
-	return smp.percpu_ready ? this_cpu()->cpu : 0;
+	return __atomic_load_n(&smp.percpu_ready, __ATOMIC_RELAXED) ? this_cpu()->cpu : 0;
 }
 
 uint32_t smp_this_node(void)
 {
-	return smp.percpu_ready ? this_cpu()->node : 0;
+	return __atomic_load_n(&smp.percpu_ready, __ATOMIC_RELAXED) ? this_cpu()->node : 0;
 }
 
 uint32_t smp_cpu_apic_id(uint32_t cpu)
@@ -305,8 +317,7 @@ void smp_report_fence(void)
 	if (!smp_nfenced())
 		return;
 	smp_fenced_cpumask(&fenced);
-	for (uint32_t w = 0; w < SMP_MAX_CPUS / 64; w++)
-		stuck.bits[w] = __atomic_load_n(&smp.stuck.bits[w], __ATOMIC_ACQUIRE);
+	cpumask_load_acquire(&smp.stuck, &stuck);
 	json_begin(&j, smp_json, sizeof(smp_json), "smp_fence");
 	json_u64(&j, "call_timeout_ms", smp.call_timeout_ms);
 	json_u64(&j, "fence_ack_ms", SMP_FENCE_ACK_MS);

@@ -91,8 +91,9 @@ struct smp_state {
 	struct percpu *cpus[SMP_MAX_CPUS];	/* by logical id; (C) after bring-up */
 	const struct numa_topology *topo;	/* (C) */
 	uint64_t call_timeout_ms;		/* (C) */
-	bool percpu_ready;			/* the boot CPU's GS base is set */
-	bool ready;				/* cross-calls usable */
+	bool percpu_ready;			/* (A) the boot CPU's GS base is set */
+	bool ready;				/* (A) cross-calls usable: release-set
+						 * after ncpus and cpus[] (smp_init) */
 	cpumask_t fenced;			/* (A) missed a call deadline; bits only set */
 	cpumask_t stuck;			/* (A) fenced and not finished within
 						 * SMP_FENCE_ACK_MS; bits only set */

@@ -90,6 +90,7 @@ struct percpu *smp_percpu_alloc(uint32_t slot, uint32_t node, const struct smp_m
 	pc->mem_node = got;
 	pc->ist_top = window + PERCPU_IST_OFFSET + PERCPU_IST_SIZE;
 	pc->stack_top = window + PERCPU_STACK_OFFSET + PERCPU_STACK_SIZE;
+	pc->stack_base = pc->stack_top - PERCPU_STACK_SIZE;
 	return pc;
 }
 

@@ -1,16 +1,19 @@
 /*
  * smp_stress=N: N rounds of cross-calls of every shape (one CPU, a set,
  * a node, all; waiting and not), each execution counted atomically per
- * CPU; the counts must come out exactly as planned.  Boot CPU, from
- * smp_init(), interrupts on.
+ * CPU; the counts must come out exactly as planned.  debug_stuck_cpu=N: a
+ * call that CPU N never finishes.  Boot CPU, after smp_init(), interrupts
+ * on.
  */
 #include <stdint.h>
 #include "json.h"
 #include "kprintf.h"
 #include "tsc.h"
+#include "x86.h"
 #include "internal.h"
 
 #define STRESS_BATCH	(SMP_MAX_CALLS / 2)	/* no-wait calls in flight at once */
+#define STUCK_SPIN_MS	(20 * SMP_FENCE_ACK_MS)	/* debug_stuck_cpu: far past the ack wait */
 
 struct stress {
 	uint64_t counted[SMP_MAX_CPUS];		/* (A) by the CPU that ran the call */
@@ -146,4 +149,31 @@ int smp_stress_run(uint64_t rounds)
 	json_bool(&j, "ok", ok);
 	json_emit(&j);
 	return ok ? 0 : -1;
+}
+
+/* The stuck CPU's call: spin with interrupts off far longer than anyone
+ * waits for it (bounded all the same), then count itself out. */
+static void stuck_fn(void *arg)
+{
+	uint64_t *finished = arg, end = rdtsc() + tsc_from_ns(STUCK_SPIN_MS * 1000000ULL);
+
+	while (rdtsc() < end)
+		cpu_relax();
+	__atomic_fetch_add(finished, 1, __ATOMIC_RELAXED);
+}
+
+static uint64_t stuck_finished;	/* (A) the call's argument: a static, never a stack */
+
+int smp_stuck_run(uint32_t cpu)
+{
+	int err;
+
+	if (cpu == 0 || cpu >= smp_ncpus()) {
+		kprintf("smp: debug_stuck_cpu=%u is not an online AP: ignored\n", cpu);
+		return 0;
+	}
+	kprintf("smp: debug_stuck_cpu: cpu %u gets a call it will not finish\n", cpu);
+	err = smp_call_cpu(cpu, stuck_fn, &stuck_finished);
+	kprintf("smp: debug_stuck_cpu: the call returned %d\n", err);
+	return err;
 }

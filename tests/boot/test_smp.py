@@ -3,8 +3,8 @@
 Each boot checks that every CPU the topology gives comes online and
 reports, from its own LAPIC read, the APIC id and node QEMU assigned it,
 and that the cross-call stress counts are exact.  Also: an x2APIC CPU with
-APIC id 256, a CPU that never answers (ignore_apic), max_cpus, and a fault
-on an AP.  About 9 boots; no timing is asserted (bring-up times are
+APIC id 256, a CPU that never answers (ignore_apic), max_cpus, a fault
+on an AP, and a CPU stuck in a cross-call ending the boot.  About 9 boots; no timing is asserted (bring-up times are
 reported in the "smp" record's bringup_ns; see measure_bringup() below,
 which `make bench` may use, or run this file: python3 test_smp.py --bench).
 """
@@ -110,6 +110,23 @@ def test_fault_on_ap_names_the_cpu():
     assert r.status == 'panic', explain(r)
     panic = r.one('panic')
     assert panic['cpu'] == 1 and panic['vector'] == 6, explain(r)
+
+
+def test_stuck_cpu_ends_the_boot():
+    """debug_stuck_cpu=1: CPU 1 never finishes its call.  It is fenced at
+    the deadline, stuck SMP_FENCE_ACK_MS (30 s) later, and the boot ends
+    there with the defined code: check_failed, QEMU status 35, the
+    smp_fence record naming it stuck, and no memory-init phase run on state
+    it may still write (issue 16, item 8)."""
+    r = boot(topo_of(1, 2), f'debug_stuck_cpu=1 call_timeout_ms=200 {AP_TIMEOUT}',
+             timeout=BOOT_TIMEOUT)
+    assert r.status == 'check_failed' and r.qemu_status == 35, explain(r)
+    fence = r.one('smp_fence')
+    assert fence['fenced'] == [1] and fence['stuck'] == [1], explain(r)
+    assert 'never finished a cross-call whose deadline they missed (debug_stuck_cpu)' \
+        in r.output, explain(r)
+    assert not r.kind('meminit') and not r.kind('meminit_summary'), explain(r)
+    assert r.one('result')['status'] == 'check_failed'
 
 
 def measure_bringup(cpu_counts=(1, 2, 4, 8, 16), nodes=1, timeout=BOOT_TIMEOUT):

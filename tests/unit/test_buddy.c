@@ -125,6 +125,69 @@ static void test_bad_free_ignored(void **state)
 	fm_destroy(m);
 }
 
+/* Item 9 of issue 16: an order-0 page and its buddy, freed so that they
+ * merge, then one of them freed again.  The second free must be refused
+ * with a message and leave every counter and struct page as it was; so
+ * must a free with an order larger than was allocated, and a free of a
+ * page inside a block that is free. */
+static void test_double_free_after_merge_refused(void **state)
+{
+	struct fake_machine *m = fm_create();
+	struct mm_node *node = &m->n[1].node;
+	uint64_t a, b, lo, hi, sum, free_pages, alloc_pages, big, c, held[16], good;
+	unsigned n_held = 0;
+
+	(void)state;
+	fm_init_serial(m, 1);
+	good = memmap_checksum(node);
+	do {		/* a page whose buddy a split left free (the lists may hold lone pages) */
+		a = buddy_alloc_pages(node, 0);
+		assert_true(a != PFN_NONE && n_held < 16);
+		held[n_held++] = a;
+	} while (!(pfn_to_page(a ^ 1)->flags & PG_buddy));
+	n_held--;
+	b = a ^ 1;
+	assert_int_equal(buddy_alloc_pages(node, 0), b);
+	lo = a < b ? a : b;
+	hi = a ^ b ^ lo;
+	buddy_free_pages(node, a, 0);
+	buddy_free_pages(node, b, 0);		/* merges: lo heads a free block */
+	sum = memmap_checksum(node);
+	free_pages = node->nr_free_pages;
+	alloc_pages = node->nr_allocated_pages;
+	assert_int_equal(alloc_pages, n_held);
+	for (int i = 0; i < 2; i++) {
+		host_console_reset();
+		buddy_free_pages(node, i ? lo : hi, 0);		/* a tail of a free block; its head */
+		assert_true(host_console_contains("buddy_free_pages: node 1: bad free"));
+		assert_int_equal(node->nr_free_pages, free_pages);
+		assert_int_equal(node->nr_allocated_pages, alloc_pages);
+		assert_int_equal(memmap_checksum(node), sum);
+	}
+	/* freed with a larger order than allocated: its buddy half is free */
+	big = buddy_alloc_pages(node, 0);
+	host_console_reset();
+	buddy_free_pages(node, big & ~1ULL, 1);
+	assert_true(host_console_contains("bad free"));
+	assert_int_equal(node->nr_allocated_pages, n_held + 1);
+	/* ... or allocated to someone else */
+	c = buddy_alloc_pages(node, 0);
+	assert_int_equal(c, big ^ 1);
+	host_console_reset();
+	buddy_free_pages(node, big & ~1ULL, 1);
+	assert_true(host_console_contains("bad free"));
+	assert_int_equal(node->nr_allocated_pages, n_held + 2);
+	buddy_free_pages(node, big, 0);
+	buddy_free_pages(node, c, 0);
+	assert_int_equal(node->nr_allocated_pages, n_held);
+	while (n_held)
+		buddy_free_pages(node, held[--n_held], 0);
+	assert_int_equal(node->nr_allocated_pages, 0);
+	assert_int_equal(memmap_checksum(node), good);
+	assert_int_equal(fm_verify(m, 1), 0);
+	fm_destroy(m);
+}
+
 /* The self-test writes the blocks through a fake direct map of node 2. */
 static uint8_t *fake_ram;
 
@@ -159,6 +222,7 @@ int main(void)
 		cmocka_unit_test(test_zone_order),
 		cmocka_unit_test(test_exhaustion),
 		cmocka_unit_test(test_bad_free_ignored),
+		cmocka_unit_test(test_double_free_after_merge_refused),
 		cmocka_unit_test(test_self_test),
 	};
 

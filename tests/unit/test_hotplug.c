@@ -393,6 +393,35 @@ static void test_verifier_catches_hot(void **state)
 	ht_destroy(t);
 }
 
+/* A double free of a hot page after its buddy merged is refused with a
+ * message; the node's and the region's counts stay (issue 16, item 9). */
+static void test_hot_double_free_refused(void **state)
+{
+	struct ht *t = ht_create(0, 0);				/* hot memory only */
+	struct mm_hot_region *r = ht_region(t, 0, REG_S, REG_E, BLK, MM_MEMMAP_DRAM);
+	uint64_t a, b, sum, nfree;
+
+	(void)state;
+	ht_online(t, 0, r->start_pfn, r->start_pfn + BLK);
+	a = buddy_alloc_pages(&t->node, 0);
+	b = buddy_alloc_pages(&t->node, 0);
+	assert_true(a >= r->start_pfn && b == (a ^ 1));
+	buddy_free_pages(&t->node, b, 0);
+	buddy_free_pages(&t->node, a, 0);			/* merged again */
+	sum = memmap_checksum(&t->node);
+	nfree = t->node.nr_free_pages;
+	host_console_reset();
+	buddy_free_pages(&t->node, a | 1, 0);
+	assert_true(host_console_contains("bad free"));
+	assert_int_equal(t->node.nr_allocated_pages, 0);
+	assert_int_equal(t->node.nr_free_pages, nfree);
+	assert_int_equal(r->allocated_pages, 0);
+	assert_int_equal(r->free_pages, BLK);
+	assert_int_equal(memmap_checksum(&t->node), sum);
+	assert_int_equal(ht_verify(t, NULL), 0);
+	ht_destroy(t);
+}
+
 /* Allocators on two threads while the main thread onlines the region a
  * section at a time: afterwards everything freed gives the checksum of the
  * same memory onlined with nobody allocating. */
@@ -473,6 +502,7 @@ int main(void)
 		cmocka_unit_test(test_region_and_add_refusals),
 		cmocka_unit_test(test_empty_region_checksum_and_reset),
 		cmocka_unit_test(test_verifier_catches_hot),
+		cmocka_unit_test(test_hot_double_free_refused),
 		cmocka_unit_test(test_concurrent_splice),
 	};
 

@@ -1,0 +1,124 @@
+/*
+ * Host test of the init-request protocol (mm/request.c) with real threads
+ * (issue 16, item 7): worker threads take one request's chunks through
+ * meminit_request_work() while a reader waits for the request to be
+ * complete (meminit_request_complete(), acquire) and copies at once what
+ * kernel/hotplug.c poll_init() and mm/meminit.c collect() copy: the CPUs
+ * that ran it, its first start and last end.  Everything a reader copies
+ * after seeing complete must already be written: the CPU list non-empty,
+ * end_tsc set and not before start_tsc.  Many trials, each a fresh run of
+ * the same request over a node reset in between.
+ *
+ * NUMABOOT_REQUEST_TRIALS sets the number of trials (default below).
+ */
+#include <pthread.h>
+#include "hot_fixture.h"
+#include "meminit.h"
+#include "smp_shim.h"
+
+#define RQ_TRIALS	2000
+#define RQ_WORKERS	3
+#define RQ_CHUNKS	2
+#define RQ_MID		(4 * GiB + 64 * MiB)		/* a MAX_ORDER boundary */
+#define RQ_S		(RQ_MID - 8 * PAGE_SIZE)	/* two chunks of 8 pages */
+#define RQ_E		(RQ_MID + 8 * PAGE_SIZE)
+
+struct rq {
+	struct ht *t;
+	struct meminit_request req;
+	struct mm_range chunks[RQ_CHUNKS];
+	struct memmap_chunk_result res[RQ_CHUNKS];
+	uint8_t done[RQ_CHUNKS];
+};
+
+struct rq_worker {
+	struct rq *q;
+	uint32_t cpu;
+};
+
+static void *rq_work(void *arg)
+{
+	struct rq_worker *w = arg;
+
+	shim_set_cpu(w->cpu);
+	meminit_request_work(&w->q->req);
+	return NULL;
+}
+
+/* What a reader sees of one run; true when it saw all of it. */
+static bool rq_trial(struct rq *q, uint32_t *empty_cpus, uint32_t *bad_times)
+{
+	struct rq_worker w[RQ_WORKERS];
+	pthread_t th[RQ_WORKERS];
+	uint64_t start, end;
+	cpumask_t ran;
+	bool ok = true;
+
+	memmap_node_reset(&q->t->node);
+	meminit_request_reset(&q->req);
+	for (uint32_t i = 0; i < RQ_WORKERS; i++) {
+		w[i] = (struct rq_worker){ q, i + 1 };
+		cpumask_set(&q->req.assigned, i + 1);
+	}
+	for (uint32_t i = 0; i < RQ_WORKERS; i++)
+		assert_int_equal(pthread_create(&th[i], NULL, rq_work, &w[i]), 0);
+	while (!meminit_request_complete(&q->req))
+		cpu_relax();
+	/* what poll_init() copies, at once */
+	ran = q->req.ran;
+	start = q->req.start_tsc;
+	end = q->req.end_tsc;
+	for (uint32_t i = 0; i < RQ_WORKERS; i++)
+		pthread_join(th[i], NULL);
+	if (!cpumask_weight(&ran)) {
+		++*empty_cpus;
+		ok = false;
+	}
+	if (!end || start == UINT64_MAX || end < start) {
+		++*bad_times;
+		ok = false;
+	}
+	/* after the workers are gone the figures are whole in any case */
+	assert_true(cpumask_weight(&q->req.ran) >= 1 && q->req.end_tsc >= q->req.start_tsc);
+	assert_int_equal(q->t->node.nr_chunks_spliced, RQ_CHUNKS);
+	return ok;
+}
+
+static void test_figures_written_before_complete(void **state)
+{
+	struct rq *q = calloc(1, sizeof(*q));
+	const char *env = getenv("NUMABOOT_REQUEST_TRIALS");
+	uint64_t trials = env ? strtoull(env, NULL, 0) : RQ_TRIALS;
+	uint32_t empty_cpus = 0, bad_times = 0, bad = 0;
+	struct memmap_verify_result vr;
+
+	(void)state;
+	assert_non_null(q);
+	q->t = ht_create(RQ_S, RQ_E);
+	q->chunks[0] = (struct mm_range){ PFN(RQ_S), PFN(RQ_MID) };
+	q->chunks[1] = (struct mm_range){ PFN(RQ_MID), PFN(RQ_E) };
+	q->req = (struct meminit_request){
+		.node = &q->t->node, .kind = MEMINIT_KIND_DRAM, .chunks = q->chunks,
+		.nchunks = RQ_CHUNKS, .pages = PFN(RQ_E - RQ_S), .results = q->res, .done = q->done,
+		.phase = "test",
+	};
+	for (uint64_t i = 0; i < trials; i++)
+		bad += !rq_trial(q, &empty_cpus, &bad_times);
+	printf("test_request: %llu trials, %u workers: CPU list empty %u times, start/end "
+	       "not both written %u times\n", (unsigned long long)trials, RQ_WORKERS, empty_cpus,
+	       bad_times);
+	assert_int_equal(ht_verify(q->t, &vr), 0);
+	assert_int_equal(vr.free_pages, PFN(RQ_E - RQ_S) - 1);
+	assert_int_equal(bad, 0);
+	ht_destroy(q->t);
+	free(q);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_figures_written_before_complete),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
