@@ -245,12 +245,13 @@ static int allocated_block(const struct mm_node *node, uint64_t pfn, unsigned or
 	return 1;
 }
 
-/* A boot-memory free: aligned, inside the node's boot span, allocated.
- * Lock held. */
+/* A boot-memory free: aligned, inside one range of pfns the node owns (checked
+ * before any struct page is read: another node's pages are under its lock,
+ * not ours), allocated.  Lock held. */
 static int free_args_ok(const struct mm_node *node, uint64_t pfn, unsigned order)
 {
-	if (order > MAX_ORDER || (pfn & ((1ULL << order) - 1)) || pfn < node->start_pfn ||
-	    pfn + (1ULL << order) > node->end_pfn)
+	if (order > MAX_ORDER || (pfn & ((1ULL << order) - 1)) ||
+	    !mm_block_owned(node, pfn, pfn + (1ULL << order)))
 		return 0;
 	return allocated_block(node, pfn, order);
 }

@@ -257,6 +257,11 @@ const char *mm_hot_range_problem(const struct mm_node *node, uint32_t h, uint64_
  * mm/memmap_init.c. */
 int mm_pfn_owned(const struct mm_node *node, uint64_t pfn);
 
+/* Whether [s, e) (a buddy block: inside one section) lies in one owned range
+ * of the node, so that its struct pages are the node's to read and write.
+ * Same rules as mm_pfn_owned(). */
+int mm_block_owned(const struct mm_node *node, uint64_t s, uint64_t e);
+
 /* Whether pfn is one of the node's boot pfns (initialized at boot): an owned
  * DRAM pfn or a pfn of one of its devices.  Another node's pfn inside the
  * span (interleaved nodes, a shared section) is not, nor is a hole no node

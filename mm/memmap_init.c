@@ -177,6 +177,14 @@ int mm_pfn_owned(const struct mm_node *node, uint64_t pfn)
 	return owned_range_at(node, pfn, &r);
 }
 
+int mm_block_owned(const struct mm_node *node, uint64_t s, uint64_t e)
+{
+	struct mm_range r;
+
+	return s < e && owned_range_at(node, s, &r) && e <= r.end_pfn &&
+	       pfn_to_section_nr(s) == pfn_to_section_nr(e - 1);
+}
+
 uint32_t memmap_node_chunks(const struct mm_node *node, struct mm_range *out, uint32_t max)
 {
 	uint32_t n = 0;

@@ -23,6 +23,7 @@
 
 #include "host_console.h"
 #include "mm.h"
+#include "../../mm/internal.h"
 
 #define GiB		(1ULL << 30)
 #define MiB		(1ULL << 20)
@@ -448,6 +449,50 @@ static void test_boundary_page_aligned(void **state)
 	om_destroy(m);
 }
 
+/* A free names the node and a block; the node's ownership of every pfn of
+ * the block, not what their struct pages say, decides whether the free is
+ * the node's: node 0 freeing its page B - 1 with order 1 would reach node
+ * 1's page B.  With B forged to look like a plain tail (so the struct-page
+ * checks alone would accept it) the free is still refused, no page or
+ * counter changed. */
+static void test_free_reaching_foreign_pfn_refused(void **state)
+{
+	static const struct om_ram ram[] = {
+		{ 0, B_BYTES, 0 }, { B_BYTES, 3 * GiB, 1 }, { 3 * GiB, 3 * GiB + 512 * MiB, 0 },
+	};
+	static const struct mm_range res[] = { { 0, 1 } };
+	struct om *m = om_create(ram, 3, res, 1);
+	struct mm_node *n0 = &m->n[0].node, *n1 = &m->n[1].node;
+	uint64_t pfn = PFN_NONE, free0, alloc0, free1, alloc1;
+	struct page head, saved;
+
+	(void)state;
+	om_reset(m);
+	om_run(m, 0);
+	om_run(m, 1);
+	assert_true(mm_pfn_owned(n0, B - 1) && !mm_pfn_owned(n0, B) && mm_pfn_owned(n1, B));
+	assert_int_equal((B - 1) & 1, 0);	/* B - 1 heads an order-1 block reaching B */
+	for (int i = 0; i < 64 && pfn != B - 1; i++)	/* B - 1 is an order-0 free block */
+		pfn = buddy_alloc_pages_zone(n0, ZONE_DMA32, 0);
+	assert_int_equal(pfn, B - 1);
+	saved = *pfn_to_page(B);
+	pfn_to_page(B)->flags = page_flags_make(0, ZONE_DMA32, 1);	/* a plain tail */
+	pfn_to_page(B)->refcount = 0;
+	head = *pfn_to_page(B - 1);
+	free0 = n0->nr_free_pages, alloc0 = n0->nr_allocated_pages;
+	free1 = n1->nr_free_pages, alloc1 = n1->nr_allocated_pages;
+	buddy_free_pages(n0, B - 1, 1);
+	assert_int_equal(n0->nr_free_pages, free0);
+	assert_int_equal(n0->nr_allocated_pages, alloc0);
+	assert_int_equal(n1->nr_free_pages, free1);
+	assert_int_equal(n1->nr_allocated_pages, alloc1);
+	assert_memory_equal(pfn_to_page(B - 1), &head, sizeof(head));
+	*pfn_to_page(B) = saved;
+	buddy_free_pages(n0, B - 1, 0);	/* the right free still works */
+	assert_int_equal(n0->nr_allocated_pages, alloc0 - 1);
+	om_destroy(m);
+}
+
 /* ---- the verifier checks the owner of every pfn ------------------------------- */
 
 static void set_nid(uint64_t pfn, uint32_t nid)
@@ -680,6 +725,7 @@ int main(void)
 		cmocka_unit_test(test_interleaved_nodes),
 		cmocka_unit_test(test_foreign_chunk_refused),
 		cmocka_unit_test(test_boundary_page_aligned),
+		cmocka_unit_test(test_free_reaching_foreign_pfn_refused),
 		cmocka_unit_test(test_verifier_foreign_page),
 		cmocka_unit_test(test_hole_in_shared_section),
 		cmocka_unit_test(test_owned_ranges),
