@@ -35,18 +35,9 @@ static void copy_name(const CHAR16 *in, char *out)
 static EFI_FILE_HANDLE open_dir(EFI_LOADED_IMAGE *li, EFI_FILE_HANDLE root)
 {
 	CHAR16 path[EFI_PATH_MAX_CHARS];
-	const CHAR16 *name = DIR_NAME;
 	EFI_FILE_HANDLE dir = NULL;
-	size_t n = 0;
 
-	efi_image_dir(li, path);
-	while (path[n])
-		n++;
-	if (!n)
-		path[n++] = L'\\';
-	for (size_t i = 0; name[i]; i++)
-		path[n++] = name[i];
-	path[n] = 0;
+	efi_image_path(li, DIR_NAME, path);
 	if (root->Open(root, &dir, path, EFI_FILE_MODE_READ, 0) != EFI_SUCCESS)
 		return NULL;
 	return dir;

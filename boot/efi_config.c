@@ -82,6 +82,20 @@ void efi_image_dir(EFI_LOADED_IMAGE *li, CHAR16 *out)
 	out[last_sep] = 0;
 }
 
+void efi_image_path(EFI_LOADED_IMAGE *li, const CHAR16 *name, CHAR16 *out)
+{
+	size_t n = 0;
+
+	efi_image_dir(li, out);
+	while (out[n])
+		n++;
+	if (!n)
+		out[n++] = L'\\';
+	for (size_t i = 0; name[i] && n < EFI_PATH_MAX_CHARS - 1; i++)
+		out[n++] = name[i];
+	out[n] = 0;
+}
+
 EFI_FILE_HANDLE efi_open_root(EFI_SYSTEM_TABLE *st, EFI_HANDLE device)
 {
 	EFI_GUID fs_guid = SIMPLE_FILE_SYSTEM_PROTOCOL;
@@ -105,15 +119,7 @@ static void read_config(EFI_SYSTEM_TABLE *st, EFI_LOADED_IMAGE *li, struct boot_
 
 	if (!root)
 		return;
-	efi_image_dir(li, path);
-	n = 0;
-	while (path[n])
-		n++;
-	if (!n)
-		path[n++] = L'\\';
-	for (size_t i = 0; name[i]; i++)
-		path[n++] = name[i];
-	path[n] = 0;
+	efi_image_path(li, name, path);
 	if (root->Open(root, &file, path, EFI_FILE_MODE_READ, 0) != EFI_SUCCESS) {
 		root->Close(root);
 		return;

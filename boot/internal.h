@@ -34,6 +34,10 @@ void efi_read_cmdline(EFI_HANDLE image, EFI_SYSTEM_TABLE *st, struct boot_info *
  * EFI_PATH_MAX_CHARS - 16 characters, leaving room for a file name. */
 void efi_image_dir(EFI_LOADED_IMAGE *li, CHAR16 *out);
 
+/* out = the image's directory (the root when unknown) followed by name: the
+ * path of a file or folder beside the image, cut at EFI_PATH_MAX_CHARS. */
+void efi_image_path(EFI_LOADED_IMAGE *li, const CHAR16 *name, CHAR16 *out);
+
 /* The root directory of the file system on device, or NULL. */
 EFI_FILE_HANDLE efi_open_root(EFI_SYSTEM_TABLE *st, EFI_HANDLE device);
 
