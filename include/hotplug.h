@@ -110,9 +110,14 @@ struct serve_cpu {
 _Static_assert(SMP_MAX_CPUS * sizeof(struct serve_cpu) <= (PAGE_SIZE << MAX_ORDER),
 	       "every CPU's workload state fits one buddy block");
 
+struct hot_ops;
+
 /* The live system: owned by kernel_main, shared with the workload CPUs. */
 struct serve_ctx {
 	struct mm_state *mm;		/* (C) */
+	const struct hot_ops *ops;	/* (C) the step logic's device, mappings, clock
+					 * (kernel/hotplug_internal.h); hotplug_register()
+					 * sets the kernel's */
 	uint32_t ncpus;			/* (C) */
 	uint32_t hot_cpus;		/* (C) a hot-add's CPUs: the node's first N workers, 0 = all */
 	struct serve_cpu *cpu;		/* (C) pointer; entries (W) */

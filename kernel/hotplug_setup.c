@@ -144,6 +144,7 @@ void hotplug_register(struct serve_ctx *s)
 	if (s->registered)
 		return;
 	s->registered = true;
+	s->ops = &hotplug_kernel_ops;
 	mm_plan_drop_fenced(s->mm);
 	for (uint32_t i = 0; i < s->vset->ndevs; i++) {
 		struct virtio_mem_dev *vd = &s->vset->dev[i];
