@@ -22,7 +22,7 @@
 #include "x86.h"
 
 static const char *const op_names[] = { "plug", "unplug" };
-static const char *const status_names[] = { "ok", "refused", "nack", "failed" };
+static const char *const status_names[] = { "ok", "refused", "nack", "failed", "in_doubt" };
 
 /* ---- the kernel's operations ------------------------------------------------------ */
 
@@ -86,7 +86,8 @@ static void emit_event(const struct serve_ctx *s, const struct hot_dev *d,
 	json_emit(&j);
 }
 
-/* The step is over: the slot is free again once no CPU holds its request. */
+/* The step is over: the slot is free again once no CPU holds its request
+ * or is charging its event. */
 static void slot_clear(struct serve_ctx *s, struct hot_dev *d)
 {
 	struct hot_slot *sl = &s->slot[d->idx];
@@ -94,7 +95,9 @@ static void slot_clear(struct serve_ctx *s, struct hot_dev *d)
 
 	/* Sequentially consistent: the store must be visible before users is
 	 * read (a store-load pair x86 would otherwise reorder), as the CPU's
-	 * locked increment of users is before its load of req. */
+	 * locked increment of users is before its load of req or ev
+	 * (kernel/serve.c help_requests(), record_stall()).  Once users is 0
+	 * no CPU charges the event any more: its figures are final. */
 	__atomic_store_n(&sl->req, NULL, __ATOMIC_SEQ_CST);
 	__atomic_store_n(&sl->ev, NULL, __ATOMIC_SEQ_CST);
 	while (__atomic_load_n(&sl->users, __ATOMIC_ACQUIRE) && rdtsc() < limit)
@@ -120,19 +123,9 @@ static uint64_t now_tsc(void)
 	return rdtsc();
 }
 
-static int dev_plug(struct virtio_mem_dev *vd, uint64_t addr, uint64_t nb_blocks, uint16_t *resp)
-{
-	return virtio_mem_plug(vd, addr, (uint16_t)nb_blocks, resp);
-}
-
-static int dev_unplug(struct virtio_mem_dev *vd, uint64_t addr, uint64_t nb_blocks,
-		      uint16_t *resp)
-{
-	return virtio_mem_unplug(vd, addr, (uint16_t)nb_blocks, resp);
-}
-
 const struct hot_ops hotplug_kernel_ops = {
-	.now = now_tsc, .plug = dev_plug, .unplug = dev_unplug, .refresh = virtio_mem_refresh,
+	.now = now_tsc, .plug = virtio_mem_plug, .unplug = virtio_mem_unplug,
+	.state = virtio_mem_state, .refresh = virtio_mem_refresh, .restart = virtio_mem_restart,
 	.map = hotplug_map, .publish = publish, .retire = slot_clear, .emit = emit_event,
 };
 

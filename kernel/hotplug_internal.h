@@ -18,7 +18,11 @@ struct hot_ops {
 	int (*plug)(struct virtio_mem_dev *vd, uint64_t addr, uint64_t nb_blocks, uint16_t *resp);
 	int (*unplug)(struct virtio_mem_dev *vd, uint64_t addr, uint64_t nb_blocks,
 		      uint16_t *resp);
+	int (*state)(struct virtio_mem_dev *vd, uint64_t addr, uint64_t nb_blocks, uint16_t *resp,
+		     uint16_t *state);
 	int (*refresh)(struct virtio_mem_dev *vd, bool *changed);
+	/* After a transport failure: live again, nothing unplugged. */
+	int (*restart)(struct virtio_mem_dev *vd);
 	/* Identity-map [addr, addr + bytes) of d's region and the vmemmap of
 	 * its sections.  0, or -1 when memory or page tables ran out. */
 	int (*map)(struct serve_ctx *s, struct hot_dev *d, uint64_t addr, uint64_t bytes);
@@ -47,6 +51,22 @@ void hot_step(struct serve_ctx *s, struct hot_dev *d);
 void hot_step_idle(struct serve_ctx *s, struct hot_dev *d);
 void hot_step_init(struct serve_ctx *s, struct hot_dev *d);
 void hot_step_drain(struct serve_ctx *s, struct hot_dev *d);
+void hot_step_busy(struct serve_ctx *s, struct hot_dev *d);
+
+/* Pure.  The bytes of the next plug step of a region at base (bytes) with
+ * online bytes online toward target (> online), or of the next unplug step
+ * down to keep (< online): a multiple of unit (itself of block), touching
+ * at most HOT_EVENT_MAX_CHUNKS sections, at most VIRTIO_MEM_MAX_BLOCKS
+ * blocks; 0 when no whole unit fits.  An unplug step takes the top. */
+uint64_t hot_plan_plug(uint64_t base, uint64_t online, uint64_t target, uint64_t unit,
+		       uint64_t block);
+uint64_t hot_plan_unplug(uint64_t base, uint64_t online, uint64_t keep, uint64_t unit,
+			 uint64_t block);
+/* Pure.  Registration: does the region [sp, ep) share a section with any
+ * node's RAM, device memory or hot region (whose vmemmap the plug-time
+ * mapping could not replace)?  why (written), or NULL. */
+const char *hot_region_conflict(const struct mm_state *mm, uint64_t sp, uint64_t ep, char *why,
+				size_t len);
 /* End d's step with status and a reason (the event record says why). */
 void hot_vrefuse(struct serve_ctx *s, struct hot_dev *d, uint32_t status, const char *fmt,
 		 va_list ap);
