@@ -65,6 +65,8 @@ struct fake {
 	uint64_t held_pages;
 	char bad[256];				/* the first broken rule */
 	uint32_t events, failed_events;
+	uint32_t verified_events;		/* fk_check(): events when last verified */
+	bool verified;
 	uint32_t last_status;
 	char last_reason[128];
 };
@@ -269,6 +271,15 @@ static inline void fk_setup(const struct hot_ops *ops, uint64_t dram_s, uint64_t
 	struct memmap_chunk_result res;
 	uint32_t n;
 
+	static struct mm_state *mm;	/* 1 MiB: kept from one run to the next */
+	static struct serve_ctx *sc;
+
+	if (!mm)
+		mm = malloc(sizeof(*mm)), sc = malloc(sizeof(*sc));
+	if (!mm || !sc)
+		abort();
+	memset(mm, 0, sizeof(*mm));
+	memset(sc, 0, sizeof(*sc));
 	memset(&fk, 0, sizeof(fk));
 	if (!memmap_host_vmemmap)
 		memmap_host_vmemmap = mmap(NULL, (FK_TOP >> PAGE_SHIFT) * sizeof(struct page),
@@ -276,8 +287,8 @@ static inline void fk_setup(const struct hot_ops *ops, uint64_t dram_s, uint64_t
 					   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (memmap_host_vmemmap == MAP_FAILED)
 		abort();
-	fk.mm = calloc(1, sizeof(*fk.mm));
-	fk.s = calloc(1, sizeof(*fk.s));
+	fk.mm = mm;
+	fk.s = sc;
 	fk.reg_addr = reg_addr;
 	fk.reg_size = reg_size;
 	fk.dram_s = dram_s >> PAGE_SHIFT;
@@ -334,10 +345,11 @@ static inline void fk_teardown(void)
 	free(fk.state);
 	free(fk.hbits);
 	free(fk.bits);
-	free(fk.s);
-	free(fk.mm);
-	/* Only the struct pages touched cost memory: give them back. */
-	madvise(memmap_host_vmemmap, (FK_TOP >> PAGE_SHIFT) * sizeof(struct page), MADV_DONTNEED);
+	/* Only the struct pages touched cost memory: give a large region's
+	 * back (the fuzzer's small ones stay, and are rewritten next run). */
+	if (fk.reg_size > FK_GiB)
+		madvise(memmap_host_vmemmap, (FK_TOP >> PAGE_SHIFT) * sizeof(struct page),
+			MADV_DONTNEED);
 }
 
 /* The host asks for size bytes (QEMU's qom-set of requested-size). */
@@ -407,8 +419,11 @@ static inline bool fk_check(void)
 		       (unsigned long long)d->online_bytes);
 	if (d->state != HOT_IDLE)	/* a step in flight: its blocks are on their way */
 		return true;
-	if (memmap_verify(n, &v))
+	/* The verifier walks every page: after each event, and once idle. */
+	if ((fk.events != fk.verified_events || !fk.verified) && memmap_verify(n, &v))
 		FK_BAD("memmap_verify: %llu errors", (unsigned long long)v.errors);
+	fk.verified_events = fk.events;
+	fk.verified = true;
 	if (n->nr_allocated_pages != fk.held_pages)
 		FK_BAD("allocated %llu pages, the workload holds %llu",
 		       (unsigned long long)n->nr_allocated_pages, (unsigned long long)fk.held_pages);
