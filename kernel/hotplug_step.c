@@ -126,6 +126,20 @@ uint64_t hot_plan_unplug(uint64_t base, uint64_t online, uint64_t keep, uint64_t
 	return bytes / unit * unit;
 }
 
+/* Whether [s, e) and the sections s0..s1 share a section. */
+static bool in_sections(uint64_t s, uint64_t e, uint64_t s0, uint64_t s1)
+{
+	return s < e && pfn_to_section_nr(s) <= s1 && pfn_to_section_nr(e - 1) >= s0;
+}
+
+static const char *conflict(char *why, size_t len, const struct mm_node *n, const char *what,
+			    uint64_t s, uint64_t e)
+{
+	ksnprintf(why, len, "shares a 128 MiB section with node %u's %s [0x%llx, 0x%llx)", n->nid,
+		  what, (unsigned long long)(s << PAGE_SHIFT), (unsigned long long)(e << PAGE_SHIFT));
+	return why;
+}
+
 /* Does [sp, ep) share a 128 MiB section with any node's RAM, device or
  * hot region?  That section's vmemmap is theirs: the plug-time mapping of
  * ours would be refused after the device had plugged.  why, or NULL. */
@@ -134,28 +148,22 @@ const char *hot_region_conflict(const struct mm_state *mm, uint64_t sp, uint64_t
 {
 	uint64_t s0 = pfn_to_section_nr(sp), s1 = pfn_to_section_nr(ep - 1);
 
+	kassert(sp < ep);
 	for (uint32_t nid = 0; nid < mm->nnodes; nid++) {
 		const struct mm_node *n = &mm->plan[nid].node;
-		uint64_t rs[3 * 64], re[3 * 64];
-		const char *what[3 * 64];
-		uint32_t k = 0;
 
-		for (uint32_t i = 0; i < n->nr_present && k < 64; i++, k++)
-			rs[k] = n->present[i].start_pfn, re[k] = n->present[i].end_pfn, what[k] = "RAM";
-		for (uint32_t i = 0; i < n->nr_dev && k < 128; i++, k++)
-			rs[k] = n->dev[i].start_pfn, re[k] = n->dev[i].end_pfn, what[k] = "device memory";
-		for (uint32_t i = 0; i < n->nr_hot && k < 192; i++, k++)
-			rs[k] = n->hot[i]->start_pfn, re[k] = n->hot[i]->end_pfn,
-			what[k] = "hot-pluggable region";
-		for (uint32_t i = 0; i < k; i++)
-			if (rs[i] < re[i] && pfn_to_section_nr(rs[i]) <= s1 &&
-			    pfn_to_section_nr(re[i] - 1) >= s0) {
-				ksnprintf(why, len, "shares a 128 MiB section with node %u's %s "
-					  "[0x%llx, 0x%llx)", n->nid, what[i],
-					  (unsigned long long)(rs[i] << PAGE_SHIFT),
-					  (unsigned long long)(re[i] << PAGE_SHIFT));
-				return why;
-			}
+		for (uint32_t i = 0; i < n->nr_present; i++)
+			if (in_sections(n->present[i].start_pfn, n->present[i].end_pfn, s0, s1))
+				return conflict(why, len, n, "RAM", n->present[i].start_pfn,
+						n->present[i].end_pfn);
+		for (uint32_t i = 0; i < n->nr_dev; i++)
+			if (in_sections(n->dev[i].start_pfn, n->dev[i].end_pfn, s0, s1))
+				return conflict(why, len, n, "device memory", n->dev[i].start_pfn,
+						n->dev[i].end_pfn);
+		for (uint32_t i = 0; i < n->nr_hot; i++)
+			if (in_sections(n->hot[i]->start_pfn, n->hot[i]->end_pfn, s0, s1))
+				return conflict(why, len, n, "hot-pluggable region",
+						n->hot[i]->start_pfn, n->hot[i]->end_pfn);
 	}
 	return NULL;
 }
