@@ -83,6 +83,7 @@ static void emit_event(const struct serve_ctx *s, const struct hot_dev *d,
 	json_u64(&j, "op_p99_ns", serve_hist_pct_ns(ev->hist, 99));
 	json_u64(&j, "plugged_size", ev->plugged_size);
 	json_u64(&j, "online_bytes", d->online_bytes);
+	json_u64(&j, "in_doubt_bytes", d->doubt_bytes);
 	json_emit(&j);
 }
 

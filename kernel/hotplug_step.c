@@ -427,9 +427,11 @@ void hot_step_drain(struct serve_ctx *s, struct hot_dev *d)
  * after HOT_BUSY_FIRST_MS, doubling up to HOT_BUSY_MAX_MS, HOT_BUSY_RETRIES
  * times; then the step gives up (a plug: nothing plugged; an unplug: the
  * blocks onlined again). */
+_Static_assert(HOT_BUSY_RETRIES < 32, "the backoff shift stays in range");
+
 static void busy(struct serve_ctx *s, struct hot_dev *d)
 {
-	uint64_t ms = HOT_BUSY_FIRST_MS << (d->busy_tries < 16 ? d->busy_tries : 16);
+	uint64_t ms = (uint64_t)HOT_BUSY_FIRST_MS << d->busy_tries;
 
 	if (d->busy_tries >= HOT_BUSY_RETRIES) {
 		if (d->ev->op == HOT_PLUG)
