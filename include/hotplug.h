@@ -29,12 +29,15 @@
 					 * are served in several events */
 #define HOT_DRAIN_MS		2000	/* unplug: how long the workload gets to free */
 #define HOT_INIT_TIMEOUT_MS	60000	/* plug: the node's CPUs finishing its chunks */
+#define HOT_BUSY_RETRIES	8	/* BUSY answers retried per step, then given up */
+#define HOT_BUSY_FIRST_MS	1	/* first wait after a BUSY; doubles each time */
+#define HOT_BUSY_MAX_MS		256	/* longest wait between two tries */
 #define SERVE_HELD		32	/* blocks each CPU's workload holds at most */
 #define SERVE_PAUSE_MS		10000	/* every CPU parked for a check */
 #define SERVE_HIST		48	/* log2 buckets of one operation's TSC ticks */
 
 enum hot_op { HOT_PLUG, HOT_UNPLUG };
-enum hot_status { HOT_OK, HOT_REFUSED, HOT_NACK, HOT_FAILED };
+enum hot_status { HOT_OK, HOT_REFUSED, HOT_NACK, HOT_FAILED, HOT_DOUBT };
 
 /* ms in TSC ticks (tsc_hz is known before any of this runs). */
 static inline uint64_t serve_ms_to_tsc(uint64_t ms)
@@ -60,7 +63,9 @@ struct hot_event {
 	uint64_t init_ns;		/* (B) first worker's start to last worker's end */
 	uint32_t chunks;		/* (B) */
 	cpumask_t cpus;			/* (B) CPUs that initialized a chunk */
-	uint64_t max_stall_tsc;		/* (A) longest workload operation while it ran */
+	uint64_t max_stall_tsc;		/* (A) longest workload operation while it ran;
+					 * final once its slot is cleared (slot_clear()
+					 * drains the CPUs charging it) */
 	uint64_t hist[SERVE_HIST];	/* (A) its operations by log2 of their TSC ticks */
 	bool at_boot;			/* (B) served during boot-time deferred init */
 	uint32_t nboot_pending;		/* (B) at_boot: nodes whose boot DRAM init was still */
@@ -71,7 +76,7 @@ struct hot_event {
 struct hot_slot {
 	struct meminit_request *req;	/* (A) release-published by the boot CPU; NULL: none */
 	struct hot_event *ev;		/* (A) the event whose stall the workload records */
-	uint32_t users;			/* (A) CPUs between loading req and done with it */
+	uint32_t users;			/* (A) CPUs between loading req or ev and done with it */
 };
 
 /* One device as the service drives it. */
@@ -87,8 +92,14 @@ struct hot_dev {
 	uint64_t unit;			/* (B) bytes one plug step is a multiple of */
 	uint64_t online_bytes;		/* (B) [addr, addr + online_bytes) is online */
 	uint64_t served;		/* (B) requested size last reached or refused */
+	uint64_t doubt_bytes;		/* (B) [addr + online_bytes, + doubt_bytes) kept offline:
+					 * a request the device left unanswered, whose
+					 * effect it could not say (docs/hotplug.md) */
+	bool stopped;			/* (B) served no more (in doubt, or a configuration
+					 * that broke a rule); what is online stays */
+	uint32_t busy_tries;		/* (B) BUSY answers to the step in flight */
 	uint64_t *sec_memmap;		/* (B) per region section: pa of its vmemmap page, 0 */
-	enum { HOT_IDLE, HOT_INIT, HOT_DRAIN } state;	/* (B) */
+	enum { HOT_IDLE, HOT_INIT, HOT_DRAIN, HOT_BUSY } state;	/* (B) */
 	uint64_t range_s, range_e;	/* (B) pfns of the step in flight */
 	uint64_t deadline_tsc;		/* (B) */
 	struct hot_event *ev;		/* (B) the event in flight */
@@ -114,9 +125,14 @@ struct serve_cpu {
 _Static_assert(SMP_MAX_CPUS * sizeof(struct serve_cpu) <= (PAGE_SIZE << MAX_ORDER),
 	       "every CPU's workload state fits one buddy block");
 
+struct hot_ops;
+
 /* The live system: owned by kernel_main, shared with the workload CPUs. */
 struct serve_ctx {
 	struct mm_state *mm;		/* (C) */
+	const struct hot_ops *ops;	/* (C) the step logic's device, mappings, clock
+					 * (kernel/hotplug_internal.h); hotplug_register()
+					 * sets the kernel's */
 	uint32_t ncpus;			/* (C) */
 	uint32_t hot_cpus;		/* (C) a hot-add's CPUs: the node's first N workers, 0 = all */
 	struct serve_cpu *cpu;		/* (C) pointer; entries (W) */

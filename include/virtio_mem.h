@@ -20,13 +20,16 @@
 
 #define VIRTIO_ID_MEM		24
 #define VIRTIO_MEM_F_ACPI_PXM	(1ull << 0)	/* §5.15.3: node_id is an ACPI PXM */
-/* §5.15.3: the driver promises not to read unplugged memory (numaboot does
- * not even map it); QEMU >= 7.0 on x86 refuses FEATURES_OK without it. */
+/* §5.15.3: the driver promises not to read unplugged memory (numaboot
+ * never reads it: the identity mapping of a range stays after an unplug,
+ * and is made before a plug, but nothing is allocated there unless it is
+ * plugged and online); QEMU >= 7.0 on x86 refuses FEATURES_OK without it. */
 #define VIRTIO_MEM_F_UNPLUGGED_INACCESSIBLE	(1ull << 1)
 #define VIRTIO_MEM_MAX		8		/* devices kept */
 #define VIRTIO_MEM_CONFIG_LEN	56		/* §5.15.4 struct virtio_mem_config */
 #define VIRTIO_MEM_BLOCK_UNIT	(2ull << 20)	/* 2 MiB subsection: numaboot's smallest */
 #define VIRTIO_MEM_TIMEOUT_MS	1000		/* reset wait */
+#define VIRTIO_MEM_MAX_BLOCKS	0xffffu		/* §5.15.6: nb_blocks is a le16 */
 
 /* §5.15.4 struct virtio_mem_config, decoded. */
 struct virtio_mem_config {
@@ -58,8 +61,11 @@ struct virtio_mem_dev {
 	char loc[16];			/* PCI address, SSSS:BB:DD.F */
 	struct virtio_pci_transport tp;
 	struct virtio_pci_handshake hs;
-	struct virtio_mem_config cfg;
+	struct virtio_mem_config cfg;	/* as last read and accepted */
+	struct virtio_mem_config probed;	/* as the probe read and checked it: every
+					 * re-read is checked against it */
 	bool cfg_read;			/* cfg holds what the device said */
+	bool cfg_broken;		/* a re-read broke a rule (reported): not served */
 	uint32_t node;			/* dense node id; NUMA_NO_NODE when unknown */
 	uint32_t problems;		/* enum virtio_mem_problem bits */
 	bool live;			/* DRIVER_OK set, queue 0 usable: plug/unplug work */
@@ -124,10 +130,24 @@ uint32_t virtio_mem_check(const struct virtio_mem_config *c, const char *loc,
 			  uint32_t nmmap, uint32_t *node);
 
 /* Is [addr, addr + nb_blocks * block_size) a request the device can
- * take (§5.15.6.1: whole blocks, nb_blocks > 0, inside the usable
- * region)?  NULL, or why not (a sentence).  Pure. */
+ * take (§5.15.6.1: whole blocks, 0 < nb_blocks <= VIRTIO_MEM_MAX_BLOCKS,
+ * inside the usable region)?  NULL, or why not (a sentence).  Pure. */
 const char *virtio_mem_range_check(const struct virtio_mem_config *c, uint64_t addr,
-				   uint16_t nb_blocks);
+				   uint64_t nb_blocks);
+
+/* Does a re-read configuration c keep the rules of the one probed (p)?
+ * block_size, node_id, addr and region_size are constant for a device
+ * (§5.15.4); usable_region_size, requested_size and plugged_size must be
+ * whole blocks within region_size, and requested and plugged within the
+ * usable region.  NULL, or what broke (written into why).  Pure. */
+const char *virtio_mem_config_recheck(const struct virtio_mem_config *p,
+				      const struct virtio_mem_config *c, char *why, size_t len);
+/* Take a re-read configuration c into d->cfg when it keeps the rules;
+ * else report it ("virtio-mem <pci>: configuration re-read: <what>: device
+ * no longer served"), set d->cfg_broken and leave d->cfg as it was (-1).
+ * *changed: requested_size or plugged_size moved.  Any caller. */
+int virtio_mem_config_update(struct virtio_mem_dev *d, const struct virtio_mem_config *c,
+			     bool *changed);
 
 /* The name of one problem bit ("node_unknown", ...). */
 const char *virtio_mem_problem_name(uint32_t bit);
@@ -155,16 +175,21 @@ void virtio_mem_probe(const struct pci_scan *scan, const struct numa_topology *t
  * longer live (*resp is then VIRTIO_MEM_RESP_ERROR).  Rings and buffers
  * are the slot's static DMA memory in virtio/mem.c (d->vq_mem, set by the
  * probe).
- * virtio_mem_refresh() re-reads the configuration into d->cfg (0, or -1
- * when never stable); *changed says whether requested_size or
+ * virtio_mem_refresh() re-reads the configuration and takes it through
+ * virtio_mem_config_update() (0; -1 when never stable, or when it broke a
+ * rule: then d->cfg_broken); *changed says whether requested_size or
  * plugged_size moved.
+ * virtio_mem_restart(): virtio_mem_start() for a device numaboot has
+ * served and that a transport failure reset: everything but the
+ * UNPLUG_ALL (what is plugged is numaboot's to find out, with STATE).
  */
 int virtio_mem_start(struct virtio_mem_dev *d);
-int virtio_mem_plug(struct virtio_mem_dev *d, uint64_t addr, uint16_t nb_blocks, uint16_t *resp);
-int virtio_mem_unplug(struct virtio_mem_dev *d, uint64_t addr, uint16_t nb_blocks,
+int virtio_mem_restart(struct virtio_mem_dev *d);
+int virtio_mem_plug(struct virtio_mem_dev *d, uint64_t addr, uint64_t nb_blocks, uint16_t *resp);
+int virtio_mem_unplug(struct virtio_mem_dev *d, uint64_t addr, uint64_t nb_blocks,
 		      uint16_t *resp);
 int virtio_mem_unplug_all(struct virtio_mem_dev *d, uint16_t *resp);
-int virtio_mem_state(struct virtio_mem_dev *d, uint64_t addr, uint16_t nb_blocks, uint16_t *resp,
+int virtio_mem_state(struct virtio_mem_dev *d, uint64_t addr, uint64_t nb_blocks, uint16_t *resp,
 		     uint16_t *state);
 int virtio_mem_refresh(struct virtio_mem_dev *d, bool *changed);
 /* The name of a VIRTIO_MEM_RESP_* ("ack", "nack", "busy", "error"). */

@@ -105,6 +105,7 @@ static int register_one(struct serve_ctx *s, struct virtio_mem_dev *vd, uint32_t
 	uint64_t bp = c->block_size >> PAGE_SHIFT;
 	struct mm_node_plan *plan = &s->mm->plan[vd->node];
 	uint8_t *state, *pbits;
+	char why[160];
 
 	*d = (struct hot_dev){ .vd = vd, .idx = idx, .node = vd->node, .unit = c->block_size };
 	if (loc == MM_MEMMAP_DEVICE) {
@@ -115,6 +116,12 @@ static int register_one(struct serve_ctx *s, struct virtio_mem_dev *vd, uint32_t
 		} else {
 			d->unit = PAGES_PER_SECTION << PAGE_SHIFT;
 		}
+	}
+	if (hot_region_conflict(s->mm, sp, ep, why, sizeof(why))) {
+		kprintf("virtio-mem %s: region [0x%llx, 0x%llx) %s: device left alone\n", vd->loc,
+			(unsigned long long)c->addr, (unsigned long long)(c->addr + c->region_size),
+			why);
+		return -1;
 	}
 	if (carve_metadata(s, d, sp, ep, bp)) {
 		kprintf("virtio-mem %s: no memory for its metadata: device left alone\n", vd->loc);
@@ -144,6 +151,7 @@ void hotplug_register(struct serve_ctx *s)
 	if (s->registered)
 		return;
 	s->registered = true;
+	s->ops = &hotplug_kernel_ops;
 	mm_plan_drop_fenced(s->mm);
 	for (uint32_t i = 0; i < s->vset->ndevs; i++) {
 		struct virtio_mem_dev *vd = &s->vset->dev[i];

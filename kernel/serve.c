@@ -36,7 +36,12 @@ static void help_requests(struct serve_ctx *s, uint32_t cpu)
 }
 
 /* Charge one operation's latency to every event in flight, or to the
- * CPU's no-event maximum. */
+ * CPU's no-event maximum.  The slot's users count is held across the load
+ * of the event and the update, as help_requests() holds it for the
+ * request: the boot CPU clears the slot (seq_cst store) and then waits for
+ * users to drain (acquire, pairing with the release decrement here), so
+ * once slot_clear() returns no CPU updates the event any more, and its
+ * max_stall_tsc and hist are final when the boot CPU records them. */
 static void record_stall(struct serve_ctx *s, struct serve_cpu *c, uint64_t d)
 {
 	unsigned b = d ? 63 - (unsigned)__builtin_clzll(d) : 0;
@@ -45,13 +50,21 @@ static void record_stall(struct serve_ctx *s, struct serve_cpu *c, uint64_t d)
 	if (b >= SERVE_HIST)
 		b = SERVE_HIST - 1;
 	for (uint32_t i = 0; i < VIRTIO_MEM_MAX; i++) {
-		struct hot_event *ev = __atomic_load_n(&s->slot[i].ev, __ATOMIC_ACQUIRE);
+		struct hot_slot *sl = &s->slot[i];
+		struct hot_event *ev;
 
+		if (!__atomic_load_n(&sl->ev, __ATOMIC_RELAXED))
+			continue;
+		/* seq_cst: the increment before the load of ev, against the boot
+		 * CPU's store of NULL before its load of users (store-load). */
+		__atomic_fetch_add(&sl->users, 1, __ATOMIC_SEQ_CST);
+		ev = __atomic_load_n(&sl->ev, __ATOMIC_SEQ_CST);
 		if (ev) {
 			atomic_max_u64(&ev->max_stall_tsc, d);
 			__atomic_fetch_add(&ev->hist[b], 1, __ATOMIC_RELAXED);
 			any = true;
 		}
+		__atomic_fetch_sub(&sl->users, 1, __ATOMIC_RELEASE);
 	}
 	if (any)
 		return;

@@ -70,6 +70,7 @@ static void vmem_probe_one(const struct pci_func *f, const struct numa_topology 
 		d->problems = VMEM_CONFIG_UNSTABLE;
 	} else {
 		virtio_mem_config_decode(raw, &d->cfg);
+		d->probed = d->cfg;
 		d->cfg_read = true;
 		d->problems = virtio_mem_check(&d->cfg, d->loc, t, bi->mmap, bi->mmap_count,
 					       &d->node);
@@ -158,7 +159,7 @@ static const char *const vmem_req_names[] = { "plug", "unplug", "unplug_all", "s
 
 /* One §5.15.6 request and its response into *out; see virtio_mem.h. */
 static int vmem_request(struct virtio_mem_dev *d, uint16_t type, uint64_t addr,
-			uint16_t nb_blocks, struct virtio_mem_resp *out)
+			uint64_t nb_blocks, struct virtio_mem_resp *out)
 {
 	struct vmem_bufs *b;
 	uint32_t need = type == VIRTIO_MEM_REQ_STATE ? sizeof(b->resp) : sizeof(b->resp.type);
@@ -172,7 +173,9 @@ static int vmem_request(struct virtio_mem_dev *d, uint16_t type, uint64_t addr,
 	}
 	kassert(d->vq_mem >= vmem_rings && d->vq_mem < vmem_rings + VIRTIO_MEM_MAX);
 	b = &vmem_bufs[d->vq_mem - vmem_rings];
-	b->req = (struct virtio_mem_req){ .type = type, .addr = addr, .nb_blocks = nb_blocks };
+	kassert(nb_blocks <= VIRTIO_MEM_MAX_BLOCKS);	/* vmem_ranged() checked it */
+	b->req = (struct virtio_mem_req){ .type = type, .addr = addr,
+					  .nb_blocks = (uint16_t)nb_blocks };
 	b->resp = (struct virtio_mem_resp){ .type = 0xffff, .state = 0xffff };
 	if (virtq_request(&d->vq, &b->req, sizeof(b->req), &b->resp, sizeof(b->resp), &written,
 			  VIRTIO_MEM_REQ_TIMEOUT_MS, &why))
@@ -191,19 +194,20 @@ static int vmem_request(struct virtio_mem_dev *d, uint16_t type, uint64_t addr,
 /* A ranged request: refused here, by name, when the device could not take
  * it (no transport failure: the device stays live). */
 static int vmem_ranged(struct virtio_mem_dev *d, uint16_t type, uint64_t addr,
-		       uint16_t nb_blocks, struct virtio_mem_resp *out)
+		       uint64_t nb_blocks, struct virtio_mem_resp *out)
 {
 	const char *why = virtio_mem_range_check(&d->cfg, addr, nb_blocks);
 
 	if (why) {
-		kprintf("virtio-mem %s: %s [0x%llx, %u blocks) refused: %s\n", d->loc,
-			vmem_req_names[type], (unsigned long long)addr, nb_blocks, why);
+		kprintf("virtio-mem %s: %s [0x%llx, %llu blocks) refused: %s\n", d->loc,
+			vmem_req_names[type], (unsigned long long)addr,
+			(unsigned long long)nb_blocks, why);
 		return -1;
 	}
 	return vmem_request(d, type, addr, nb_blocks, out);
 }
 
-int virtio_mem_plug(struct virtio_mem_dev *d, uint64_t addr, uint16_t nb_blocks, uint16_t *resp)
+int virtio_mem_plug(struct virtio_mem_dev *d, uint64_t addr, uint64_t nb_blocks, uint16_t *resp)
 {
 	struct virtio_mem_resp r;
 	int ret = vmem_ranged(d, VIRTIO_MEM_REQ_PLUG, addr, nb_blocks, &r);
@@ -212,7 +216,7 @@ int virtio_mem_plug(struct virtio_mem_dev *d, uint64_t addr, uint16_t nb_blocks,
 	return ret;
 }
 
-int virtio_mem_unplug(struct virtio_mem_dev *d, uint64_t addr, uint16_t nb_blocks,
+int virtio_mem_unplug(struct virtio_mem_dev *d, uint64_t addr, uint64_t nb_blocks,
 		      uint16_t *resp)
 {
 	struct virtio_mem_resp r;
@@ -231,7 +235,7 @@ int virtio_mem_unplug_all(struct virtio_mem_dev *d, uint16_t *resp)
 	return ret;
 }
 
-int virtio_mem_state(struct virtio_mem_dev *d, uint64_t addr, uint16_t nb_blocks, uint16_t *resp,
+int virtio_mem_state(struct virtio_mem_dev *d, uint64_t addr, uint64_t nb_blocks, uint16_t *resp,
 		     uint16_t *state)
 {
 	struct virtio_mem_resp r;
@@ -253,10 +257,7 @@ int virtio_mem_refresh(struct virtio_mem_dev *d, bool *changed)
 		return -1;
 	}
 	virtio_mem_config_decode(raw, &c);
-	*changed = c.requested_size != d->cfg.requested_size ||
-		   c.plugged_size != d->cfg.plugged_size;
-	d->cfg = c;
-	return 0;
+	return virtio_mem_config_update(d, &c, changed);
 }
 
 /* Memory plugged before numaboot ran (a reboot without a device reset):
@@ -289,22 +290,24 @@ static int vmem_renegotiate(struct virtio_mem_dev *d)
 	return 0;
 }
 
-int virtio_mem_start(struct virtio_mem_dev *d)
+/* Queue 0 and DRIVER_OK on a device probe left without problems. */
+static int vmem_go_live(struct virtio_mem_dev *d)
 {
 	const char *why;
 	bool changed;
 
 	kassert(d->vq_mem >= vmem_rings && d->vq_mem < vmem_rings + VIRTIO_MEM_MAX);
-	if (d->problems || !d->cfg_read || d->live) {
+	if (d->problems || !d->cfg_read || d->live || d->cfg_broken) {
 		kprintf("virtio-mem %s: not started: %s\n", d->loc,
-			d->live ? "already live" : "probe left it alone");
+			d->live ? "already live" : d->cfg_broken ? "its configuration broke a rule" :
+			"probe left it alone");
 		return -1;
 	}
 	if (vmem_renegotiate(d))
 		return vmem_fail(d, "start", "features not renegotiated");
 	/* What is plugged now, not at probe time. */
 	if (virtio_mem_refresh(d, &changed))
-		return vmem_fail(d, "start", "configuration unreadable");
+		return vmem_fail(d, "start", "configuration unreadable or broken");
 	if (virtq_setup(&d->tp, 0, &d->vq, d->vq_mem, &why))
 		return vmem_fail(d, "queue 0", why);
 	if (virtio_pci_driver_ok(&d->tp, d->loc))
@@ -313,7 +316,19 @@ int virtio_mem_start(struct virtio_mem_dev *d)
 	d->hs.status = virtio_pci_status(&d->tp);
 	kprintf("virtio-mem %s: live (queue 0, %u descriptors, status 0x%x)\n", d->loc,
 		d->vq.size, d->hs.status);
+	return 0;
+}
+
+int virtio_mem_start(struct virtio_mem_dev *d)
+{
+	if (vmem_go_live(d))
+		return -1;
 	if (d->cfg.plugged_size)
 		vmem_unplug_leftovers(d);
 	return d->live ? 0 : -1;
+}
+
+int virtio_mem_restart(struct virtio_mem_dev *d)
+{
+	return vmem_go_live(d);
 }

@@ -136,18 +136,72 @@ uint32_t virtio_mem_check(const struct virtio_mem_config *c, const char *loc,
 }
 
 const char *virtio_mem_range_check(const struct virtio_mem_config *c, uint64_t addr,
-				   uint16_t nb_blocks)
+				   uint64_t nb_blocks)
 {
-	uint64_t size = (uint64_t)nb_blocks * c->block_size;
+	uint64_t size = nb_blocks * c->block_size;
 
 	if (nb_blocks == 0)
 		return "no block (nb_blocks 0)";
+	if (nb_blocks > VIRTIO_MEM_MAX_BLOCKS)
+		return "more than 65535 blocks (nb_blocks is 16 bits)";
 	if (c->block_size == 0 || addr % c->block_size)
 		return "address not on a block boundary";
 	if (addr < c->addr || addr - c->addr >= c->usable_region_size ||
 	    size > c->usable_region_size - (addr - c->addr))
 		return "range not inside the usable region";
 	return NULL;
+}
+
+/* A size of c that must be whole blocks within limit: why not, or NULL. */
+static bool size_bad(uint64_t size, uint64_t block, uint64_t limit)
+{
+	return size % block || size > limit;
+}
+
+const char *virtio_mem_config_recheck(const struct virtio_mem_config *p,
+				      const struct virtio_mem_config *c, char *why, size_t len)
+{
+	static const char *const names[] = { "block size", "node id", "address", "region size" };
+	const uint64_t was[] = { p->block_size, p->node_id, p->addr, p->region_size };
+	const uint64_t now[] = { c->block_size, c->node_id, c->addr, c->region_size };
+
+	for (unsigned i = 0; i < sizeof(was) / sizeof(was[0]); i++)
+		if (was[i] != now[i]) {
+			ksnprintf(why, len, "%s changed from 0x%llx to 0x%llx", names[i],
+				  (unsigned long long)was[i], (unsigned long long)now[i]);
+			return why;
+		}
+	/* From here block_size and region_size are the probed ones: checked. */
+	if (size_bad(c->usable_region_size, c->block_size, c->region_size) ||
+	    size_bad(c->requested_size, c->block_size, c->usable_region_size) ||
+	    size_bad(c->plugged_size, c->block_size, c->usable_region_size)) {
+		ksnprintf(why, len, "usable %llu, requested %llu or plugged %llu bytes not whole "
+			  "%llu-byte blocks within the region (%llu bytes)",
+			  (unsigned long long)c->usable_region_size,
+			  (unsigned long long)c->requested_size, (unsigned long long)c->plugged_size,
+			  (unsigned long long)c->block_size, (unsigned long long)c->region_size);
+		return why;
+	}
+	return NULL;
+}
+
+int virtio_mem_config_update(struct virtio_mem_dev *d, const struct virtio_mem_config *c,
+			     bool *changed)
+{
+	char why[160];
+
+	*changed = false;
+	if (virtio_mem_config_recheck(&d->probed, c, why, sizeof(why))) {
+		if (!d->cfg_broken)
+			kprintf("virtio-mem %s: configuration re-read: %s: device no longer served\n",
+				d->loc, why);
+		d->cfg_broken = true;
+		return -1;
+	}
+	*changed = c->requested_size != d->cfg.requested_size ||
+		   c->plugged_size != d->cfg.plugged_size;
+	d->cfg = *c;
+	return 0;
 }
 
 const char *virtio_mem_resp_name(uint16_t resp)

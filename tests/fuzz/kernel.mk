@@ -9,3 +9,9 @@ fuzz_pcicfg_SRCS := tests/fuzz/fuzz_pcicfg.c pci/config.c virtio/pci_caps.c
 # The split virtqueue's used ring as a device may leave it.
 FUZZERS += fuzz_virtq
 fuzz_virtq_SRCS := tests/fuzz/fuzz_virtq.c virtio/virtqueue.c
+# The hot-plug service's step logic against a fake virtio-mem device whose
+# answers and configuration come from the input (tests/unit/fake_vmem.h).
+FUZZERS += fuzz_hotplug
+fuzz_hotplug_SRCS := tests/fuzz/fuzz_hotplug.c kernel/hotplug_step.c virtio/mem_check.c \
+	mm/request.c $(MM_CORE_SRCS)
+$(BUILD)/fuzz/fuzz_hotplug: tests/unit/fake_vmem.h kernel/hotplug_internal.h mm/internal.h

@@ -275,6 +275,11 @@ static void test_vmem_range_check(void **state)
 	assert_non_null(virtio_mem_range_check(&c, 4 * GiB + 1280 * MiB, 1));	/* past it */
 	assert_non_null(virtio_mem_range_check(&c, 4 * GiB - 2 * MiB, 1));	/* below it */
 	assert_non_null(virtio_mem_range_check(&c, 4 * GiB + 1278 * MiB, 0xffff));
+	/* Issue 16 item 4: 65537 blocks must not go out as 1 (nb_blocks is le16). */
+	c.region_size = c.usable_region_size = 256 * GiB;
+	assert_non_null(strstr(virtio_mem_range_check(&c, 4 * GiB, 0x10001), "65535 blocks"));
+	assert_non_null(virtio_mem_range_check(&c, 4 * GiB, 0x10000));
+	assert_null(virtio_mem_range_check(&c, 4 * GiB, 0xffff));
 	c.block_size = 0;
 	assert_non_null(virtio_mem_range_check(&c, 4 * GiB, 1));
 	assert_string_equal(virtio_mem_resp_name(VIRTIO_MEM_RESP_ACK), "ack");
@@ -282,6 +287,55 @@ static void test_vmem_range_check(void **state)
 	assert_string_equal(virtio_mem_resp_name(VIRTIO_MEM_RESP_BUSY), "busy");
 	assert_string_equal(virtio_mem_resp_name(VIRTIO_MEM_RESP_ERROR), "error");
 	assert_string_equal(virtio_mem_resp_name(4), "unknown");
+}
+
+/* Issue 16 item 5: a re-read configuration is checked against the probed
+ * one; a change is named and d->cfg keeps the last good values. */
+static void test_vmem_config_recheck(void **state)
+{
+	struct virtio_mem_config p = { .block_size = 2 * MiB, .addr = 4 * GiB, .node_id = 1,
+				       .region_size = 2 * GiB, .usable_region_size = 1280 * MiB };
+	struct virtio_mem_config c = p;
+	struct virtio_mem_dev d = { .loc = "0000:00:03.0", .cfg = p, .probed = p };
+	char why[160];
+	bool changed;
+
+	(void)state;
+	c.requested_size = 64 * MiB;
+	assert_null(virtio_mem_config_recheck(&p, &c, why, sizeof(why)));
+	assert_int_equal(virtio_mem_config_update(&d, &c, &changed), 0);
+	assert_true(changed && d.cfg.requested_size == 64 * MiB);
+	c.block_size = 0;
+	assert_non_null(strstr(virtio_mem_config_recheck(&p, &c, why, sizeof(why)),
+			       "block size changed from 0x200000 to 0x0"));
+	c = p;
+	c.addr += GiB;
+	assert_non_null(strstr(virtio_mem_config_recheck(&p, &c, why, sizeof(why)), "address"));
+	c = p;
+	c.region_size = 4 * GiB;
+	assert_non_null(strstr(virtio_mem_config_recheck(&p, &c, why, sizeof(why)), "region size"));
+	c = p;
+	c.node_id = 0;
+	assert_non_null(strstr(virtio_mem_config_recheck(&p, &c, why, sizeof(why)), "node id"));
+	c = p;
+	c.requested_size = MiB;			/* not whole blocks */
+	assert_non_null(virtio_mem_config_recheck(&p, &c, why, sizeof(why)));
+	c.requested_size = 1282 * MiB;		/* above the usable region */
+	assert_non_null(virtio_mem_config_recheck(&p, &c, why, sizeof(why)));
+	c.requested_size = 0;
+	c.plugged_size = 3 * GiB;
+	assert_non_null(virtio_mem_config_recheck(&p, &c, why, sizeof(why)));
+	c.plugged_size = 0;
+	c.usable_region_size = 3 * GiB;
+	assert_non_null(virtio_mem_config_recheck(&p, &c, why, sizeof(why)));
+	c = p;
+	c.block_size = 0;
+	assert_int_equal(virtio_mem_config_update(&d, &c, &changed), -1);
+	assert_true(d.cfg_broken && !changed);
+	assert_int_equal(d.cfg.block_size, 2 * MiB);
+	assert_int_equal(d.cfg.requested_size, 64 * MiB);
+	assert_true(host_console_contains("virtio-mem 0000:00:03.0: configuration re-read: block "
+					  "size changed from 0x200000 to 0x0: device no longer served"));
 }
 
 int main(void)
@@ -295,6 +349,7 @@ int main(void)
 		cmocka_unit_test_setup(test_vmem_decode_and_good, setup),
 		cmocka_unit_test_setup(test_vmem_problems, setup),
 		cmocka_unit_test_setup(test_vmem_range_check, setup),
+		cmocka_unit_test_setup(test_vmem_config_recheck, setup),
 	};
 
 	return cmocka_run_group_tests_name("virtio", tests, NULL, NULL);
