@@ -468,6 +468,39 @@ def topo_dict(topo):
     return d
 
 
+def _cpu_model():
+    try:
+        with open('/proc/cpuinfo') as f:
+            for line in f:
+                if line.startswith('model name'):
+                    return line.split(':', 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or None
+
+
+def _file_id(path):
+    """basename, size and the start of the SHA-256 of a file (the OVMF build)."""
+    import hashlib
+    try:
+        with open(path, 'rb') as f:
+            data = f.read()
+    except OSError:
+        return None
+    return f'{os.path.basename(path)} {len(data)} sha256:{hashlib.sha256(data).hexdigest()[:16]}'
+
+
+def host_identity():
+    """What the figures of a run depend on besides the kernel (tools/regress.py
+    compares it with a stored baseline's): CPU model and count, QEMU and OVMF."""
+    try:
+        qemu = subprocess.run([qemu_run.QEMU, '--version'], capture_output=True, text=True).stdout.split('\n')[0]
+    except OSError:
+        qemu = None
+    return {'machine': platform.machine(), 'cpus': os.cpu_count(), 'node': platform.node(),
+            'cpu_model': _cpu_model(), 'qemu': qemu, 'ovmf': _file_id(qemu_run.OVMF_CODE)}
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument('--quick', action='store_true', help=f'only {", ".join(QUICK)} at 1 GiB/node, '
@@ -518,9 +551,7 @@ def main(argv=None):
 
     results = {'schema': SCHEMA, 'created': datetime.datetime.now().isoformat(timespec='seconds'),
                'command': ' '.join(['tools/bench.py'] + (argv if argv is not None else sys.argv[1:])),
-               'host': {'machine': platform.machine(), 'cpus': os.cpu_count(), 'node': platform.node(),
-                        'qemu': subprocess.run([qemu_run.QEMU, '--version'], capture_output=True,
-                                               text=True).stdout.split('\n')[0]},
+               'host': host_identity(),
                'image_mtime': datetime.datetime.fromtimestamp(os.path.getmtime(qemu_run.IMAGE)).isoformat(timespec='seconds'),
                'repeat': a.repeat, 'mem_gib_per_node': mem, 'opts': a.opts,
                'topologies': {}, 'bringup': []}
