@@ -10,6 +10,7 @@
 #   make test       every test: unit (ASan+UBSan), short fuzz, tools, QEMU boot tests
 #   make fuzz       longer fuzzing runs (FUZZ_SECONDS per target)
 #   make bench      benchmarks (modes x topologies, bring-up, Linux comparison)
+#   make regress    A/B boot-time check of this tree against BASE=<rev> (docs/regress.md)
 #   make hostbench  the range initializer natively on this host vs its store bandwidth
 #                   (no QEMU; HOSTBENCH_ARGS for tools/hostbench.py)
 #   make deps       install what is missing (Debian/Ubuntu; asks apt-get);
@@ -170,6 +171,13 @@ test: deps
 
 bench: deps kernel
 	$(PYTHON) tools/bench.py $(BENCH_ARGS)
+
+# A/B boot-time check (docs/regress.md): BASE (default: the merge base with
+# main) built into build/ab/, booted alternately with this tree's kernel.
+.PHONY: regress
+regress: deps kernel image
+	$(PYTHON) tools/regress.py --ab $(if $(BASE),--base $(BASE)) --report $(BUILD)/regress-ab/regress.md \
+		--junit $(JUNIT_DIR)/regress.xml $(REGRESS_ARGS)
 
 hostbench: deps $(BUILD)/numaboot-hostbench
 	$(PYTHON) tools/hostbench.py $(HOSTBENCH_ARGS)

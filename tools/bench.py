@@ -501,19 +501,32 @@ def host_identity():
             'cpu_model': _cpu_model(), 'qemu': qemu, 'ovmf': _file_id(qemu_run.OVMF_CODE)}
 
 
+def _positive(conv, what):
+    """argparse type: conv(text) > 0, else a usage error (exit 2)."""
+    def parse(text):
+        try:
+            v = conv(text)
+        except ValueError:
+            v = 0
+        if not v > 0:
+            raise argparse.ArgumentTypeError(f'{text!r} is not {what}')
+        return v
+    return parse
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument('--quick', action='store_true', help=f'only {", ".join(QUICK)} at 1 GiB/node, '
                    f'bring-up {QUICK_BRINGUP_CPUS}, no Linux')
     p.add_argument('--only', default='', help='comma list of names: ' + ', '.join(MATRIX) + ', bringup, large, pmem, scale, hotplug')
-    p.add_argument('--repeat', type=int, default=1, help='boots per topology (median)')
-    p.add_argument('--mem', type=float, default=None, help='GiB per node (default 2, quick 1)')
+    p.add_argument('--repeat', type=_positive(int, 'a whole number >= 1'), default=1, help='boots per topology (median)')
+    p.add_argument('--mem', type=_positive(float, 'GiB > 0'), default=None, help='GiB per node (default 2, quick 1)')
     p.add_argument('--no-linux', action='store_true', help='skip the Linux 6.1 comparison')
     p.add_argument('--linux', action='store_true', help='with --quick: do run the Linux comparison')
     p.add_argument('--large', action='store_true', help='add 256 GiB in 2 nodes (slow)')
     p.add_argument('--large-opts', default='meminit=parallel', help='kernel options of the large boot')
     p.add_argument('--opts', default='meminit=all', help='kernel options of the matrix boots')
-    p.add_argument('--timeout', type=float, default=600, help='seconds per boot')
+    p.add_argument('--timeout', type=_positive(float, 'seconds > 0'), default=600, help='seconds per boot')
     p.add_argument('--out', default=os.path.join(OUT_DIR, 'results.json'))
     p.add_argument('--no-plot', action='store_true')
     p.add_argument('--from', dest='from_file', metavar='RESULTS', help='re-print and re-plot a results.json')

@@ -38,8 +38,8 @@ Rows are `topology/mode` (and `bringup/N`); each keeps one sample per boot
     both regressions (MISSING); a row only in the results is NEW.
 Verdict per row and overall: PASS, IMPROVED, REGRESSED (FAILED/MISSING count
 as regressions), INCONCLUSIVE.  Exit status (docs/output.md): 0 pass/improved,
-1 regression, 2 usage error, 3 inconclusive (too few samples), 4 bad input
-(unreadable, no row matches the baseline, identity mismatch), 125 a missing
+1 regression, 2 usage error, 4 bad input (unreadable, no row matches the
+baseline, identity mismatch), 5 inconclusive (too few samples), 125 a missing
 dependency or a harness failure (--ab: QEMU, OVMF, git, the base's build).
 """
 import argparse
@@ -76,7 +76,7 @@ BAD = ('FAILED', 'REGRESSED', 'MISSING')
 IDENTITY = ('cpu_model', 'host_cpus', 'qemu', 'ovmf', 'topologies', 'opts', 'repeat')
 
 # exit status, the same table for every tool (docs/output.md)
-EXIT_PASS, EXIT_REGRESSED, EXIT_USAGE, EXIT_INCONCLUSIVE, EXIT_BAD_INPUT, EXIT_HARNESS = 0, 1, 2, 3, 4, 125
+EXIT_PASS, EXIT_REGRESSED, EXIT_USAGE, EXIT_BAD_INPUT, EXIT_INCONCLUSIVE, EXIT_HARNESS = 0, 1, 2, 4, 5, 125
 
 
 class BadInput(Exception):
@@ -510,34 +510,45 @@ def text_summary(rows, overall):
     return '\n'.join(out)
 
 
-def _xml(s):
-    return (str(s).replace('&', '&amp;').replace('<', '&lt;').replace('>', '&gt;')
-            .replace('"', '&quot;'))
+JUNIT_SUITE = 'numaboot-regress'      # stable: CI dashboards key their history on it
 
 
-def junit(rows, overall):
-    """JUnit XML: one testcase per row; FAILED/REGRESSED/MISSING are
-    failures, INFO/NOT RUN skipped; the figures are in the message."""
-    fails = sum(r['verdict'] in BAD for r in rows)
-    skips = sum(r['verdict'] in ('INFO', 'NOT RUN') for r in rows)
-    lines = ['<?xml version="1.0" encoding="UTF-8"?>',
-             f'<testsuites name="numaboot-regress" tests="{len(rows)}" failures="{fails}">',
-             f'<testsuite name="regress: {overall}" tests="{len(rows)}" failures="{fails}" errors="0" '
-             f'skipped="{skips}">']
+def junit(rows, overall, path):
+    """JUnit XML through junitparser (Debian python3-junitparser): one suite
+    named JUNIT_SUITE, one testcase per figure (classname regress.<row>,
+    name the figure); REGRESSED figures and FAILED/MISSING rows are failures,
+    INCONCLUSIVE figures and INFO/NOT RUN rows skipped, the figures in the
+    message.  Raises ImportError when junitparser is missing."""
+    from junitparser import Failure, JUnitXml, Skipped, TestCase, TestSuite
+    suite = TestSuite(JUNIT_SUITE)
+    suite.add_property('overall', overall)
     for r in rows:
-        figs = '; '.join(_metric_text(m).replace('**', '') for m in r['metrics'])
-        msg = _xml(f"{r['verdict']}: {figs}" + (f" [{'; '.join(r['notes'])}]" if r['notes'] else ''))
-        cls = 'regress.' + r['row'].split('/')[0]
-        lines.append(f'<testcase classname="{_xml(cls)}" name="{_xml(r["row"])}" time="0">')
-        if r['verdict'] in BAD:
-            lines.append(f'<failure type="{r["verdict"]}" message="{msg}">{msg}</failure>')
-        elif r['verdict'] in ('INFO', 'NOT RUN'):
-            lines.append(f'<skipped message="{msg}"/>')
-        else:
-            lines.append(f'<system-out>{msg}</system-out>')
-        lines.append('</testcase>')
-    lines += ['</testsuite>', '</testsuites>']
-    return '\n'.join(lines) + '\n'
+        cls = 'regress.' + r['row']
+        notes = f" [{'; '.join(r['notes'])}]" if r['notes'] else ''
+        if r['verdict'] == 'FAILED' or not r['metrics']:
+            case = TestCase('row', cls, 0)
+            msg = f"{r['verdict']}{notes}"
+            if r['verdict'] in BAD:
+                case.result = [Failure(msg, r['verdict'])]
+            elif r['verdict'] in ('INFO', 'NOT RUN'):
+                case.result = [Skipped(msg)]
+            suite.add_testcase(case)
+        for m in r['metrics']:
+            case = TestCase(m['metric'], cls, 0)
+            msg = f"{m['verdict']}: " + _metric_text(m).replace('**', '') + notes
+            if m['verdict'] == 'REGRESSED' and r['verdict'] != 'INFO':
+                case.result = [Failure(msg, 'REGRESSED')]
+            elif r['verdict'] in ('INFO', 'NOT RUN') or m['verdict'] == 'INCONCLUSIVE':
+                case.result = [Skipped(msg)]
+            else:
+                case.system_out = msg
+            suite.add_testcase(case)
+    suite.update_statistics()
+    xml = JUnitXml('numaboot')
+    xml.add_testsuite(suite)
+    xml.update_statistics()
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    xml.write(path, pretty=True)
 
 
 def _write(path, text):
@@ -646,7 +657,12 @@ def judge_and_report(a, rows, overall, st, results_name, baseline_name):
     if a.report:
         _write(a.report, markdown(rows, overall, st, results_name, baseline_name))
     if a.junit:
-        _write(a.junit, junit(rows, overall))
+        try:
+            junit(rows, overall, a.junit)
+        except ImportError as exc:
+            print(f'regress: --junit needs junitparser ({exc}): tools/install-deps.sh installs python3-junitparser',
+                  file=sys.stderr)
+            return EXIT_HARNESS
     return EXIT_OF[overall]
 
 

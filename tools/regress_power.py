@@ -3,6 +3,7 @@
 
   tools/regress_power.py RUN.json [RUN.json ...] [--samples 5,10,15,20] [--effects 1.1,1.25,1.5,2]
                          [--trials 40] [--false-trials 200] [--target n1c2/node:ms]
+                         [--only n1c2] [--alpha 0.05]
 
 Each RUN.json is a tools/bench.py results file of unchanged code (several
 boots per topology).  Every boot of a topology is a vector of its figures
@@ -37,7 +38,7 @@ import regress  # noqa: E402
 SEED = 17
 
 
-def boot_vectors(paths):
+def boot_vectors(paths, only=None):
     """{topology: [ {(row, metric): value}, ... one per boot ]} from bench results files."""
     import json
     out = {}
@@ -50,6 +51,8 @@ def boot_vectors(paths):
             if host and r.get('vcpus') and r['vcpus'] > host:
                 continue            # INFO rows are never judged
             topo = name.split('/')[0] if not name.startswith('bringup/') else name
+            if only and topo.split('/')[0] not in only:
+                continue
             for metric, vals in r['samples'].items():
                 for i, v in enumerate(vals):
                     key = (topo, path)
@@ -96,11 +99,11 @@ def draw(rng, pooled, spread, n, target=None, effect=1.0):
     return rows
 
 
-def one_comparison(rng, pooled, spread, n, target=None, effect=1.0):
+def one_comparison(rng, pooled, spread, n, target=None, effect=1.0, alpha=regress.DEFAULT_STATS['alpha']):
     a = draw(rng, pooled, spread, n)
     b = draw(rng, pooled, spread, n, target, effect)
     st = dict(regress.DEFAULT_STATS, min_samples=min(n, regress.DEFAULT_STATS['min_samples']),
-              lazy_interval=True)
+              lazy_interval=True, alpha=alpha)
     rows, _ = regress.compare(a, b, st)
     return {r['row']: r['verdict'] for r in rows}
 
@@ -114,17 +117,20 @@ def main(argv=None):
     p.add_argument('--false-trials', type=int, default=200, help='comparisons of unchanged code per sample count')
     p.add_argument('--target', action='append', default=[], metavar='ROW:METRIC',
                    help='figures to slow (default: every ms and bringup_ms figure)')
+    p.add_argument('--only', default='', help='comma list of topologies (and bringup) to keep from the runs')
+    p.add_argument('--alpha', type=regress.alpha_arg, default=regress.DEFAULT_STATS['alpha'])
     a = p.parse_args(argv)
     ns = [int(x) for x in a.samples.split(',')]
     effects = [float(x) for x in a.effects.split(',')]
     try:
-        pooled = boot_vectors(a.runs)
+        pooled = boot_vectors(a.runs, set(filter(None, a.only.split(','))))
     except (OSError, ValueError, regress.BadInput) as exc:
         print(f'regress_power: {exc}', file=sys.stderr)
         return regress.EXIT_BAD_INPUT
     spread = spreads(pooled)
     targets = [tuple(t.split(':')) for t in a.target] or \
         sorted(k for k in spread if k[1] in ('ms', 'bringup_ms') and spread[k][0] > 0)
+    print(f'`tools/regress_power.py {" ".join(argv if argv is not None else sys.argv[1:])}`\n')
     print('## Measured spread (sd of log values, pooled boots)\n')
     print('| figure | median | sd(log) | boots |\n|---|---|---|---|')
     for k in sorted(spread):
@@ -135,7 +141,7 @@ def main(argv=None):
     print('| boots a side | ' + ' | '.join(str(n) for n in ns) + ' |\n|---|' + '---|' * len(ns))
     cells = []
     for n in ns:
-        bad = sum(any(v == 'REGRESSED' for v in one_comparison(rng, pooled, spread, n).values())
+        bad = sum(any(v == 'REGRESSED' for v in one_comparison(rng, pooled, spread, n, alpha=a.alpha).values())
                   for _ in range(a.false_trials))
         cells.append(f'{bad}/{a.false_trials}')
     print('| false calls | ' + ' | '.join(cells) + ' |')
@@ -145,7 +151,7 @@ def main(argv=None):
         for e in effects:
             cells = []
             for n in ns:
-                hit = sum(one_comparison(rng, pooled, spread, n, t, e).get(t[0]) == 'REGRESSED'
+                hit = sum(one_comparison(rng, pooled, spread, n, t, e, a.alpha).get(t[0]) == 'REGRESSED'
                           for _ in range(a.trials))
                 cells.append(f'{hit}/{a.trials}')
             print(f'| `{t[0]}` {t[1]} | {spread[t][1]:.3f} | {e:g} | ' + ' | '.join(cells) + ' |', flush=True)

@@ -112,7 +112,7 @@ def test_save_efivar_records_let_regress_judge_the_run(tmp_path):
                    check=True, capture_output=True)
     v = subprocess.run([sys.executable, tool, str(saved), '--baseline', str(base)],
                        capture_output=True, text=True)
-    assert v.returncode == 3, v.stdout + v.stderr      # one boot a side: INCONCLUSIVE (docs/regress.md)
+    assert v.returncode == 5, v.stdout + v.stderr      # one boot a side: INCONCLUSIVE (docs/regress.md)
     assert 'MISSING' not in v.stdout and 'REGRESSED' not in v.stdout, v.stdout
 
 

@@ -276,19 +276,23 @@ def test_no_matching_rows_is_bad_input(files, tmp_path, capsys):
     assert 'no row of the results matches' in capsys.readouterr().err
 
 
-def test_junit_one_testcase_per_row(files, tmp_path):
+def test_junit_one_testcase_per_figure(files, tmp_path):
+    """Through junitparser: one suite with a stable name, one testcase per figure."""
     import xml.etree.ElementTree as ET
     rp, bp = files(results(serial_ns=1600e6))
     xml = tmp_path / 'junit' / 'regress.xml'
     assert regress.main([rp, '--baseline', bp, '--junit', str(xml)]) == 1
-    root = ET.parse(xml).getroot()
-    cases = root.findall('.//testcase')
-    assert len(cases) == 13 and root.get('failures') == '5'
-    by = {c.get('name'): c for c in cases}
-    f = by['n1c2/parallel'].find('failure')
-    assert f is not None and f.get('type') == 'REGRESSED' and 'ms ' in f.get('message')
-    assert by['n2c1/parallel'].find('failure') is None and 'PASS' in by['n2c1/parallel'].find('system-out').text
-    assert by['bringup/4'].find('skipped') is not None
+    suite = ET.parse(xml).getroot().find('testsuite')
+    assert suite.get('name') == regress.JUNIT_SUITE == 'numaboot-regress'
+    cases = {(c.get('classname'), c.get('name')): c for c in suite.iter('testcase')}
+    # n1c2 and n2c1: serial 2 figures, hop 3, node/parallel/deferred 4 each; 3 bring-up rows
+    assert len(cases) == 2 * (2 + 3 + 4 * 3) + 3
+    assert int(suite.get('failures')) == 5                    # every n1c2 mode's ms, 4x slower
+    f = cases[('regress.n1c2/parallel', 'ms')].find('failure')
+    assert f is not None and f.get('type') == 'REGRESSED' and f.get('message').startswith('REGRESSED: ms ')
+    assert cases[('regress.n1c2/parallel', 'speedup_vs_serial')].find('failure') is None
+    assert 'PASS' in cases[('regress.n2c1/parallel', 'ms')].find('system-out').text
+    assert cases[('regress.bringup/4', 'bringup_ms')].find('skipped') is not None
 
 
 @pytest.mark.parametrize('content', [

@@ -20,7 +20,7 @@ from test_regress import results  # noqa: E402
 
 N = 10      # boots a side that the power table of docs/regress.md asks for (regress_stats.DEFAULT_SAMPLES)
 # the exit status table of docs/output.md
-PASS, REGRESSED, USAGE, INCONCLUSIVE, BAD_INPUT = 0, 1, 2, 3, 4
+PASS, REGRESSED, USAGE, BAD_INPUT, INCONCLUSIVE = 0, 1, 2, 4, 5
 
 
 def enumerate_p(c, b):
@@ -109,7 +109,7 @@ def test_zero_valued_figure_is_judged(tmp_path, capsys):
 def test_one_figure_3x_slower_with_5_boots_is_not_pass(tmp_path, capsys):
     """Old code: bringup/2 three times slower, 5 boots a side: PASS, exit 0
     (1/252 can never pass Benjamini-Hochberg's 0.05/36).  Now: INCONCLUSIVE
-    (exit 3) -- and with the powered sample count, REGRESSED on that row only."""
+    (exit 5) -- and with the powered sample count, REGRESSED on that row only."""
     rp, bp = _files(tmp_path, results(boots=5), results(boots=5, bringup_ms=(1.0, 12.0, 20.0)))
     capsys.readouterr()
     assert regress.main([rp, '--baseline', bp, '--json', '--min-samples', '5']) == INCONCLUSIVE
