@@ -614,6 +614,7 @@ def main(argv=None):
                                               'tsc_source', 'x2apic')})
         else:
             failures += 1
+        failures += any(r['status'] != 'ok' for r in runs)     # exit 0 only when every boot ended ok
         results['bringup'].append(row)
     if do_hotplug:
         results['hotplug'] = bench_hotplug(a.timeout, log, max(a.repeat, 3))
