@@ -19,10 +19,11 @@ esac
 PKGS=(make gcc binutils gnu-efi nasm ovmf qemu-system-x86 libcmocka-dev acpica-tools
       clang libclang-rt-14-dev python3 python3-pytest python3-matplotlib python3-junitparser
       mtools dosfstools fdisk)
-# --lava: also lava-dispatcher for the LAVA test (tests/boot/test_lava.py:
-# lava-run); about 150 packages, 70 s on the project machine.
+# --lava: also lava-dispatcher (lava-run, lava-worker), lava-server with
+# PostgreSQL and lavacli for the LAVA tests (tests/boot/test_lava.py, a real
+# server brought up by tools/lava/server.sh); about 210 packages.
 if [ "${1:-}" = --lava ]; then
-	PKGS+=(lava-dispatcher)
+	PKGS+=(lava-dispatcher lava-server lavacli postgresql curl)
 fi
 QEMU_MIN_MAJOR=8
 QEMU_MIN_MINOR=1
