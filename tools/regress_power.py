@@ -108,20 +108,33 @@ def one_comparison(rng, pooled, spread, n, target=None, effect=1.0, alpha=regres
     return {r['row']: r['verdict'] for r in rows}
 
 
+def _list_of(conv, ok, what):
+    """argparse type: a comma list of conv(item) with ok(item), else a usage error (exit 2)."""
+    def parse(text):
+        try:
+            vals = [conv(x) for x in text.split(',') if x]
+        except ValueError:
+            vals = []
+        if not vals or not all(ok(v) for v in vals):
+            raise argparse.ArgumentTypeError(f'{text!r} is not a comma list of {what}')
+        return vals
+    return parse
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument('runs', nargs='+', help='tools/bench.py results files of unchanged code')
-    p.add_argument('--samples', default='5,10,15,20')
-    p.add_argument('--effects', default='1.1,1.25,1.5,2')
-    p.add_argument('--trials', type=int, default=40, help='comparisons per target, effect and sample count')
-    p.add_argument('--false-trials', type=int, default=200, help='comparisons of unchanged code per sample count')
+    p.add_argument('--samples', type=_list_of(int, lambda v: v >= 2, 'whole numbers >= 2'), default='5,10,15,20')
+    p.add_argument('--effects', type=_list_of(float, lambda v: v > 0, 'factors > 0'), default='1.1,1.25,1.5,2')
+    p.add_argument('--trials', type=regress.samples_arg, default=40, help='comparisons per target, effect and sample count')
+    p.add_argument('--false-trials', type=regress.samples_arg, default=200,
+                   help='comparisons of unchanged code per sample count')
     p.add_argument('--target', action='append', default=[], metavar='ROW:METRIC',
                    help='figures to slow (default: every ms and bringup_ms figure)')
     p.add_argument('--only', default='', help='comma list of topologies (and bringup) to keep from the runs')
     p.add_argument('--alpha', type=regress.alpha_arg, default=regress.DEFAULT_STATS['alpha'])
     a = p.parse_args(argv)
-    ns = [int(x) for x in a.samples.split(',')]
-    effects = [float(x) for x in a.effects.split(',')]
+    ns, effects = a.samples, a.effects
     try:
         pooled = boot_vectors(a.runs, set(filter(None, a.only.split(','))))
     except (OSError, ValueError, regress.BadInput) as exc:
