@@ -12,6 +12,7 @@
 #   make tsan       host concurrency tests under ThreadSanitizer (tests/unit/tsan.mk)
 #   make fuzz       longer fuzzing runs (FUZZ_SECONDS per target)
 #   make bench      benchmarks (modes x topologies, bring-up, Linux comparison)
+#   make regress    A/B boot-time check of this tree against BASE=<rev> (docs/regress.md)
 #   make hostbench  the range initializer natively on this host vs its store bandwidth
 #                   (no QEMU; HOSTBENCH_ARGS for tools/hostbench.py)
 #   make deps       install what is missing (Debian/Ubuntu; asks apt-get);
@@ -174,6 +175,13 @@ test: deps
 
 bench: deps kernel
 	$(PYTHON) tools/bench.py $(BENCH_ARGS)
+
+# A/B boot-time check (docs/regress.md): BASE (default: the merge base with
+# main) built into build/ab/, booted alternately with this tree's kernel.
+.PHONY: regress
+regress: deps kernel image
+	$(PYTHON) tools/regress.py --ab $(if $(BASE),--base $(BASE)) --report $(BUILD)/regress-ab/regress.md \
+		--junit $(JUNIT_DIR)/regress.xml $(REGRESS_ARGS)
 
 hostbench: deps $(BUILD)/numaboot-hostbench
 	$(PYTHON) tools/hostbench.py $(HOSTBENCH_ARGS)

@@ -166,6 +166,7 @@ struct meminit_config {
 	uint64_t deferred_sync_mb;	/* deferred: per node, before the first allocation */
 	uint64_t bw_mb;			/* store-bandwidth sample per node, 0 = skip */
 	uint32_t init_repeat;		/* debug_init_repeat: initializer runs per chunk (0 = 1) */
+	const char *init_repeat_mode;	/* debug_repeat_mode: the one mode it slows, NULL = all */
 	struct timeline *timeline;	/* kernel_main's (include/timeline.h), or NULL */
 	/* deferred: called on the boot CPU once it has allocated and waited for
 	 * its devices, while the nodes' CPUs still initialize the rest and

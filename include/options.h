@@ -40,6 +40,7 @@ struct options {
 	uint32_t pmem_memmap;		/* enum pmem_memmap: where persistent memory's memmap lives */
 	uint32_t pmem_compound;		/* enum pmem_compound: persistent memory's page size */
 	uint64_t debug_init_repeat;	/* test aid: run each chunk's range initializer N times */
+	uint32_t debug_repeat_mode;	/* test aid: 0 = repeat in every mode, else in mode N-1 only */
 	bool lava;			/* print LAVA test signals on the console (docs/lava.md) */
 	uint64_t serve_s;		/* stay up this long after the report, serving hot-plug */
 	uint32_t hot_memmap;		/* enum hot_memmap: where hot-added memory's memmap lives */

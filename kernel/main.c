@@ -182,6 +182,8 @@ static int run_meminit(void)
 		.deferred_sync_mb = opts.deferred_sync_mb,
 		.bw_mb = opts.bw_mb,
 		.init_repeat = (uint32_t)opts.debug_init_repeat,
+		.init_repeat_mode = opts.debug_repeat_mode ?
+			meminit_mode_names[opts.debug_repeat_mode - 1] : NULL,
 		.timeline = &timeline,
 	};
 	int err = meminit_run(&mm, &cfg, &meminit_res);

@@ -27,6 +27,8 @@ static const char *const exit_words[] = { "auto", "reset", "halt", NULL };
 static const char *const pmem_memmap_words[] = { "dram", "device", NULL };
 static const char *const pmem_compound_words[] = { "4k", "2m", "1g", NULL };
 static const char *const hot_memmap_words[] = { "dram", "memory", NULL };
+/* debug_repeat_mode: "all", then enum meminit_mode order (serial = 1 ...) */
+static const char *const repeat_mode_words[] = { "all", "serial", "hop", "node", "parallel", "deferred", NULL };
 
 #define OFF(f) offsetof(struct options, f)
 static const struct opt_desc opt_table[] = {
@@ -49,6 +51,7 @@ static const struct opt_desc opt_table[] = {
 	{ "pmem_memmap", OPT_WORD, OFF(pmem_memmap), pmem_memmap_words, 0, 0 },
 	{ "pmem_compound", OPT_WORD, OFF(pmem_compound), pmem_compound_words, 0, 0 },
 	{ "debug_init_repeat", OPT_U64, OFF(debug_init_repeat), NULL, 1, 64 },
+	{ "debug_repeat_mode", OPT_WORD, OFF(debug_repeat_mode), repeat_mode_words, 0, 0 },
 	{ "lava", OPT_BOOL, OFF(lava), NULL, 0, 0 },
 	{ "serve_s", OPT_U64, OFF(serve_s), NULL, 0, 3600 },
 	{ "hot_memmap", OPT_WORD, OFF(hot_memmap), hot_memmap_words, 0, 0 },

@@ -65,7 +65,8 @@ static void reset_all(struct meminit_run *run, bool poison)
 		struct meminit_request *r = run->req[i];
 
 		meminit_request_reset(r);
-		r->init_repeat = run->cfg->init_repeat;
+		r->init_repeat = !run->cfg->init_repeat_mode || run->phase == run->cfg->init_repeat_mode ?
+				 run->cfg->init_repeat : 1;	/* a test aid */
 		r->timeline = run->cfg->timeline;
 		r->phase = run->phase;
 		for (uint32_t c = 0; poison && c < r->nchunks; c++)

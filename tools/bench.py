@@ -468,19 +468,65 @@ def topo_dict(topo):
     return d
 
 
+def _cpu_model():
+    try:
+        with open('/proc/cpuinfo') as f:
+            for line in f:
+                if line.startswith('model name'):
+                    return line.split(':', 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or None
+
+
+def _file_id(path):
+    """basename, size and the start of the SHA-256 of a file (the OVMF build)."""
+    import hashlib
+    try:
+        with open(path, 'rb') as f:
+            data = f.read()
+    except OSError:
+        return None
+    return f'{os.path.basename(path)} {len(data)} sha256:{hashlib.sha256(data).hexdigest()[:16]}'
+
+
+def host_identity():
+    """What the figures of a run depend on besides the kernel (tools/regress.py
+    compares it with a stored baseline's): CPU model and count, QEMU and OVMF."""
+    try:
+        qemu = subprocess.run([qemu_run.QEMU, '--version'], capture_output=True, text=True).stdout.split('\n')[0]
+    except OSError:
+        qemu = None
+    return {'machine': platform.machine(), 'cpus': os.cpu_count(), 'node': platform.node(),
+            'cpu_model': _cpu_model(), 'qemu': qemu, 'ovmf': _file_id(qemu_run.OVMF_CODE)}
+
+
+def _positive(conv, what):
+    """argparse type: conv(text) > 0, else a usage error (exit 2)."""
+    def parse(text):
+        try:
+            v = conv(text)
+        except ValueError:
+            v = 0
+        if not v > 0:
+            raise argparse.ArgumentTypeError(f'{text!r} is not {what}')
+        return v
+    return parse
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument('--quick', action='store_true', help=f'only {", ".join(QUICK)} at 1 GiB/node, '
                    f'bring-up {QUICK_BRINGUP_CPUS}, no Linux')
     p.add_argument('--only', default='', help='comma list of names: ' + ', '.join(MATRIX) + ', bringup, large, pmem, scale, hotplug')
-    p.add_argument('--repeat', type=int, default=1, help='boots per topology (median)')
-    p.add_argument('--mem', type=float, default=None, help='GiB per node (default 2, quick 1)')
+    p.add_argument('--repeat', type=_positive(int, 'a whole number >= 1'), default=1, help='boots per topology (median)')
+    p.add_argument('--mem', type=_positive(float, 'GiB > 0'), default=None, help='GiB per node (default 2, quick 1)')
     p.add_argument('--no-linux', action='store_true', help='skip the Linux 6.1 comparison')
     p.add_argument('--linux', action='store_true', help='with --quick: do run the Linux comparison')
     p.add_argument('--large', action='store_true', help='add 256 GiB in 2 nodes (slow)')
     p.add_argument('--large-opts', default='meminit=parallel', help='kernel options of the large boot')
     p.add_argument('--opts', default='meminit=all', help='kernel options of the matrix boots')
-    p.add_argument('--timeout', type=float, default=600, help='seconds per boot')
+    p.add_argument('--timeout', type=_positive(float, 'seconds > 0'), default=600, help='seconds per boot')
     p.add_argument('--out', default=os.path.join(OUT_DIR, 'results.json'))
     p.add_argument('--no-plot', action='store_true')
     p.add_argument('--from', dest='from_file', metavar='RESULTS', help='re-print and re-plot a results.json')
@@ -518,9 +564,7 @@ def main(argv=None):
 
     results = {'schema': SCHEMA, 'created': datetime.datetime.now().isoformat(timespec='seconds'),
                'command': ' '.join(['tools/bench.py'] + (argv if argv is not None else sys.argv[1:])),
-               'host': {'machine': platform.machine(), 'cpus': os.cpu_count(), 'node': platform.node(),
-                        'qemu': subprocess.run([qemu_run.QEMU, '--version'], capture_output=True,
-                                               text=True).stdout.split('\n')[0]},
+               'host': host_identity(),
                'image_mtime': datetime.datetime.fromtimestamp(os.path.getmtime(qemu_run.IMAGE)).isoformat(timespec='seconds'),
                'repeat': a.repeat, 'mem_gib_per_node': mem, 'opts': a.opts,
                'topologies': {}, 'bringup': []}
@@ -570,6 +614,7 @@ def main(argv=None):
                                               'tsc_source', 'x2apic')})
         else:
             failures += 1
+        failures += any(r['status'] != 'ok' for r in runs)     # exit 0 only when every boot ended ok
         results['bringup'].append(row)
     if do_hotplug:
         results['hotplug'] = bench_hotplug(a.timeout, log, max(a.repeat, 3))

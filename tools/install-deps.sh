@@ -2,26 +2,34 @@
 # Install what numaboot needs to build, boot under QEMU and test, when it is
 # missing.  Debian/Ubuntu package names.  On Debian 12, QEMU comes from
 # bookworm-backports (QEMU >= 8.1 is needed for x2APIC under TCG).
-# Idempotent: prints what it checks, installs only what is missing.
+# Idempotent: checks first (no root needed for that), asks for root (sudo)
+# only when something is missing, installs only what is missing.
+# Exit status (docs/output.md): 0 everything present or installed, 2 usage
+# error, 125 something is missing and cannot be installed here (not root and
+# no sudo, no dpkg/apt-get, apt-get failed).
 set -euo pipefail
 
+usage() { echo "usage: tools/install-deps.sh [--lava]" >&2; exit 2; }
+case "${1:-}" in
+	""|--lava) ;;
+	*) usage ;;
+esac
+[ $# -le 1 ] || usage
+
 PKGS=(make gcc binutils gnu-efi nasm ovmf qemu-system-x86 libcmocka-dev acpica-tools
-      clang libclang-rt-14-dev python3 python3-pytest python3-matplotlib
+      clang libclang-rt-14-dev python3 python3-pytest python3-matplotlib python3-junitparser
       mtools dosfstools fdisk)
-# --lava: also lava-dispatcher for the LAVA test (tests/boot/test_lava.py:
-# lava-run); about 150 packages, 70 s on the project machine.
+# --lava: also lava-dispatcher (lava-run, lava-worker), lava-server with
+# PostgreSQL and lavacli for the LAVA tests (tests/boot/test_lava.py, a real
+# server brought up by tools/lava/server.sh); about 210 packages.
 if [ "${1:-}" = --lava ]; then
-	PKGS+=(lava-dispatcher)
+	PKGS+=(lava-dispatcher lava-server lavacli postgresql curl)
 fi
 QEMU_MIN_MAJOR=8
 QEMU_MIN_MINOR=1
 
-SUDO=""
-if [ "$(id -u)" -ne 0 ]; then
-	command -v sudo >/dev/null || { echo "install-deps: not root and no sudo; install: ${PKGS[*]}" >&2; exit 1; }
-	SUDO="sudo"
-fi
-export DEBIAN_FRONTEND=noninteractive
+command -v dpkg-query >/dev/null || {
+	echo "install-deps: no dpkg-query (not Debian/Ubuntu); install by hand: ${PKGS[*]}" >&2; exit 125; }
 
 missing=()
 for p in "${PKGS[@]}"; do
@@ -57,6 +65,19 @@ if [ ${#missing[@]} -eq 0 ] && [ $need_backports -eq 0 ]; then
 	echo "install-deps: all build and test dependencies present"
 	exit 0
 fi
+
+# Something is missing: only now is root needed.
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+	command -v sudo >/dev/null || {
+		what="${missing[*]}"
+		[ $need_backports -eq 0 ] || what="$what qemu-system-x86 (>= $QEMU_MIN_MAJOR.$QEMU_MIN_MINOR, bookworm-backports)"
+		echo "install-deps: missing $what; not root and no sudo: install them as root" >&2; exit 125; }
+	SUDO="sudo"
+fi
+command -v apt-get >/dev/null || { echo "install-deps: missing ${missing[*]}; no apt-get" >&2; exit 125; }
+export DEBIAN_FRONTEND=noninteractive
+trap 'echo "install-deps: installing failed (status $?); missing: ${missing[*]}" >&2; exit 125' ERR
 
 if [ $need_backports -eq 1 ] && ! grep -rqs bookworm-backports /etc/apt/sources.list /etc/apt/sources.list.d/; then
 	echo "install-deps: adding bookworm-backports for QEMU >= $QEMU_MIN_MAJOR.$QEMU_MIN_MINOR"

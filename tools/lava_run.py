@@ -63,6 +63,27 @@ def topology_args(topo):
     return ' '.join(keep)
 
 
+def context_options(topo):
+    """The job context's extra_options (a YAML flow list) and memory (MiB):
+    what a server's qemu.jinja2 does not set itself -- q35, OVMF's code, the
+    NUMA topology, isa-debug-exit."""
+    args = topology_args(topo).split()
+    mem = args[args.index('-m') + 1]
+    del args[args.index('-m'):args.index('-m') + 2]
+    opts, i = [], 0
+    while i < len(args):        # '-opt value' pairs as one item each
+        opts.append(f'{args[i]} {args[i + 1]}')
+        i += 2
+    opts = ['-machine q35', '-cpu max', f'-drive if=pflash,format=raw,unit=0,readonly=on,file={qemu_run.OVMF_CODE}',
+            '-device isa-debug-exit,iobase=0xf4,iosize=0x04', '-no-reboot'] + opts
+    return '[' + ', '.join(f"'{o}'" for o in opts) + ']', str(int(mem.rstrip('M')))
+
+
+def job_subst(esp, vars_fd, topo):
+    extra, mem = context_options(topo)
+    return {'ESP_URL': 'file://' + esp, 'VARS_URL': 'file://' + vars_fd, 'EXTRA_OPTIONS': extra, 'MEM_MIB': mem}
+
+
 def render(template, subst):
     with open(os.path.join(LAVA_DIR, template)) as f:
         text = f.read()
@@ -85,7 +106,7 @@ def run_job(out, topo, opts, timeout):
     make_esp(esp, qemu_run.IMAGE, opts)
     shutil.copy(qemu_run.OVMF_VARS, vars_fd)
     with open(os.path.join(out, 'job.yaml'), 'w') as f:
-        f.write(render('job-qemu.yaml', {'ESP_URL': 'file://' + esp, 'VARS_URL': 'file://' + vars_fd}))
+        f.write(render('job-qemu.yaml', job_subst(esp, vars_fd, topo)))
     with open(os.path.join(out, 'device.yaml'), 'w') as f:
         f.write(render('qemu-device.yaml', {'OVMF_CODE': qemu_run.OVMF_CODE, 'QEMU_NUMA': topology_args(topo)}))
     work = tempfile.mkdtemp(prefix='numaboot-lava-')

@@ -31,9 +31,9 @@ the kernel's serve_begin record, or after QEMU's start with --hotplug-anchor
 start), then prints the host's actions matched with the kernel's
 hotplug_event records (tools/hotplug.py, docs/hotplug.md).
 
-Exit status: 0 ok, 1 self-check failed, 2 panic, 3 bad option,
-124 timeout, 125 QEMU or harness error (see docs/output.md), 137 killed by
-a --hotplug kill action.
+Exit status (the table of docs/output.md): 0 ok, 1 self-check failed,
+2 usage error, 3 bad kernel option, 6 panic, 124 timeout, 125 QEMU or
+harness error (missing QEMU, OVMF, mtools), 137 killed by a --hotplug kill action.
 """
 import argparse
 import fcntl
@@ -71,18 +71,30 @@ class HarnessError(Exception):
     """Something the harness needs is missing (exit status 125)."""
 
 
+# what booting the image needs besides QEMU: mtools writes numaboot.cfg into
+# the ESP; tools/mkimage.sh (re)makes the disk image with sfdisk and mkfs.fat
+IMAGE_TOOLS = (('mcopy', 'mtools'), ('mformat', 'mtools'), ('sfdisk', 'fdisk'), ('mkfs.fat', 'dosfstools'))
+
+
 def check_harness(image=IMAGE):
-    """Raise HarnessError naming the first missing piece: QEMU, OVMF, image."""
+    """Raise HarnessError naming the first missing piece: QEMU, OVMF, the
+    image tools (mtools, sfdisk, mkfs.fat), the image."""
     if not shutil.which(QEMU):
         raise HarnessError(f'QEMU ({QEMU}) not found: run tools/install-deps.sh or set QEMU=')
     for what, path, var in (('OVMF code', OVMF_CODE, 'OVMF_CODE'), ('OVMF variables', OVMF_VARS, 'OVMF_VARS')):
         if not os.path.isfile(path):
             raise HarnessError(f'{what} {path} missing: install ovmf or set {var}=')
+    if image is not None:
+        path = os.environ.get('PATH', os.defpath) + os.pathsep + '/usr/sbin:/sbin'
+        for tool, pkg in IMAGE_TOOLS:
+            if not shutil.which(tool, path=path):
+                raise HarnessError(f'{tool} not found: install {pkg} (tools/install-deps.sh)')
     if image is not None and not os.path.isfile(image):
         raise HarnessError(f'{image} missing: run make first')
 
 # isa-debug-exit: QEMU status = (code << 1) | 1, codes from include/exit.h
-STATUS = {33: ('ok', 0), 35: ('check_failed', 1), 37: ('panic', 2), 39: ('bad_option', 3)}
+# the exit status table of docs/output.md: 2 is every tool's usage error, so a panic is 6
+STATUS = {33: ('ok', 0), 35: ('check_failed', 1), 37: ('panic', 6), 39: ('bad_option', 3)}
 KILLED = ('killed', 137)   # a hotplug kill action sent QEMU SIGKILL (128 + 9, as a shell says)
 
 
@@ -481,10 +493,21 @@ def parse_dist(s):
     return dist
 
 
+def positive_int(text):
+    """argparse type: a whole number >= 1 (a usage error, exit 2, otherwise)."""
+    try:
+        v = int(text)
+    except ValueError:
+        v = 0
+    if v < 1:
+        raise argparse.ArgumentTypeError(f'{text!r} is not a whole number >= 1')
+    return v
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument('--nodes', type=int, default=2)
-    p.add_argument('--cpus', type=int, default=2, help='CPUs per node')
+    p.add_argument('--nodes', type=positive_int, default=2)
+    p.add_argument('--cpus', type=positive_int, default=2, help='CPUs per node')
     p.add_argument('--mem', default='2', help='GiB per node, or a comma list')
     p.add_argument('--cpuless', default='', help='comma list of node ids without CPUs')
     p.add_argument('--no-numa', action='store_true', help='no -numa options (no SRAT)')
@@ -513,16 +536,19 @@ def main():
     p.add_argument('--disk', choices=sorted(DISKS), default='virtio', help='how the boot image is attached')
     p.add_argument('--no-serial', action='store_true', help='no COM1 (the exit code still comes back)')
     p.add_argument('--no-vga', action='store_true', help='no display adapter: OVMF offers no GOP')
-    p.add_argument('--timeout', type=float, default=600)
+    p.add_argument('--timeout', type=float, default=600, help='seconds')
     p.add_argument('--json', action='store_true', help='print only the JSON records')
     p.add_argument('--print-cmd', action='store_true')
     p.add_argument('extra', nargs='*', help='extra QEMU arguments (after --)')
     a = p.parse_args()
-    if a.nodes < 1 or a.cpus < 1:
-        p.error('--nodes and --cpus must be at least 1')
-    topo = Topology(nodes=a.nodes, cpus=a.cpus, mem_gib=parse_mem(a.mem, a.nodes),
-                    cpuless=tuple(int(x) for x in filter(None, a.cpuless.split(','))),
-                    numa=not a.no_numa, dist=parse_dist(a.dist), x2apic=a.x2apic, prealloc=a.prealloc,
+    try:    # these depend on --nodes: checked after parsing, still usage errors (exit 2)
+        mem = parse_mem(a.mem, a.nodes)
+        cpuless = tuple(int(x) for x in filter(None, a.cpuless.split(',')))
+        dist = parse_dist(a.dist)
+    except (ValueError, argparse.ArgumentTypeError) as exc:
+        p.error(f'--mem, --cpuless or --dist: {exc}')
+    topo = Topology(nodes=a.nodes, cpus=a.cpus, mem_gib=mem, cpuless=cpuless,
+                    numa=not a.no_numa, dist=dist, x2apic=a.x2apic, prealloc=a.prealloc,
                     pmem=a.pmem, vmem=a.vmem, acpi_tables=a.acpitable, extra=a.extra, firmware=a.firmware,
                     machine=a.machine, disk=a.disk, serial=not a.no_serial, vga=not a.no_vga)
     if any(n >= a.nodes for n, _ in a.pmem):

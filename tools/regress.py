@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Boot-time regression check for CI: noise-aware verdicts from repeated boots.
 
+  tools/regress.py --ab [--base REV] [--samples N]   # build REV and this tree, boot them ABAB, judge B vs A
   tools/regress.py RESULTS [--baseline bench/baseline.json] [--report report.md] [--junit r.xml]
   tools/regress.py RESULTS --update-baseline        # write RESULTS' samples as the baseline
 
@@ -14,7 +15,8 @@ Rows are `topology/mode` (and `bringup/N`); each keeps one sample per boot
   - correctness facts are hard failures, never tolerances: the mode verified,
     checksums equal across modes, the boot ended `ok`  -> FAILED;
   - each figure (ms, speedup_vs_serial, speedup_vs_hop, bw_fraction,
-    bringup_ms) with at least 5 samples on both sides is judged by a
+    bringup_ms) with at least --min-samples (default DEFAULT_SAMPLES, the
+    count the power table of docs/regress.md asks for) on both sides is judged by a
     one-sided Mann-Whitney rank test AND a seeded bootstrap 95% interval of
     the ratio of medians lying wholly beyond 1 +/- --min-effect (default
     5%); the rank tests of all figures of the run are one family per
@@ -23,8 +25,11 @@ Rows are `topology/mode` (and `bringup/N`); each keeps one sample per boot
     most alpha however many figures there are: REGRESSED or IMPROVED only
     when the difference is larger than the noise the samples show;
   - with fewer samples on either side (one boot, an old baseline) the
-    medians are compared with the fixed tolerances instead (--ratio-tol,
-    --abs-tol) and the figure says `tolerance`;
+    figure is INCONCLUSIVE: no verdict is guessed from a tolerance;
+  - a stored baseline records the identity of what it measured (CPU model,
+    host cores, QEMU and OVMF versions, topologies and memory per node,
+    options, repeat count); results whose identity differs are refused,
+    naming the fields (--accept-identity FIELD to accept one knowingly);
   - rows whose boot had more vCPUs than the host has cores measure the
     emulator, not the design: INFO, never a verdict (correctness still counts);
   - a baseline row not in the results is NOT RUN, a figure a row lacks
@@ -32,12 +37,15 @@ Rows are `topology/mode` (and `bringup/N`); each keeps one sample per boot
     one boot is compared with what it measured only; --require-all makes
     both regressions (MISSING); a row only in the results is NEW.
 Verdict per row and overall: PASS, IMPROVED, REGRESSED (FAILED/MISSING count
-as regressions).  Exit status: 0 pass/improved, 1 regression, 2 bad input
-(also: no row of the results matches the baseline).
+as regressions), INCONCLUSIVE.  Exit status (docs/output.md): 0 pass/improved,
+1 regression, 2 usage error, 4 bad input (unreadable, no row matches the
+baseline, identity mismatch), 5 inconclusive (too few samples), 125 a missing
+dependency or a harness failure (--ab: QEMU, OVMF, git, the base's build).
 """
 import argparse
 import datetime
 import json
+import math
 import os
 import statistics
 import sys
@@ -60,11 +68,15 @@ METRICS = {
     'bringup_ms': ('absolute', False),
 }
 FACTS = ('verified', 'checksums_equal', 'boot_ok')
-DEFAULT_TOL = {'ratio': 0.15, 'absolute': 1.0}
-DEFAULT_STATS = {'alpha': 0.05, 'min_effect': 0.05, 'min_samples': regress_stats.MIN_SAMPLES}
-ORDER = {'FAILED': 0, 'REGRESSED': 1, 'MISSING': 2, 'IMPROVED': 3, 'NEW': 4, 'INFO': 5, 'NOT RUN': 6,
-         'PASS': 7}
+DEFAULT_STATS = {'alpha': 0.05, 'min_effect': 0.05, 'min_samples': regress_stats.DEFAULT_SAMPLES}
+ORDER = {'FAILED': 0, 'REGRESSED': 1, 'MISSING': 2, 'INCONCLUSIVE': 3, 'IMPROVED': 4, 'NEW': 5, 'INFO': 6,
+         'NOT RUN': 7, 'PASS': 8}
 BAD = ('FAILED', 'REGRESSED', 'MISSING')
+# what a stored baseline must share with the results (docs/regress.md)
+IDENTITY = ('cpu_model', 'host_cpus', 'qemu', 'ovmf', 'topologies', 'opts', 'repeat')
+
+# exit status, the same table for every tool (docs/output.md)
+EXIT_PASS, EXIT_REGRESSED, EXIT_USAGE, EXIT_BAD_INPUT, EXIT_INCONCLUSIVE, EXIT_HARNESS = 0, 1, 2, 4, 5, 125
 
 
 class BadInput(Exception):
@@ -160,8 +172,43 @@ def rows_from_records(records, topology):
     return rows_from_bench({'topologies': {topology: entry}}, host_cpus=os.cpu_count())
 
 
+def identity_of_bench(results):
+    """The identity of a bench results file: what a stored baseline must
+    share with it (IDENTITY).  Unknown fields are None."""
+    host = results.get('host') if isinstance(results.get('host'), dict) else {}
+    topos = {}
+    for name, e in (results.get('topologies') or {}).items():
+        t = e.get('topology') if isinstance(e, dict) else None
+        if isinstance(t, dict):
+            topos[name] = {k: t.get(k) for k in ('nodes', 'cpus', 'mem_gib', 'cpuless', 'prealloc')}
+    if results.get('bringup'):
+        topos['bringup'] = sorted(b.get('cpus') for b in results['bringup'] if isinstance(b, dict))
+    return {'cpu_model': host.get('cpu_model'), 'host_cpus': _num(host.get('cpus')), 'qemu': host.get('qemu'),
+            'ovmf': host.get('ovmf'), 'topologies': topos or None, 'opts': results.get('opts'),
+            'repeat': _num(results.get('repeat'))}
+
+
+def identity_mismatch(base_id, cur_id, accept=()):
+    """['field: baseline X, results Y', ...] for the identity fields that differ."""
+    out = []
+    for k in IDENTITY:
+        if k in accept:
+            continue
+        b, c = (base_id or {}).get(k), (cur_id or {}).get(k)
+        if k == 'topologies' and isinstance(b or {}, dict) and isinstance(c or {}, dict):
+            # a partial run: compare the topologies both have
+            b, c = b or {}, c or {}
+            diff = sorted(n for n in set(b) & set(c) if b[n] != c[n])
+            if diff:
+                out.append(f'topologies: {", ".join(f"{n} baseline {b[n]}, results {c[n]}" for n in diff)}')
+            continue
+        if b != c:
+            out.append(f'{k}: baseline {b!r}, results {c!r}')
+    return out
+
+
 def load_results(path, topology='boot'):
-    """Rows from a bench results file or the output of one boot."""
+    """(rows, identity) from a bench results file or the output of one boot."""
     try:
         with open(path, errors='replace') as f:
             text = f.read()
@@ -176,15 +223,15 @@ def load_results(path, topology='boot'):
         if not isinstance(data, dict):
             raise BadInput(f'{path}: not a JSON object')
         if data.get('schema') in (BASELINE_SCHEMA, OLD_BASELINE_SCHEMA):
-            return _baseline_rows(data, path)
-        return rows_from_bench(data)
+            return _baseline_rows(data, path), dict(data.get('identity') or {})
+        return rows_from_bench(data), identity_of_bench(data)
     import qemu_run
     records = qemu_run.parse_records(text)
     if not records:
         raise BadInput(f'{path}: neither a bench results file nor numaboot JSON lines')
     if any(r.get('kind') == 'unparsable' for r in records):
         raise BadInput(f'{path}: unparsable numaboot JSON line(s)')
-    return rows_from_records(records, topology)
+    return rows_from_records(records, topology), {}
 
 
 def _baseline_rows(data, path):
@@ -207,7 +254,7 @@ def _baseline_rows(data, path):
 
 
 def load_baseline(path):
-    """(rows, tolerance dict, stats dict) from a baseline file (or a bench results file)."""
+    """(rows, stats dict, identity dict) from a baseline file (or a bench results file)."""
     try:
         with open(path) as f:
             data = json.load(f)
@@ -218,11 +265,11 @@ def load_baseline(path):
     if not isinstance(data, dict):
         raise BadInput(f'baseline {path}: not a JSON object')
     if data.get('schema') in (BASELINE_SCHEMA, OLD_BASELINE_SCHEMA):
-        return _baseline_rows(data, path), dict(data.get('tolerance') or {}), dict(data.get('stats') or {})
-    return rows_from_bench(data), {}, {}
+        return _baseline_rows(data, path), dict(data.get('stats') or {}), dict(data.get('identity') or {})
+    return rows_from_bench(data), {}, identity_of_bench(data)
 
 
-def make_baseline(rows, source, tolerance, stats):
+def make_baseline(rows, source, stats, identity):
     keep = {}
     host = None
     for name, r in rows.items():
@@ -235,29 +282,14 @@ def make_baseline(rows, source, tolerance, stats):
         keep[name] = k
     return {'schema': BASELINE_SCHEMA, 'source': source, 'host_cpus': host,
             'created': datetime.datetime.now().isoformat(timespec='seconds'),
-            'tolerance': tolerance, 'stats': stats, 'rows': keep}
+            'identity': {k: identity.get(k) for k in IDENTITY}, 'stats': stats, 'rows': keep}
 
 
 # ---------------------------------------------------------------- comparing
 
-def tolerance_verdict(metric, base, cur, tol):
-    """Fewer samples than a rank test needs: medians against a fixed tolerance."""
-    cls, higher = METRICS[metric]
-    t = tol[cls]
-    if base == 0:
-        return 'PASS'
-    if cls == 'ratio':
-        change = cur / base - 1
-        worse, better = (change < -t, change > t) if higher else (change > t, change < -t)
-    else:   # absolute: a factor of (1 + t) either way
-        f = cur / base if cur else float('inf')
-        worse, better = (f < 1 / (1 + t), f > 1 + t) if higher else (f > 1 + t, f < 1 / (1 + t))
-    return 'REGRESSED' if worse else 'IMPROVED' if better else 'PASS'
-
-
-def compare_metric(metric, b, c, tol, st, require_all=False):
+def compare_metric(metric, b, c, st, require_all=False):
     """One figure of one row: dict with verdict (PASS, REGRESSED, IMPROVED,
-    NEW) and the figures behind it."""
+    INCONCLUSIVE, NEW) and the figures behind it."""
     out = {'metric': metric, 'class': METRICS[metric][0], 'baseline': b, 'current': c,
            'median_baseline': statistics.median(b) if b else None,
            'median_current': statistics.median(c) if c else None, 'change': None}
@@ -267,14 +299,15 @@ def compare_metric(metric, b, c, tol, st, require_all=False):
     if not c:   # e.g. a speedup of a boot that ran one mode only: not measured here
         out.update(verdict='REGRESSED' if require_all else 'PASS', method='not measured')
         return out
-    if out['median_baseline']:
-        out['change'] = out['median_current'] / out['median_baseline'] - 1
+    r = regress_stats.ratio(out['median_current'], out['median_baseline'])
+    out['change'] = None if math.isinf(r) else r - 1
     n = st['min_samples']
     if len(b) >= n and len(c) >= n:
-        out.update(regress_stats.judge(c, b, METRICS[metric][1], st['alpha'], st['min_effect']))
+        out.update(regress_stats.judge(c, b, METRICS[metric][1], st['alpha'], st['min_effect'],
+                                       interval=not st.get('lazy_interval')))
+        out['higher_is_better'] = METRICS[metric][1]
     else:
-        out.update(verdict=tolerance_verdict(metric, out['median_baseline'], out['median_current'], tol),
-                   method='tolerance')
+        out.update(verdict='INCONCLUSIVE', method='too few samples')
     return out
 
 
@@ -283,7 +316,7 @@ def emulator_bound(r):
     return v is not None and h is not None and v > h
 
 
-def compare_row(name, b, c, tol, st, require_all=False):
+def compare_row(name, b, c, st, require_all=False):
     row = {'row': name, 'metrics': [], 'notes': []}
     failed = [f for f in FACTS if c.get(f) is False]
     if failed:
@@ -294,9 +327,12 @@ def compare_row(name, b, c, tol, st, require_all=False):
     for m in METRICS:
         bv, cv = bs.get(m) or [], c['samples'].get(m) or []
         if bv or cv:
-            row['metrics'].append(compare_metric(m, bv, cv, tol, st, require_all))
-    if any(m['method'] == 'tolerance' for m in row['metrics']):
-        row['notes'].append(f"fewer than {st['min_samples']} samples: fixed tolerance")
+            row['metrics'].append(compare_metric(m, bv, cv, st, require_all))
+    few = [m for m in row['metrics'] if m['method'] == 'too few samples']
+    if few:
+        row['notes'].append(f"fewer than {st['min_samples']} samples a side "
+                            f"({min(len(m['baseline']) for m in few)} vs {min(len(m['current']) for m in few)}): "
+                            'inconclusive')
     row['failed'] = bool(failed)
     row['info'] = b is not None and (emulator_bound(c) or emulator_bound(b))
     if row['info']:
@@ -317,20 +353,24 @@ def row_verdict(row, new):
         row['verdict'] = 'INFO'
     elif 'REGRESSED' in verdicts:
         row['verdict'] = 'REGRESSED'
+    elif 'INCONCLUSIVE' in verdicts:
+        row['verdict'] = 'INCONCLUSIVE'
     elif 'IMPROVED' in verdicts:
         row['verdict'] = 'IMPROVED'
     else:
         row['verdict'] = 'PASS'
 
 
-def family_test(rows, alpha):
+def family_test(rows, alpha, min_effect=DEFAULT_STATS['min_effect']):
     """The rank-judged figures of the comparison (rows that give a
     verdict) are one family per question ('worse?', 'better?'): a figure is
     REGRESSED (IMPROVED) only when the Benjamini-Hochberg procedure over
     every figure's one-sided p value of that question rejects its
     hypothesis, and its bootstrap interval lies beyond the minimum effect
     on that side.  On unchanged code the chance of any REGRESSED call is
-    then at most alpha, however many figures a run has."""
+    then at most alpha, however many figures a run has.  A figure whose
+    sample counts cannot give a p below alpha / (family size) could not be
+    called alone: not PASS but INCONCLUSIVE."""
     figs = [m for r in rows
             if not (r.get('failed') or r.get('info') or r['verdict'] in ('NEW', 'NOT RUN', 'MISSING'))
             for m in r['metrics'] if m.get('method') == 'rank']
@@ -338,6 +378,8 @@ def family_test(rows, alpha):
         rejected = regress_stats.benjamini_hochberg([m['p_' + side] for m in figs], alpha)
         for i, m in enumerate(figs):
             m.setdefault('family', {})[side] = i in rejected
+            if i in rejected and m.get('interval') is None:     # st['lazy_interval']: only where it decides
+                m.update(regress_stats.effects(m['current'], m['baseline'], m['higher_is_better'], min_effect))
     for r in rows:
         touched = False
         for m in r['metrics']:
@@ -348,13 +390,30 @@ def family_test(rows, alpha):
                 m['verdict'] = 'REGRESSED'
             elif m['family']['better'] and m.get('effect_better'):
                 m['verdict'] = 'IMPROVED'
+            elif not regress_stats.enough_samples(m['n_baseline'], m['n_current'], alpha, len(figs)):
+                m['verdict'] = 'INCONCLUSIVE'
+                m['method'] = 'rank: too few samples for the family'
             else:
                 m['verdict'] = 'PASS'
+        if any(m.get('method') == 'rank: too few samples for the family' for m in r['metrics']):
+            r['notes'].append(f'{len(figs)} figures judged together: one figure alone needs '
+                              f'1/C(2n,n) <= {alpha}/{len(figs)}')
         if touched:
             row_verdict(r, False)
 
 
-def compare(base_rows, cur_rows, tol, st=None, require_all=False):
+def overall_verdict(rows):
+    vs = {r['verdict'] for r in rows}
+    if vs & set(BAD):
+        return 'REGRESSED'
+    if 'INCONCLUSIVE' in vs:
+        return 'INCONCLUSIVE'
+    if 'IMPROVED' in vs:
+        return 'IMPROVED'
+    return 'PASS'
+
+
+def compare(base_rows, cur_rows, st=None, require_all=False):
     """List of row verdicts and the overall verdict."""
     st = st or dict(DEFAULT_STATS)
     out = []
@@ -364,16 +423,13 @@ def compare(base_rows, cur_rows, tol, st=None, require_all=False):
             out.append({'row': name, 'metrics': [], 'verdict': 'MISSING' if require_all else 'NOT RUN',
                         'notes': ['in the baseline, not in the results']})
             continue
-        out.append(compare_row(name, b, c, tol, st, require_all))
-    family_test(out, st['alpha'])
-    vs = {r['verdict'] for r in out}
-    if vs & set(BAD):
-        overall = 'REGRESSED'
-    elif 'IMPROVED' in vs:
-        overall = 'IMPROVED'
-    else:
-        overall = 'PASS'
-    return out, overall
+        out.append(compare_row(name, b, c, st, require_all))
+    family_test(out, st['alpha'], st['min_effect'])
+    return out, overall_verdict(out)
+
+
+EXIT_OF = {'PASS': EXIT_PASS, 'IMPROVED': EXIT_PASS, 'REGRESSED': EXIT_REGRESSED,
+           'INCONCLUSIVE': EXIT_INCONCLUSIVE}
 
 
 # ---------------------------------------------------------------- reporting
@@ -383,6 +439,8 @@ def _f(v, metric=None):
         return '-'
     if isinstance(v, bool):
         return 'yes' if v else 'no'
+    if isinstance(v, float) and math.isinf(v):
+        return 'inf'
     if metric == 'bw_fraction':
         return f'{v:.0%}'
     if metric in ('speedup_vs_serial', 'speedup_vs_hop'):
@@ -403,11 +461,13 @@ def _metric_text(m):
     parts = []
     if m['change'] is not None:
         parts.append(f"{m['change']:+.0%}")
-    if m.get('method') == 'rank':
-        parts.append(f"p={m['p_worse']:.3f}")
+    elif m.get('ratio') is not None and math.isinf(m['ratio']):
+        parts.append('from 0')
+    if (m.get('method') or '').startswith('rank'):
+        parts.append(f"p={m['p_worse']:.2g}")
         if m.get('interval'):
-            parts.append(f"95% CI x{m['interval'][0]:.2f}..x{m['interval'][1]:.2f}")
-    elif m.get('method'):
+            parts.append(f"95% CI x{_f(m['interval'][0])}..x{_f(m['interval'][1])}")
+    if m.get('method') and m['method'] != 'rank':
         parts.append(m['method'])
     ch = f" ({', '.join(parts)})" if parts else ''
     flag = '' if m['verdict'] == 'PASS' else f" **{m['verdict']}**"
@@ -421,13 +481,13 @@ def _counts(rows):
     return ', '.join(f'{k} {v}' for k, v in sorted(n.items(), key=lambda kv: ORDER[kv[0]]))
 
 
-def markdown(rows, overall, tol, st, results_path, baseline_path):
+def markdown(rows, overall, st, results_path, baseline_path):
     lines = [f'# numaboot boot-time regression check: {overall}', '',
              f'- results: `{results_path}`', f'- baseline: `{baseline_path}`',
              f"- method: per figure, one sample per boot; with >= {st['min_samples']} samples on both sides "
-             f"a one-sided Mann-Whitney rank test (alpha {st['alpha']}) and a bootstrap 95% interval of the "
-             f"ratio of medians wholly beyond ±{st['min_effect']:.0%}; with fewer, the medians against fixed "
-             f"tolerances (ratios ±{tol['ratio']:.0%}, times x{1 + tol['absolute']:.2g}); correctness (verified, "
+             f"an exact one-sided rank-sum test, every figure's p in one Benjamini-Hochberg family "
+             f"(alpha {st['alpha']}), and a bootstrap 95% interval of the ratio of medians wholly beyond "
+             f"±{st['min_effect']:.0%}; with fewer, INCONCLUSIVE; correctness (verified, "
              f"checksums equal, boot ok) is never tolerated; rows with more vCPUs than host cores are INFO",
              '- rows: ' + _counts(rows),
              '', '| row | verdict | figures: baseline median [range, n] -> current (change, p, interval) | notes |',
@@ -444,40 +504,51 @@ def text_summary(rows, overall):
     for r in sorted(rows, key=lambda r: (ORDER[r['verdict']], r['row'])):
         figs = '; '.join(_metric_text(m).replace('**', '') for m in r['metrics'])
         notes = ('  [' + '; '.join(r['notes']) + ']') if r['notes'] else ''
-        out.append(f"{r['row']:<{w}}  {r['verdict']:<9}  {figs}{notes}")
+        out.append(f"{r['row']:<{w}}  {r['verdict']:<12}  {figs}{notes}")
     out.append(f'rows: {_counts(rows)}')
     out.append(f'overall: {overall}')
     return '\n'.join(out)
 
 
-def _xml(s):
-    return (str(s).replace('&', '&amp;').replace('<', '&lt;').replace('>', '&gt;')
-            .replace('"', '&quot;'))
+JUNIT_SUITE = 'numaboot-regress'      # stable: CI dashboards key their history on it
 
 
-def junit(rows, overall):
-    """JUnit XML: one testcase per row; FAILED/REGRESSED/MISSING are
-    failures, INFO/NOT RUN skipped; the figures are in the message."""
-    fails = sum(r['verdict'] in BAD for r in rows)
-    skips = sum(r['verdict'] in ('INFO', 'NOT RUN') for r in rows)
-    lines = ['<?xml version="1.0" encoding="UTF-8"?>',
-             f'<testsuites name="numaboot-regress" tests="{len(rows)}" failures="{fails}">',
-             f'<testsuite name="regress: {overall}" tests="{len(rows)}" failures="{fails}" errors="0" '
-             f'skipped="{skips}">']
+def junit(rows, overall, path):
+    """JUnit XML through junitparser (Debian python3-junitparser): one suite
+    named JUNIT_SUITE, one testcase per figure (classname regress.<row>,
+    name the figure); REGRESSED figures and FAILED/MISSING rows are failures,
+    INCONCLUSIVE figures and INFO/NOT RUN rows skipped, the figures in the
+    message.  Raises ImportError when junitparser is missing."""
+    from junitparser import Failure, JUnitXml, Skipped, TestCase, TestSuite
+    suite = TestSuite(JUNIT_SUITE)
+    suite.add_property('overall', overall)
     for r in rows:
-        figs = '; '.join(_metric_text(m).replace('**', '') for m in r['metrics'])
-        msg = _xml(f"{r['verdict']}: {figs}" + (f" [{'; '.join(r['notes'])}]" if r['notes'] else ''))
-        cls = 'regress.' + r['row'].split('/')[0]
-        lines.append(f'<testcase classname="{_xml(cls)}" name="{_xml(r["row"])}" time="0">')
-        if r['verdict'] in BAD:
-            lines.append(f'<failure type="{r["verdict"]}" message="{msg}">{msg}</failure>')
-        elif r['verdict'] in ('INFO', 'NOT RUN'):
-            lines.append(f'<skipped message="{msg}"/>')
-        else:
-            lines.append(f'<system-out>{msg}</system-out>')
-        lines.append('</testcase>')
-    lines += ['</testsuite>', '</testsuites>']
-    return '\n'.join(lines) + '\n'
+        cls = 'regress.' + r['row']
+        notes = f" [{'; '.join(r['notes'])}]" if r['notes'] else ''
+        if r['verdict'] == 'FAILED' or not r['metrics']:
+            case = TestCase('row', cls, 0)
+            msg = f"{r['verdict']}{notes}"
+            if r['verdict'] in BAD:
+                case.result = [Failure(msg, r['verdict'])]
+            elif r['verdict'] in ('INFO', 'NOT RUN'):
+                case.result = [Skipped(msg)]
+            suite.add_testcase(case)
+        for m in r['metrics']:
+            case = TestCase(m['metric'], cls, 0)
+            msg = f"{m['verdict']}: " + _metric_text(m).replace('**', '') + notes
+            if m['verdict'] == 'REGRESSED' and r['verdict'] != 'INFO':
+                case.result = [Failure(msg, 'REGRESSED')]
+            elif r['verdict'] in ('INFO', 'NOT RUN') or m['verdict'] == 'INCONCLUSIVE':
+                case.result = [Skipped(msg)]
+            else:
+                case.system_out = msg
+            suite.add_testcase(case)
+    suite.update_statistics()
+    xml = JUnitXml('numaboot')
+    xml.add_testsuite(suite)
+    xml.update_statistics()
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    xml.write(path, pretty=True)
 
 
 def _write(path, text):
@@ -486,83 +557,138 @@ def _write(path, text):
         f.write(text)
 
 
-def _settings(a, btol=None, bst=None):
-    tol = dict(DEFAULT_TOL)
-    tol.update({k: v for k, v in (btol or {}).items() if k in tol and _num(v) is not None})
+def _jsonable(v):
+    """JSON without Infinity (a ratio from a zero median): as the string 'inf'."""
+    if isinstance(v, float) and math.isinf(v):
+        return 'inf' if v > 0 else '-inf'
+    if isinstance(v, dict):
+        return {k: _jsonable(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [_jsonable(x) for x in v]
+    return v
+
+
+def _settings(a, bst=None):
     st = dict(DEFAULT_STATS)
     st.update({k: v for k, v in (bst or {}).items() if k in st and _num(v) is not None})
-    for key, val in (('ratio', a.ratio_tol), ('absolute', a.abs_tol)):
-        if val is not None:
-            tol[key] = val
     for key, val in (('alpha', a.alpha), ('min_effect', a.min_effect), ('min_samples', a.min_samples)):
         if val is not None:
             st[key] = val
-    if st['min_samples'] < 2:
-        raise BadInput('--min-samples must be at least 2')
-    return tol, st
+    return st
 
 
-def update_baseline(a, cur):
+def update_baseline(a, cur, identity):
     bad = [n for n, r in cur.items() if any(r.get(f) is False for f in FACTS)]
     if bad:
         print('regress: not writing a baseline from results that failed correctness: ' + ', '.join(bad),
               file=sys.stderr)
-        return 1
-    tol, st = _settings(a)
+        return EXIT_REGRESSED
+    st = _settings(a)
     src = os.path.relpath(a.results, ROOT)
-    base = make_baseline(cur, os.path.abspath(a.results) if src.startswith('..') else src, tol, st)
+    base = make_baseline(cur, os.path.abspath(a.results) if src.startswith('..') else src, st, identity)
     _write(a.baseline, json.dumps(base, indent=1, sort_keys=True) + '\n')
     print(f'regress: wrote {len(cur)} rows to {a.baseline}')
-    return 0
+    return EXIT_PASS
+
+
+# ---------------------------------------------------------------- arguments
+
+def _arg_type(name, conv, ok, what):
+    """An argparse type: conv(text), accepted when ok(value); else a usage error (exit 2)."""
+    def parse(text):
+        try:
+            v = conv(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f'{name}: {text!r} is not {what}')
+        if not ok(v):
+            raise argparse.ArgumentTypeError(f'{name}: {text!r} is not {what}')
+        return v
+    parse.__name__ = name
+    return parse
+
+
+alpha_arg = _arg_type('alpha', float, lambda v: 0 < v < 1, 'a level in (0, 1)')
+effect_arg = _arg_type('min-effect', float, lambda v: 0 <= v < 1, 'a fraction in [0, 1)')
+samples_arg = _arg_type('samples', int, lambda v: v >= 2, 'a whole number >= 2')
+
+
+def identity_arg(text):
+    fields = [f for f in text.split(',') if f]
+    bad = [f for f in fields if f not in IDENTITY]
+    if bad or not fields:
+        raise argparse.ArgumentTypeError(f'unknown identity field(s) {", ".join(bad) or text!r}; '
+                                         f'known: {", ".join(IDENTITY)}')
+    return fields
 
 
 def parse_args(argv):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument('results', help='bench results.json, or one boot\'s serial log / JSON lines')
+    p.add_argument('results', nargs='?', help='bench results.json, or one boot\'s serial log / JSON lines')
     p.add_argument('--baseline', default=BASELINE)
     p.add_argument('--report', help='write the Markdown report here')
     p.add_argument('--junit', help='write JUnit XML here (one testcase per row)')
     p.add_argument('--topology', default='boot', help='row name for a single boot\'s output')
     p.add_argument('--require-all', action='store_true',
                    help='a baseline row missing from the results is MISSING (a regression), not NOT RUN')
-    p.add_argument('--alpha', type=float, help=f'rank test level (default {DEFAULT_STATS["alpha"]})')
-    p.add_argument('--min-effect', type=float,
+    p.add_argument('--alpha', type=alpha_arg, help=f'family level (default {DEFAULT_STATS["alpha"]})')
+    p.add_argument('--min-effect', type=effect_arg,
                    help=f'smallest relative change called (default {DEFAULT_STATS["min_effect"]})')
-    p.add_argument('--min-samples', type=int,
-                   help=f'samples per side for the rank test (default {DEFAULT_STATS["min_samples"]})')
-    p.add_argument('--ratio-tol', type=float,
-                   help=f'fewer samples: relative tolerance of ratios (default {DEFAULT_TOL["ratio"]})')
-    p.add_argument('--abs-tol', type=float, help='fewer samples: absolute figures may change by a factor '
-                   f'1+T (default {DEFAULT_TOL["absolute"]})')
+    p.add_argument('--min-samples', type=samples_arg,
+                   help=f'samples per side for a verdict, fewer is INCONCLUSIVE (default {DEFAULT_STATS["min_samples"]})')
+    p.add_argument('--accept-identity', type=identity_arg, action='extend', default=[], metavar='FIELD[,FIELD]',
+                   help='accept a baseline whose identity differs in these fields: ' + ', '.join(IDENTITY))
     p.add_argument('--update-baseline', action='store_true', help='write the results as the new baseline')
     p.add_argument('--json', action='store_true', help='print the verdicts as JSON')
-    return p.parse_args(argv)
+    import regress_ab
+    regress_ab.add_arguments(p)
+    a = p.parse_args(argv)
+    if a.ab and (a.results or a.update_baseline):
+        p.error('--ab boots its own results: give no RESULTS and no --update-baseline')
+    if not a.ab and not a.results:
+        p.error('give RESULTS (or --ab)')
+    return a
+
+
+def judge_and_report(a, rows, overall, st, results_name, baseline_name):
+    if a.json:
+        print(json.dumps(_jsonable({'overall': overall, 'stats': st, 'rows': rows}), indent=1))
+    else:
+        print(text_summary(rows, overall))
+    if a.report:
+        _write(a.report, markdown(rows, overall, st, results_name, baseline_name))
+    if a.junit:
+        try:
+            junit(rows, overall, a.junit)
+        except ImportError as exc:
+            print(f'regress: --junit needs junitparser ({exc}): tools/install-deps.sh installs python3-junitparser',
+                  file=sys.stderr)
+            return EXIT_HARNESS
+    return EXIT_OF[overall]
 
 
 def main(argv=None):
     a = parse_args(argv)
+    if a.ab:
+        import regress_ab
+        return regress_ab.main(a)
     try:
-        cur = load_results(a.results, a.topology)
+        cur, cur_id = load_results(a.results, a.topology)
         if a.update_baseline:
-            return update_baseline(a, cur)
-        base, btol, bst = load_baseline(a.baseline)
-        tol, st = _settings(a, btol, bst)
-        rows, overall = compare(base, cur, tol, st, a.require_all)
+            return update_baseline(a, cur, cur_id)
+        base, bst, base_id = load_baseline(a.baseline)
+        st = _settings(a, bst)
+        rows, overall = compare(base, cur, st, a.require_all)
         if not any(r['verdict'] not in ('NOT RUN', 'NEW') for r in rows):
             raise BadInput('no row of the results matches the baseline (rows: '
                            + ', '.join(sorted(cur)[:6]) + '; name one boot\'s rows with --topology)')
+        diff = identity_mismatch(base_id, cur_id, a.accept_identity)
+        if diff:
+            raise BadInput('the baseline measured something else; refused: ' + '; '.join(diff)
+                           + ' (make a baseline on this runner, use --ab, or --accept-identity FIELD)')
     except BadInput as exc:
         print(f'regress: bad input: {exc}', file=sys.stderr)
-        return 2
-    if a.json:
-        print(json.dumps({'overall': overall, 'tolerance': tol, 'stats': st, 'rows': rows}, indent=1))
-    else:
-        print(text_summary(rows, overall))
-    if a.report:
-        _write(a.report, markdown(rows, overall, tol, st, a.results, a.baseline))
-    if a.junit:
-        _write(a.junit, junit(rows, overall))
-    return 1 if overall == 'REGRESSED' else 0
+        return EXIT_BAD_INPUT
+    return judge_and_report(a, rows, overall, st, a.results, a.baseline)
 
 
 if __name__ == '__main__':

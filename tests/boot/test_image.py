@@ -82,7 +82,8 @@ def test_save_efivar_records_let_regress_judge_the_run(tmp_path):
     """save_efivar=on with every mode on two nodes needs more than one
     variable; read back from the OVMF store and from an efivarfs-format
     copy, the records give tools/regress.py the same rows as the serial
-    output, and its verdict against a baseline of that output is PASS."""
+    output, and its verdict against a baseline of that output is INCONCLUSIVE
+    (one boot a side is too few to judge) and never REGRESSED or MISSING."""
     r = run(Topology(nodes=2, cpus=1, mem_gib=[0.5, 0.5]), 'save_efivar=on meminit=all bw_mb=8',
             keep_vars=True)
     assert r.status == 'ok', explain(r)
@@ -102,7 +103,7 @@ def test_save_efivar_records_let_regress_judge_the_run(tmp_path):
     saved.write_text(from_ovmf)
     serial = tmp_path / 'serial.txt'
     serial.write_text(r.output)
-    want, got = regress.load_results(str(serial)), regress.load_results(str(saved))
+    (want, _), (got, _) = regress.load_results(str(serial)), regress.load_results(str(saved))   # (rows, identity)
     assert set(got) == {f'boot/{m}' for m in ('serial', 'hop', 'node', 'parallel', 'deferred')}
     assert got == want
     base = tmp_path / 'base.json'
@@ -111,7 +112,7 @@ def test_save_efivar_records_let_regress_judge_the_run(tmp_path):
                    check=True, capture_output=True)
     v = subprocess.run([sys.executable, tool, str(saved), '--baseline', str(base)],
                        capture_output=True, text=True)
-    assert v.returncode == 0, v.stdout + v.stderr
+    assert v.returncode == 5, v.stdout + v.stderr      # one boot a side: INCONCLUSIVE (docs/regress.md)
     assert 'MISSING' not in v.stdout and 'REGRESSED' not in v.stdout, v.stdout
 
 

@@ -57,9 +57,11 @@ def test_log_parses_and_converts(tmp_path):
 
 
 def test_fleet_runs_judged_like_local_ones(tmp_path):
-    """Three jobs per side: the rank test; a 3x slower fleet regresses."""
+    """Ten jobs per side (the powered count, docs/regress.md): the rank test;
+    a 3x slower fleet regresses."""
     base, slow = [], []
-    for i, s in enumerate((1.0, 1.02, 0.99)):
+    for i in range(regress.DEFAULT_STATS['min_samples']):
+        s = 1.0 + 0.01 * ((i * 7) % 10)
         (tmp_path / f'b{i}.log').write_text(job_log(s))
         (tmp_path / f's{i}.log').write_text(job_log(3 * s))
         base.append(str(tmp_path / f'b{i}.log'))
@@ -68,6 +70,10 @@ def test_fleet_runs_judged_like_local_ones(tmp_path):
     assert lava_results.main(slow + ['--topology', 'rack-a', '-o', str(tmp_path / 'slow.json')]) == 0
     assert regress.main([str(tmp_path / 'base.json'), '--baseline', str(tmp_path / 'base.json')]) == 0
     assert regress.main([str(tmp_path / 'slow.json'), '--baseline', str(tmp_path / 'base.json')]) == 1
+    # three jobs a side are too few for a verdict: INCONCLUSIVE, not a guess
+    assert lava_results.main(slow[:3] + ['--topology', 'rack-a', '-o', str(tmp_path / 's3.json')]) == 0
+    assert lava_results.main(base[:3] + ['--topology', 'rack-a', '-o', str(tmp_path / 'b3.json')]) == 0
+    assert regress.main([str(tmp_path / 's3.json'), '--baseline', str(tmp_path / 'b3.json')]) == 5
 
 
 def test_server_json_export_and_failures(tmp_path):
@@ -83,8 +89,8 @@ def test_server_json_export_and_failures(tmp_path):
 
 
 @pytest.mark.parametrize('content', ['', '[1, 2]', '[{"name": "boot", "result": "pass"}]', '[{"name": '])
-def test_bad_input_exits_2(tmp_path, content, capsys):
+def test_bad_input_exits_4(tmp_path, content, capsys):
     (tmp_path / 'x').write_text(content)
-    assert lava_results.main([str(tmp_path / 'x'), '--topology', 't']) == 2
+    assert lava_results.main([str(tmp_path / 'x'), '--topology', 't']) == 4
     assert 'bad input' in capsys.readouterr().err
-    assert lava_results.main([str(tmp_path / 'missing'), '--topology', 't']) == 2
+    assert lava_results.main([str(tmp_path / 'missing'), '--topology', 't']) == 4

@@ -1,6 +1,7 @@
 """tools/regress.py verdicts on synthetic results (no QEMU)."""
 import copy
 import json
+import math
 import os
 import subprocess
 import sys
@@ -12,8 +13,11 @@ sys.path.insert(0, os.path.join(ROOT, 'tools'))
 
 import bench  # noqa: E402
 import regress  # noqa: E402
+import regress_stats  # noqa: E402
 
 MODES = ('serial', 'hop', 'node', 'parallel', 'deferred')
+N = regress_stats.DEFAULT_SAMPLES
+ALL_IDENTITY = ','.join(regress.IDENTITY)
 
 
 def rec(kind, **kw):
@@ -37,7 +41,7 @@ def boot(nodes=(0,), speed=1.8, bw=0.85, serial_ns=400e6, verified=True, equal=T
 JITTER = (1.0, 1.03, 0.98, 1.01, 0.99)
 
 
-def results(boots=5, jitter=JITTER, host_cpus=2, bringup_ms=(1.0, 4.0, 20.0), **kw):
+def results(boots=N, jitter=JITTER, host_cpus=2, bringup_ms=(1.0, 4.0, 20.0), **kw):
     """A bench results dict with n1c2 and n2c1, `boots` boots each; boot i
     scales the serial time and the speedup by jitter[i] (kw: overrides for
     boot() of n1c2)."""
@@ -100,7 +104,7 @@ def test_same_distribution_passes(files, tmp_path, capsys):
     md = report.read_text()
     assert md.startswith('# numaboot boot-time regression check: PASS')
     line = [l for l in md.splitlines() if l.startswith('| `n1c2/parallel`')][0]
-    assert '| PASS |' in line and 'n=5' in line and 'p=' in line and '95% CI' in line
+    assert '| PASS |' in line and f'n={N}' in line and 'p=' in line and '95% CI' in line
 
 
 def test_shift_inside_the_noise_passes(files, capsys):
@@ -128,7 +132,7 @@ def test_uniform_slowdown_regresses_times_only(files, capsys):
         m = {x['metric']: x for x in r['metrics']}
         assert r['verdict'] == 'REGRESSED', mode
         assert m['ms']['verdict'] == 'REGRESSED' and m['ms']['method'] == 'rank'
-        assert m['ms']['p_worse'] == pytest.approx(1 / 252) and m['ms']['interval'][0] > 3.5
+        assert m['ms']['p_worse'] == pytest.approx(1 / math.comb(2 * N, N)) and m['ms']['interval'][0] > 3.5
         for k in ('speedup_vs_serial', 'speedup_vs_hop'):
             assert k not in m or m[k]['verdict'] == 'PASS'
     assert all(rows[f'n2c1/{m}']['verdict'] == 'PASS' for m in MODES)
@@ -157,30 +161,25 @@ def test_large_gain_improves(files, capsys):
     assert 'overall: IMPROVED' in capsys.readouterr().out
 
 
-def test_few_samples_fall_back_to_tolerance(files, capsys):
-    rp, bp = files(results(boots=2, speed=1.7), results(boots=2))   # -6 %: inside 15 %
-    assert check(rp, bp) == 0
-    assert 'fixed tolerance' in capsys.readouterr().out
-    rp, bp = files(results(boots=2, speed=1.7), results(boots=2))
-    assert check(rp, bp, None, '--ratio-tol', '0.02') == 1
-    rp, bp = files(results(boots=2, serial_ns=1000e6), results(boots=2))   # 2.5x slower
-    assert check(rp, bp) == 1
+def test_few_samples_are_inconclusive(files, capsys):
+    rp, bp = files(results(boots=2, serial_ns=1000e6), results(boots=2))   # 2.5x slower, 2 boots
+    assert check(rp, bp) == regress.EXIT_INCONCLUSIVE
+    out = capsys.readouterr().out
+    assert 'overall: INCONCLUSIVE' in out and 'fewer than 10 samples a side (2 vs 2): inconclusive' in out
 
 
 def test_min_samples_option(files, capsys):
     rp, bp = files(results(serial_ns=1600e6))
-    assert check(rp, bp, None, '--min-samples', '6') == 1       # 5 < 6: tolerance rule, still 4x
-    assert 'fixed tolerance' in capsys.readouterr().out
+    assert check(rp, bp, None, '--min-samples', str(N + 1)) == regress.EXIT_INCONCLUSIVE   # 4x, but N < N+1
+    assert 'inconclusive' in capsys.readouterr().out
 
 
 def test_emulator_bound_rows_are_informative(files, capsys):
     rp, bp = files(results(bringup_ms=(1.0, 4.0, 0.9)), results(bringup_ms=(1.0, 4.0, 20.0)))
     assert check(rp, bp) == 0
     assert verdicts(capsys.readouterr().out)['bringup/4'] == 'INFO'
-    # on a 4-core host the same row is judged; one figure moving alone needs
-    # 7 boots a side to pass the family test (1/3432 <= 0.05 / ~90 figures)
-    rp, bp = files(results(boots=7, host_cpus=4, bringup_ms=(1.0, 4.0, 40.0)),
-                   results(boots=7, host_cpus=4))
+    # on a 4-core host the same row is judged
+    rp, bp = files(results(host_cpus=4, bringup_ms=(1.0, 4.0, 40.0)), results(host_cpus=4))
     assert check(rp, bp) == 1
     assert verdicts(capsys.readouterr().out)['bringup/4'] == 'REGRESSED'
 
@@ -234,11 +233,12 @@ def test_update_baseline_keeps_samples(files):
     b = json.load(open(bp))
     assert b['schema'] == regress.BASELINE_SCHEMA and b['host_cpus'] == 2
     s = b['rows']['n1c2/parallel']['samples']
-    assert len(s['ms']) == 5 and len(s['speedup_vs_serial']) == 5
+    assert len(s['ms']) == N and len(s['speedup_vs_serial']) == N
     assert 'speedup_vs_serial' not in b['rows']['n1c2/serial']['samples']
-    assert sorted(b['rows']['bringup/2']['samples']['bringup_ms']) == [3.92, 3.96, 4.0, 4.04, 4.12]
+    assert sorted(b['rows']['bringup/2']['samples']['bringup_ms']) == sorted([3.92, 3.96, 4.0, 4.04, 4.12] * (N // 5))
     assert b['rows']['bringup/2']['vcpus'] == 2
-    assert b['tolerance'] == regress.DEFAULT_TOL and b['stats'] == regress.DEFAULT_STATS
+    assert b['stats'] == regress.DEFAULT_STATS and set(b['identity']) == set(regress.IDENTITY)
+    assert b['identity']['host_cpus'] == 2
 
 
 def test_version_1_baseline_still_reads(files, tmp_path, capsys):
@@ -247,8 +247,10 @@ def test_version_1_baseline_still_reads(files, tmp_path, capsys):
         'boot_ok': True, 'verified': True, 'checksums_equal': True, 'ms': 222.2, 'speedup_vs_serial': 1.8}}}
     bp = tmp_path / 'old.json'
     bp.write_text(json.dumps(old))
-    assert regress.main([rp, '--baseline', str(bp)]) == 0
-    assert 'fixed tolerance' in capsys.readouterr().out
+    assert regress.main([rp, '--baseline', str(bp)]) == regress.EXIT_BAD_INPUT   # no identity recorded
+    assert 'refused: host_cpus: baseline None, results 2' in capsys.readouterr().err
+    assert regress.main([rp, '--baseline', str(bp), '--accept-identity', ALL_IDENTITY]) == regress.EXIT_INCONCLUSIVE
+    assert 'inconclusive' in capsys.readouterr().out
 
 
 def boot_log(tmp_path, name, **kw):
@@ -260,32 +262,37 @@ def boot_log(tmp_path, name, **kw):
 def test_single_boot_against_bench_baseline(files, tmp_path, capsys):
     _, bp = files(results())
     # one boot named n1c2 vs a baseline that also has n2c1 and bring-up rows
-    assert regress.main([boot_log(tmp_path, 'ok.log'), '--topology', 'n1c2', '--baseline', bp]) == 0
+    # (one boot has no identity: refused unless accepted; one sample: inconclusive)
+    assert regress.main([boot_log(tmp_path, 'ok.log'), '--topology', 'n1c2', '--baseline', bp]) == 4
+    assert regress.main([boot_log(tmp_path, 'ok.log'), '--topology', 'n1c2', '--baseline', bp,
+                         '--accept-identity', ALL_IDENTITY]) == regress.EXIT_INCONCLUSIVE
     v = verdicts(capsys.readouterr().out)
-    assert v['n1c2/parallel'] == 'PASS' and v['n2c1/parallel'] == 'NOT RUN'
-    slow = boot_log(tmp_path, 'slow.log', speed=1.2)
-    assert regress.main([slow, '--topology', 'n1c2', '--baseline', bp]) == 1
+    assert v['n1c2/parallel'] == 'INCONCLUSIVE' and v['n2c1/parallel'] == 'NOT RUN'
 
 
 def test_no_matching_rows_is_bad_input(files, tmp_path, capsys):
     _, bp = files(results())
-    assert regress.main([boot_log(tmp_path, 'b.log'), '--baseline', bp]) == 2   # rows named boot/...
+    assert regress.main([boot_log(tmp_path, 'b.log'), '--baseline', bp]) == 4   # rows named boot/...
     assert 'no row of the results matches' in capsys.readouterr().err
 
 
-def test_junit_one_testcase_per_row(files, tmp_path):
+def test_junit_one_testcase_per_figure(files, tmp_path):
+    """Through junitparser: one suite with a stable name, one testcase per figure."""
     import xml.etree.ElementTree as ET
     rp, bp = files(results(serial_ns=1600e6))
     xml = tmp_path / 'junit' / 'regress.xml'
     assert regress.main([rp, '--baseline', bp, '--junit', str(xml)]) == 1
-    root = ET.parse(xml).getroot()
-    cases = root.findall('.//testcase')
-    assert len(cases) == 13 and root.get('failures') == '5'
-    by = {c.get('name'): c for c in cases}
-    f = by['n1c2/parallel'].find('failure')
-    assert f is not None and f.get('type') == 'REGRESSED' and 'ms ' in f.get('message')
-    assert by['n2c1/parallel'].find('failure') is None and 'PASS' in by['n2c1/parallel'].find('system-out').text
-    assert by['bringup/4'].find('skipped') is not None
+    suite = ET.parse(xml).getroot().find('testsuite')
+    assert suite.get('name') == regress.JUNIT_SUITE == 'numaboot-regress'
+    cases = {(c.get('classname'), c.get('name')): c for c in suite.iter('testcase')}
+    # n1c2 and n2c1: serial 2 figures, hop 3, node/parallel/deferred 4 each; 3 bring-up rows
+    assert len(cases) == 2 * (2 + 3 + 4 * 3) + 3
+    assert int(suite.get('failures')) == 5                    # every n1c2 mode's ms, 4x slower
+    f = cases[('regress.n1c2/parallel', 'ms')].find('failure')
+    assert f is not None and f.get('type') == 'REGRESSED' and f.get('message').startswith('REGRESSED: ms ')
+    assert cases[('regress.n1c2/parallel', 'speedup_vs_serial')].find('failure') is None
+    assert 'PASS' in cases[('regress.n2c1/parallel', 'ms')].find('system-out').text
+    assert cases[('regress.bringup/4', 'bringup_ms')].find('skipped') is not None
 
 
 @pytest.mark.parametrize('content', [
@@ -298,22 +305,22 @@ def test_junit_one_testcase_per_row(files, tmp_path):
     '{"schema":"numaboot/1","kind":"result","status":"ok"}\n',   # a boot without meminit records
     '{"schema":"numaboot/1","kind":"meminit",\n',                # broken JSON line
 ])
-def test_malformed_results_exit_2(files, tmp_path, content, capsys):
+def test_malformed_results_exit_4(files, tmp_path, content, capsys):
     _, bp = files(results())
     bad = tmp_path / 'bad.json'
     bad.write_text(content)
-    assert regress.main([str(bad), '--baseline', bp]) == 2
+    assert regress.main([str(bad), '--baseline', bp]) == regress.EXIT_BAD_INPUT
     assert 'bad input' in capsys.readouterr().err
 
 
-def test_missing_files_exit_2(files, tmp_path):
+def test_missing_files_exit_4(files, tmp_path):
     rp, bp = files(results())
-    assert regress.main([str(tmp_path / 'nope.json'), '--baseline', bp]) == 2
-    assert regress.main([rp, '--baseline', str(tmp_path / 'nope.json')]) == 2
+    assert regress.main([str(tmp_path / 'nope.json'), '--baseline', bp]) == 4
+    assert regress.main([rp, '--baseline', str(tmp_path / 'nope.json')]) == 4
     (tmp_path / 'b.json').write_text('{"schema":"numaboot-baseline/2","rows":3}')
-    assert regress.main([rp, '--baseline', str(tmp_path / 'b.json')]) == 2
+    assert regress.main([rp, '--baseline', str(tmp_path / 'b.json')]) == 4
     (tmp_path / 'c.json').write_text('{"schema":"numaboot-baseline/2","rows":{"n1c2/serial":{}}}')
-    assert regress.main([rp, '--baseline', str(tmp_path / 'c.json')]) == 2
+    assert regress.main([rp, '--baseline', str(tmp_path / 'c.json')]) == 4
 
 
 def test_command_line_exit_status(files, tmp_path):
@@ -326,13 +333,14 @@ def test_command_line_exit_status(files, tmp_path):
 
 def test_committed_baseline_is_valid():
     path = os.path.join(ROOT, 'bench', 'baseline.json')
-    rows, tol, st = regress.load_baseline(path)
+    rows, st, ident = regress.load_baseline(path)
     assert json.load(open(path))['schema'] == regress.BASELINE_SCHEMA
-    assert rows and set(tol) <= set(regress.DEFAULT_TOL) and set(st) <= set(regress.DEFAULT_STATS)
+    assert rows and set(st) <= set(regress.DEFAULT_STATS)
+    assert all(ident.get(k) for k in regress.IDENTITY), ident     # what it measured, every field known
     for name, r in rows.items():
         assert '/' in name
         assert all(r.get(f) is not False for f in regress.FACTS), name
-        assert all(len(v) >= regress.regress_stats.MIN_SAMPLES for v in r['samples'].values()), name
+        assert all(len(v) >= N for v in r['samples'].values()), name
 
 
 def test_figure_not_measured_is_not_a_regression(files, tmp_path, capsys):
@@ -343,6 +351,7 @@ def test_figure_not_measured_is_not_a_regression(files, tmp_path, capsys):
             r['speedup_vs_serial'] = None        # one mode ran: no serial to compare with
     log = tmp_path / 'one.log'
     log.write_text('\n'.join(json.dumps(r, separators=(',', ':')) for r in recs))
-    assert regress.main([str(log), '--topology', 'n1c2', '--baseline', bp]) == 0
+    acc = ['--accept-identity', ALL_IDENTITY]
+    assert regress.main([str(log), '--topology', 'n1c2', '--baseline', bp, *acc]) == regress.EXIT_INCONCLUSIVE
     assert 'not measured' in capsys.readouterr().out
-    assert regress.main([str(log), '--topology', 'n1c2', '--baseline', bp, '--require-all']) == 1
+    assert regress.main([str(log), '--topology', 'n1c2', '--baseline', bp, '--require-all', *acc]) == 1

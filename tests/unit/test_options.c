@@ -2,6 +2,7 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 #include <cmocka.h>
 #include "host_console.h"
@@ -86,6 +87,26 @@ static void test_format_round_trips(void **state)
 	assert_memory_equal(&a, &b, sizeof(a));
 }
 
+/* debug_repeat_mode's words follow enum meminit_mode after "all" (kernel/main.c
+ * takes meminit_mode_names[value - 1]). */
+static void test_repeat_mode_words_follow_the_modes(void **state)
+{
+	struct options o;
+	char word[64];
+
+	(void)state;
+	options_defaults(&o);
+	assert_int_equal(o.debug_repeat_mode, 0);
+	for (int m = 0; m < MEMINIT_ALL; m++) {
+		snprintf(word, sizeof(word), "debug_repeat_mode=%s", meminit_mode_names[m]);
+		assert_int_equal(parse(&o, word), 0);
+		assert_int_equal(o.debug_repeat_mode, m + 1);
+	}
+	assert_int_equal(parse(&o, "debug_repeat_mode=all"), 0);
+	assert_int_equal(o.debug_repeat_mode, 0);
+	assert_int_equal(parse(&o, "debug_repeat_mode=warmup"), 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -93,6 +114,7 @@ int main(void)
 		cmocka_unit_test(test_values_and_later_words_win),
 		cmocka_unit_test(test_rejects_by_name),
 		cmocka_unit_test(test_format_round_trips),
+		cmocka_unit_test(test_repeat_mode_words_follow_the_modes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
