@@ -5,7 +5,7 @@
  * methods are AML, which numaboot does not need).  Every other structure
  * type (region mappings, interleave, SMBIOS, control regions, block data
  * windows, flush hints, platform capabilities) is skipped by its length.
- * What the ranges mean next to RAM and the SRAT is judged by mm/numa_pmem.c.
+ * What the ranges mean next to RAM and the SRAT is judged by numa/pmem.c.
  * Pure function of the table bytes; boot CPU or host.
  */
 #include "internal.h"

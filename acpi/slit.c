@@ -3,7 +3,7 @@
  * (proximity domains).  A matrix that does not fit its table, is larger
  * than ACPI_MAX_DOMAINS, or breaks the spec's rules (10 on the diagonal,
  * more than 10 elsewhere) is distrusted: reported and left not present, so
- * mm/numa.c falls back to 10 local / 20 remote.
+ * numa/numa.c falls back to 10 local / 20 remote.
  */
 #include <stdarg.h>
 #include "internal.h"

@@ -1,7 +1,7 @@
 /*
  * SRAT parser (ACPI 6.5 §5.2.16): which proximity domain each processor
  * and each memory range belongs to.  Disabled entries are skipped; what the
- * entries mean together (overlaps, too many domains) is judged by mm/numa.c.
+ * entries mean together (overlaps, too many domains) is judged by numa/numa.c.
  * Pure function of the table bytes; boot CPU or host.
  */
 #include "internal.h"

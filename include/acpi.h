@@ -89,7 +89,7 @@ struct acpi_slit_info {
 /*
  * NFIT System Physical Address Range structure (ACPI 6.5 §5.2.26.2) of the
  * persistent-memory type, as the firmware gave it: [base, base + length)
- * unchecked (zero length, wrap-around, overlaps are judged by mm/numa.c).
+ * unchecked (zero length, wrap-around, overlaps are judged by numa/numa.c).
  */
 struct acpi_nfit_spa {
 	uint64_t base;

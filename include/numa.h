@@ -1,5 +1,5 @@
 /*
- * NUMA node table (mm/numa.c): the SRAT's proximity domains turned into
+ * NUMA node table (numa/numa.c): the SRAT's proximity domains turned into
  * dense node ids, each node's usable memory as sorted [start, end) ranges,
  * each CPU's node, the distances, which node's CPUs initialize a node
  * that has none, and the persistent-memory ranges (NFIT, EFI) per node.  Built once by the boot CPU from struct acpi_info and the

@@ -1,6 +1,6 @@
 /*
  * The machine as the kernel will use it: ACPI tables parsed (acpi/) and
- * turned into the NUMA node table (mm/numa.c).  Boot CPU, once, after
+ * turned into the NUMA node table (numa/numa.c).  Boot CPU, once, after
  * paging_init (the tables are read through the identity map).
  */
 #ifndef NUMABOOT_TOPOLOGY_H

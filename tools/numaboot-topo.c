@@ -1,7 +1,7 @@
 /*
  * numaboot-topo: pre-flight check on a Linux host.  Reads ACPI tables and
  * prints the NUMA topology numaboot would use on that machine, through the
- * kernel's own parsers (acpi/) and node table (mm/numa.c) built for the
+ * kernel's own parsers (acpi/) and node table (numa/numa.c) built for the
  * host.  Sources, any mix of:
  *   - a directory of tables: /sys/firmware/acpi/tables (APIC, SRAT, SLIT,
  *     FACP, HPET, NFIT) or what `acpixtract -a` writes (apic.dat, ...);

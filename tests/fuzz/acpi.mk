@@ -16,4 +16,4 @@ $(BUILD)/seeds/.stamp: $(ACPI_AML) tests/fuzz/mkseeds.py
 	$(PYTHON) tests/fuzz/mkseeds.py $(BUILD)/data $(BUILD)/seeds
 	@touch $@
 
-$(addprefix $(BUILD)/fuzz/,$(ACPI_FUZZERS)): $(BUILD)/seeds/.stamp acpi/internal.h mm/numa_internal.h
+$(addprefix $(BUILD)/fuzz/,$(ACPI_FUZZERS)): $(BUILD)/seeds/.stamp acpi/internal.h numa/internal.h

@@ -4,7 +4,7 @@
 ACPI_DSL := $(wildcard tests/data/*/*.dsl)
 ACPI_AML := $(patsubst tests/data/%.dsl,$(BUILD)/data/%.aml,$(ACPI_DSL))
 ACPI_SRCS := $(wildcard acpi/*.c)
-NUMA_SRCS := $(wildcard mm/numa*.c)
+NUMA_SRCS := $(wildcard numa/*.c)
 
 $(BUILD)/data/%.aml: tests/data/%.dsl
 	@mkdir -p $(dir $@)
@@ -21,4 +21,4 @@ test_pmem_SRCS := tests/unit/test_pmem.c tests/unit/test_acpi_util.c $(ACPI_SRCS
 test_mcfg_SRCS := tests/unit/test_mcfg.c tests/unit/test_acpi_util.c $(ACPI_SRCS)
 
 # The tests read the compiled tables (path: argv[1], else build/data).
-$(BUILD)/unit/test_acpi $(BUILD)/unit/test_numa $(BUILD)/unit/test_pmem $(BUILD)/unit/test_mcfg: $(ACPI_AML) acpi/internal.h mm/numa_internal.h
+$(BUILD)/unit/test_acpi $(BUILD)/unit/test_numa $(BUILD)/unit/test_pmem $(BUILD)/unit/test_mcfg: $(ACPI_AML) acpi/internal.h numa/internal.h

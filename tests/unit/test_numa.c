@@ -1,5 +1,5 @@
 /*
- * Host tests of the NUMA node table (mm/numa.c) built from iasl-compiled
+ * Host tests of the NUMA node table (numa/numa.c) built from iasl-compiled
  * tables (tests/data) and hand-written memory maps: memory map ∩ SRAT,
  * memory-less and CPU-less nodes, fallbacks, CPUs and memory outside the
  * SRAT, distances, the human table and the "topology" JSON line.

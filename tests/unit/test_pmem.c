@@ -1,7 +1,7 @@
 /*
  * Host tests of persistent memory: the NFIT parser (acpi/nfit.c) on an
  * iasl-compiled table and on hand-built broken ones, and numa_build()'s
- * persistent-memory sources and checks (mm/numa_pmem.c): NFIT and EFI
+ * persistent-memory sources and checks (numa/pmem.c): NFIT and EFI
  * ranges, SRAT non-volatile and hot-pluggable entries, a node with only
  * persistent memory, every reason a range is skipped.
  * Usage: test_pmem [build/data]

@@ -1,7 +1,7 @@
 /*
  * Persistent memory in the node table: the NFIT's persistent-memory SPA
  * ranges and the memory map's EfiPersistentMemory descriptors, checked and
- * given a node.  Part of numa_build() (mm/numa_internal.h); boot CPU, once,
+ * given a node.  Part of numa_build() (numa/internal.h); boot CPU, once,
  * or the host tool and the tests.
  *
  * Rules (docs/acpi.md, "Persistent memory"): a range with zero length,
@@ -13,7 +13,7 @@
  * first, then RAM, then hot-pluggable).  An EFI range the NFIT's ranges
  * cover is the same device: the NFIT's description wins.
  */
-#include "numa_internal.h"
+#include "internal.h"
 #include "kprintf.h"
 #include "kstring.h"
 #include "page.h"

@@ -11,10 +11,10 @@
  * gives one node 0 with everything.  A CPU missing from the SRAT goes to
  * node 0 (the lowest domain); usable memory outside every SRAT range goes
  * to the domain of the nearest range by address.  Each case is reported.
- * Persistent memory (NFIT, EFI) is checked and placed by mm/numa_pmem.c;
+ * Persistent memory (NFIT, EFI) is checked and placed by numa/pmem.c;
  * hot-pluggable and non-volatile SRAT ranges are not RAM.
  */
-#include "numa_internal.h"
+#include "internal.h"
 #include "kprintf.h"
 #include "kstring.h"
 
@@ -167,14 +167,6 @@ static bool dom_add(struct numa_build_ctx *c, uint32_t d)
 	c->dom[i] = d;
 	c->ndom++;
 	return true;
-}
-
-uint32_t numa_dom_index(const struct numa_build_ctx *c, uint32_t d)
-{
-	for (uint32_t i = 0; i < c->ndom; i++)
-		if (c->dom[i] == d)
-			return i;
-	return NUMA_NO_NODE;
 }
 
 /* The sorted set of domains of enabled SRAT entries; false past the limit. */

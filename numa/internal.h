@@ -1,5 +1,5 @@
 /*
- * Private to the node table (mm/numa.c, mm/numa_pmem.c): the scratch state
+ * Private to the node table (numa/numa.c, numa/pmem.c): the scratch state
  * of one numa_build() call.  It lives on numa_build()'s stack; nothing of a
  * build is kept in file statics.
  */
@@ -17,11 +17,19 @@ struct numa_build_ctx {
 	uint32_t node_of_dom[NUMA_MAX_NODES];	/* dense id or NUMA_NO_NODE */
 };
 
-/* Index of proximity domain d in c->dom, NUMA_NO_NODE when the SRAT has none. */
-uint32_t numa_dom_index(const struct numa_build_ctx *c, uint32_t d);
+/* Index of proximity domain d in c->dom, NUMA_NO_NODE when the SRAT has none.
+ * Here, not in numa.c, so that pmem.c depends on this header only (numa.c
+ * calls pmem.c; nothing calls back). */
+static inline uint32_t numa_dom_index(const struct numa_build_ctx *c, uint32_t d)
+{
+	for (uint32_t i = 0; i < c->ndom; i++)
+		if (c->dom[i] == d)
+			return i;
+	return NUMA_NO_NODE;
+}
 
 /*
- * Persistent memory (mm/numa_pmem.c).  numa_pmem_collect() runs after the
+ * Persistent memory (numa/pmem.c).  numa_pmem_collect() runs after the
  * node memory ranges were collected and before the nodes are numbered: it
  * checks every NFIT and EFI range, reports and counts the bad ones, and
  * keeps the good ones in out->pmem[] with .node holding the domain index
