@@ -5,4 +5,4 @@ test_lib_SRCS := tests/unit/test_lib.c
 UNIT_TESTS += test_efimap
 test_efimap_SRCS := tests/unit/test_efimap.c lib/memmap.c
 UNIT_TESTS += test_timeline
-test_timeline_SRCS := tests/unit/test_timeline.c kernel/timeline.c
+test_timeline_SRCS := tests/unit/test_timeline.c lib/timeline.c

@@ -1,4 +1,4 @@
-/* kernel/timeline.c: marks, per-CPU spans, the "timeline" record. */
+/* lib/timeline.c: marks, per-CPU spans, the "timeline" record. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
