@@ -483,16 +483,16 @@ static void in_doubt(struct serve_ctx *s, struct hot_dev *d, const char *why)
 static void after_silence(struct serve_ctx *s, struct hot_dev *d)
 {
 	const char *op = d->ev->op == HOT_PLUG ? "PLUG" : "UNPLUG";
-	uint16_t resp = VIRTIO_MEM_RESP_ERROR, st = VIRTIO_MEM_STATE_MIXED;
+	uint16_t resp = VIRTIO_MEM_RESP_ERROR, range_state = VIRTIO_MEM_STATE_MIXED;
 	bool plugged;
 
 	if (s->ops->restart(d->vd))
 		return in_doubt(s, d, "the device could not be started again");
-	if (s->ops->state(d->vd, d->ev->addr, d->ev->bytes / dev_block(d), &resp, &st) ||
-	    resp != VIRTIO_MEM_RESP_ACK || st == VIRTIO_MEM_STATE_MIXED)
+	if (s->ops->state(d->vd, d->ev->addr, d->ev->bytes / dev_block(d), &resp, &range_state) ||
+	    resp != VIRTIO_MEM_RESP_ACK || range_state == VIRTIO_MEM_STATE_MIXED)
 		return in_doubt(s, d, resp == VIRTIO_MEM_RESP_ACK ? "STATE: mixed" :
 				d->vd->live ? "STATE refused" : "STATE unanswered");
-	plugged = st == VIRTIO_MEM_STATE_PLUGGED;
+	plugged = range_state == VIRTIO_MEM_STATE_PLUGGED;
 	note(d, "no answer to %s; after a restart STATE said %s", op,
 	     plugged ? "plugged" : "unplugged");
 	d->ev->status = HOT_FAILED;
