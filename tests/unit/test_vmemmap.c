@@ -231,7 +231,8 @@ static void test_altmap_in_order(void **state)
 	assert_int_equal(s.allocs, 0);
 	assert_int_equal(s.src.altmap_bytes, (e0 - s0) * sizeof(struct page));
 	for (uint64_t pfn = s0; pfn < e0; pfn += 64)
-		assert_int_equal(lookup(va_of(pfn)), (s0 << PAGE_SHIFT) + (pfn - s0) * sizeof(struct page));
+		assert_int_equal(lookup(va_of(pfn)),
+				 (s0 << PAGE_SHIFT) + (pfn - s0) * sizeof(struct page));
 	for (uint32_t i = 0; i < fk.n; i++)
 		big += fk.map[i].size == SIZE_2M;
 	assert_true(big > 0);
@@ -253,7 +254,8 @@ static void test_section_altmap_tables(void **state)
 	assert_int_equal(ntables, 3);
 	for (uint64_t sec = 40; sec < 43; sec++) {
 		assert_true(mm_section_mapped(mm, sec));
-		assert_int_equal(lookup(section_memmap_vaddr(sec)), section_nr_to_pfn(sec) << PAGE_SHIFT);
+		assert_int_equal(lookup(section_memmap_vaddr(sec)),
+				 section_nr_to_pfn(sec) << PAGE_SHIFT);
 	}
 	assert_int_equal(mm_vmemmap_map(mm, &r, &s.src), 0);	/* the next plug */
 	assert_int_equal(ntables, 3);
