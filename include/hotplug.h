@@ -98,7 +98,6 @@ struct hot_dev {
 	bool stopped;			/* (B) served no more (in doubt, or a configuration
 					 * that broke a rule); what is online stays */
 	uint32_t busy_tries;		/* (B) BUSY answers to the step in flight */
-	uint64_t *sec_memmap;		/* (B) per region section: pa of its vmemmap page, 0 */
 	enum { HOT_IDLE, HOT_INIT, HOT_DRAIN, HOT_BUSY } state;	/* (B) */
 	uint64_t range_s, range_e;	/* (B) pfns of the step in flight */
 	uint64_t deadline_tsc;		/* (B) */

@@ -151,7 +151,10 @@ struct mm_state {
 	uint32_t range_used;
 	uint32_t nnodes;
 	struct mm_node_plan plan[NUMA_MAX_NODES];
-	uint64_t sections_mapped;		/* vmemmap 2 MiB pages mapped */
+	uint64_t sections_mapped;		/* boot DRAM vmemmap 2 MiB pages mapped */
+	/* (B) sections whose memmap is one 2 MiB page, mapped: boot DRAM, whole
+	 * device sections, hot-added sections (mm/vmemmap.c) */
+	uint8_t vmemmap_sections[NR_MEM_SECTIONS / 8];
 	uint64_t early_alloc_bytes;		/* memblock allocations for the memmap & plans */
 	bool workers_planned;			/* (B) mm_plan_workers() ran */
 	struct mm_devices devs;			/* (C) persistent memory per node */

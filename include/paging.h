@@ -33,11 +33,12 @@ int paging_map_4k(uint64_t va, uint64_t pa);
  * Where page-table pages for a mapping come from when the early heap (sized
  * for the identity map and the DRAM vmemmap) is not the place: e.g. memblock
  * for the device memmaps.  alloc_page returns an identity-mapped page's
- * physical address or 0; paging zeroes it.
+ * physical address or 0; paging zeroes it.  It is given the source itself:
+ * a caller that needs more state embeds the struct first in its own and
+ * casts back (no untyped context).
  */
 struct paging_table_src {
-	uint64_t (*alloc_page)(void *ctx);
-	void *ctx;
+	uint64_t (*alloc_page)(const struct paging_table_src *src);
 };
 /* paging_map_2m() / paging_map_4k() taking new page-table pages from src
  * (NULL: the early heap).  Same rules and return values. */

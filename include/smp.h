@@ -35,8 +35,6 @@
 #include <stdint.h>
 #include "boot_info.h"
 #include "numa.h"
-#include "options.h"
-#include "topology.h"
 
 /*
  * Logical CPUs smp/ can start: every processor entry the ACPI parsers keep
@@ -138,9 +136,33 @@ static inline uint32_t cpumask_weight(const cpumask_t *m)
 typedef void (*smp_call_fn)(void *arg);
 struct smp_call;	/* a handle; opaque */
 
+/* What smp_init() takes from the options (kernel_main fills it). */
+struct smp_config {
+	uint64_t max_cpus;		/* start at most this many CPUs; 0: every one */
+	uint64_t ap_timeout_ms;		/* how long an AP has to check in */
+	uint64_t call_timeout_ms;	/* a cross-call's deadline (smp_call_timeout_ms()) */
+	uint64_t ignore_apic;		/* test hook: never kick this APIC id */
+};
+
+/*
+ * The CPUs to start and where they live, from the topology its caller owns
+ * (smp/ knows no NUMA parser): cpus[] as the MADT lists them, and
+ * node_of_apic(t, apic_id), the node of a CPU by its APIC id or
+ * NUMA_NO_NODE, asked for each CPU as it checks in (the id its LAPIC
+ * reports).  Read by smp/ for the whole boot: the caller keeps it alive.
+ * A caller that needs more state embeds the struct first in its own.
+ */
+struct smp_topology {
+	const struct numa_cpu *cpus;
+	uint32_t ncpus;
+	uint32_t nnodes;
+	uint32_t madt_unusable;		/* MADT entries the parser could not use (report) */
+	uint32_t (*node_of_apic)(const struct smp_topology *t, uint32_t apic_id);
+};
+
 /* The highest APIC id of an enabled CPU the topology lists (how wide the
  * LAPIC mode must address: lapic_init_bsp()). */
-uint32_t smp_max_enabled_apic_id(const struct numa_topology *t);
+uint32_t smp_max_enabled_apic_id(const struct smp_topology *t);
 
 /*
  * Where per-CPU areas and stacks come from: alloc(ctx, node, size, align)
@@ -158,15 +180,15 @@ struct smp_mem {
 
 /*
  * Boot CPU, once, after topology_init(), tsc_init(), lapic_init_bsp() and
- * memblock (mem), interrupts off: give every enabled AP the MADT lists (up
- * to max_cpus) a per-CPU area on its own node, start them all and report
+ * memblock (mem), interrupts off: give every enabled AP topo lists (up
+ * to cfg->max_cpus) a per-CPU area on its own node, start them all and report
  * them (human lines and the "smp" JSON record).  APs that do not answer
  * are reported and left out: that is not an error.  Returns 0, or -1 when
  * the boot CPU's own per-CPU area cannot be had (no SMP at all).  Returns
  * with interrupts enabled on the boot CPU.
  */
-int smp_init(const struct boot_info *bi, const struct options *o, const struct machine *m,
-	     const struct smp_mem *mem);
+int smp_init(const struct boot_info *bi, const struct smp_config *cfg,
+	     const struct smp_topology *topo, const struct smp_mem *mem);
 
 /* The cross-call stress test (smp_stress=N rounds; docs/smp.md): 0 when
  * every count came out exact.  Boot CPU, after smp_init(). */

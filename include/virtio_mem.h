@@ -73,10 +73,16 @@ struct virtio_mem_dev {
 	struct virtq_mem *vq_mem;	/* ring storage, one per device slot */
 };
 
+/* The "virtio_mem" record's buffer: 16 keys of at most 20-digit numbers
+ * or 18-character hex strings and the 10 problem names come to under 700
+ * bytes; an overflow would still be a valid error record (include/json.h). */
+#define VIRTIO_MEM_JSON_MAX	1024
+
 struct virtio_mem_set {
 	uint32_t ndevs;
 	bool overflow;			/* more than VIRTIO_MEM_MAX devices */
 	struct virtio_mem_dev dev[VIRTIO_MEM_MAX];
+	char json[VIRTIO_MEM_JSON_MAX];	/* the probe's records, one at a time (boot CPU) */
 };
 
 /* §5.15.6 requests and responses */

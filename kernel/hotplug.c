@@ -7,8 +7,11 @@
  * init.  Boot CPU only; the workload CPUs see a device's step only through
  * its hot_slot.
  *
- * The boot CPU never waits for a step: it polls every device each
- * millisecond and runs its share of the workload in between.
+ * In the live phase the boot CPU does not block on a step: it polls every
+ * device each millisecond and runs its share of the workload in between.
+ * It does spin, bounded, in two places: slot_clear() until no CPU holds a
+ * finished step's slot (SERVE_PAUSE_MS), and hotplug_during_boot_init()
+ * until a boot-time plug's request completes or its deadline passes.
  */
 #include <stdarg.h>
 #include "hotplug.h"

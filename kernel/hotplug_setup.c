@@ -8,7 +8,9 @@
 #include "hotplug_internal.h"
 #include "kprintf.h"
 #include "kstring.h"
+#include "kassert.h"
 #include "paging.h"
+#include "vmemmap.h"
 
 /* ---- memory the service takes from the buddy allocator ----------------------- */
 
@@ -34,11 +36,35 @@ static uint64_t meta_alloc(struct serve_ctx *s, uint32_t pref, unsigned order, u
 	return 0;
 }
 
-static uint64_t table_page(void *ctx)
-{
-	struct hot_dev *d = ((void **)ctx)[1];
+/* Boot memory of the device's meta node (else any) for the page tables of
+ * its mappings and its DRAM memmap, counted in meta_pages. */
+struct hot_tables {
+	struct paging_table_src tables;	/* first: paging hands it back */
+	struct serve_ctx *s;
+	uint32_t nid;
+};
 
-	return meta_alloc(((void **)ctx)[0], d->meta_node, 0, NULL, false);	/* paging zeroes it */
+struct hot_vmemmap_src {
+	struct mm_vmemmap_src src;	/* first: the mapper hands it back */
+	struct hot_tables t;
+};
+
+static uint64_t hot_table_alloc(const struct paging_table_src *tables)
+{
+	const struct hot_tables *t = (const struct hot_tables *)tables;
+
+	return meta_alloc(t->s, t->nid, 0, NULL, false);	/* paging zeroes it */
+}
+
+/* A section's memmap (2 MiB: order PAGEBLOCK_ORDER), kept mapped for the
+ * next plug.  Not zeroed: the initializer writes every struct page of the
+ * blocks it onlines, and nothing reads the struct pages of an offline block. */
+static uint64_t hot_memmap_alloc(struct mm_vmemmap_src *src, uint64_t bytes, uint64_t align)
+{
+	const struct hot_vmemmap_src *h = (const struct hot_vmemmap_src *)src;
+
+	kassert(bytes == PAGE_SIZE << PAGEBLOCK_ORDER && align <= bytes);
+	return meta_alloc(h->t.s, h->t.nid, PAGEBLOCK_ORDER, NULL, false);
 }
 
 static unsigned order_for(uint64_t bytes)
@@ -64,14 +90,13 @@ int hotplug_alloc_workload(struct serve_ctx *s)
 
 /* ---- registration ---------------------------------------------------------------- */
 
-/* The device's metadata: block states, pageblock bits, section memmaps,
+/* The device's metadata: block states, pageblock bits,
  * the init request's chunk tables.  -1 when it does not fit in MAX_ORDER. */
 static int carve_metadata(struct serve_ctx *s, struct hot_dev *d, uint64_t sp, uint64_t ep,
 			  uint64_t bp)
 {
-	uint64_t nsec = (ep - sp + PAGES_PER_SECTION - 1) / PAGES_PER_SECTION + 1;
 	uint64_t st = mm_hot_state_bytes(sp, ep, bp), pb = mm_hot_pageblock_bytes(sp, ep);
-	uint64_t bytes = ((st + 7) & ~7ULL) + ((pb + 7) & ~7ULL) + nsec * 8 +
+	uint64_t bytes = ((st + 7) & ~7ULL) + ((pb + 7) & ~7ULL) +
 			 HOT_EVENT_MAX_CHUNKS * (sizeof(struct mm_range) +
 						 sizeof(struct memmap_chunk_result) + 1) + 64;
 	unsigned order = order_for(bytes);
@@ -88,8 +113,6 @@ static int carve_metadata(struct serve_ctx *s, struct hot_dev *d, uint64_t sp, u
 	p += HOT_EVENT_MAX_CHUNKS * sizeof(struct memmap_chunk_result);
 	d->req.chunks = (struct mm_range *)p;
 	p += HOT_EVENT_MAX_CHUNKS * sizeof(struct mm_range);
-	d->sec_memmap = (uint64_t *)p;
-	p += nsec * 8;
 	d->region.state = p;	/* provisional: mm_hot_region_init() keeps these */
 	d->region.pageblock_mt = p + ((st + 7) & ~7ULL);
 	d->req.done = d->region.pageblock_mt + ((pb + 7) & ~7ULL);
@@ -165,39 +188,26 @@ void hotplug_register(struct serve_ctx *s)
 	}
 }
 
-/* The vmemmap of every section of [sp, ep): a 2 MiB page from DRAM (the
- * device's meta node, kept for the next plug) or, with the memmap on the
- * memory, the section's own first 2 MiB.  Not zeroed: the initializer
- * writes every struct page of the blocks it onlines, and nothing reads the
- * struct pages of an offline block. */
-static int map_vmemmap(struct serve_ctx *s, struct hot_dev *d, uint64_t sp, uint64_t ep)
-{
-	void *ctx[2] = { s, d };
-	const struct paging_table_src src = { table_page, ctx };
-
-	for (uint64_t sec = pfn_to_section_nr(sp); sec <= pfn_to_section_nr(ep - 1); sec++) {
-		uint64_t i = sec - pfn_to_section_nr(d->region.start_pfn);
-		uint64_t va = (uint64_t)pfn_to_page(section_nr_to_pfn(sec));
-
-		if (!d->sec_memmap[i]) {
-			d->sec_memmap[i] = d->region.memmap_loc == MM_MEMMAP_DEVICE ?
-				section_nr_to_pfn(sec) << PAGE_SHIFT :
-				meta_alloc(s, d->meta_node, PAGEBLOCK_ORDER, NULL, false);
-			if (!d->sec_memmap[i])
-				return -1;
-		}
-		if (paging_map_2m_from(va, d->sec_memmap[i], &src))
-			return -1;
-	}
-	return 0;
-}
-
+/* The blocks in the identity map, then the vmemmap of their sections by
+ * the one mapper (mm/vmemmap.c): a 2 MiB page of boot memory per section,
+ * or, with the memmap on the memory, the section's own first 2 MiB.  A
+ * section mapped by an earlier plug stays mapped. */
 int hotplug_map(struct serve_ctx *s, struct hot_dev *d, uint64_t addr, uint64_t bytes)
 {
-	void *ctx[2] = { s, d };
-	const struct paging_table_src src = { table_page, ctx };
+	struct hot_vmemmap_src h = {
+		.src = { .alloc = hot_memmap_alloc },
+		.t = { .tables = { .alloc_page = hot_table_alloc }, .s = s, .nid = d->meta_node },
+	};
+	uint64_t sp = addr >> PAGE_SHIFT, ep = (addr + bytes) >> PAGE_SHIFT;
+	const struct mm_vmemmap_range r = {
+		.start_pfn = sp & ~(PAGES_PER_SECTION - 1),
+		.end_pfn = (ep + PAGES_PER_SECTION - 1) & ~(PAGES_PER_SECTION - 1),
+		.layout = d->region.memmap_loc == MM_MEMMAP_DEVICE ? MM_VMEMMAP_SECTION_ALTMAP :
+								     MM_VMEMMAP_DISTINCT,
+	};
 
-	if (paging_map_ram(addr, bytes, &src))
+	h.src.tables = &h.t.tables;
+	if (paging_map_ram(addr, bytes, &h.t.tables))
 		return -1;
-	return map_vmemmap(s, d, addr >> PAGE_SHIFT, (addr + bytes) >> PAGE_SHIFT);
+	return mm_vmemmap_map(s->mm, &r, &h.src) < 0 ? -1 : 0;
 }

@@ -50,7 +50,8 @@ static struct hot_event *new_event(struct serve_ctx *s, struct hot_dev *d, uint3
 
 static void stop_serving(struct hot_dev *d, const char *why);
 
-static void finish(struct serve_ctx *s, struct hot_dev *d, uint32_t status)
+/* End d's step: retire its slot, record and emit its event, back to idle. */
+static void end_step(struct serve_ctx *s, struct hot_dev *d, uint32_t status)
 {
 	struct hot_event *ev = d->ev;
 	bool changed;
@@ -79,7 +80,7 @@ void hot_vrefuse(struct serve_ctx *s, struct hot_dev *d, uint32_t status, const 
 	kvsnprintf(d->ev->reason, sizeof(d->ev->reason), fmt, ap);
 	d->served = d->ev->requested_size;
 	d->ev->status = status;
-	finish(s, d, status);
+	end_step(s, d, status);
 }
 
 static KPRINTF_FMT(4, 5) void refuse(struct serve_ctx *s, struct hot_dev *d, uint32_t status,
@@ -331,7 +332,7 @@ void hot_step_init(struct serve_ctx *s, struct hot_dev *d)
 	/* else: an unplug the device refused, onlined again: online_bytes stays */
 	if (d->online_bytes == ev->requested_size)
 		d->served = ev->requested_size;
-	finish(s, d, ev->status);
+	end_step(s, d, ev->status);
 }
 
 /* ---- unplug ----------------------------------------------------------------------- */
@@ -366,7 +367,7 @@ static void unplugged(struct serve_ctx *s, struct hot_dev *d, uint32_t status)
 	d->online_bytes -= d->ev->bytes;
 	if (d->online_bytes <= keep)
 		d->served = d->ev->requested_size;
-	finish(s, d, status);
+	end_step(s, d, status);
 }
 
 /* The device kept the step's blocks (offline): they are ours again,
@@ -378,7 +379,7 @@ static void unplug_kept(struct serve_ctx *s, struct hot_dev *d, uint32_t status)
 	s->ops->retire(s, d);
 	if (plan_chunks(d, d->range_s, d->range_e)) {
 		s->failed = true;
-		return finish(s, d, HOT_FAILED);
+		return end_step(s, d, HOT_FAILED);
 	}
 	publish_request(s, d);
 }
@@ -468,7 +469,7 @@ static void in_doubt(struct serve_ctx *s, struct hot_dev *d, const char *why)
 	     d->ev->op == HOT_PLUG ? "PLUG" : "UNPLUG", why, (unsigned long long)d->ev->addr,
 	     (unsigned long long)(d->ev->addr + d->ev->bytes));
 	stop_serving(d, "a request left unanswered");
-	finish(s, d, HOT_DOUBT);
+	end_step(s, d, HOT_DOUBT);
 }
 
 /*
@@ -482,16 +483,16 @@ static void in_doubt(struct serve_ctx *s, struct hot_dev *d, const char *why)
 static void after_silence(struct serve_ctx *s, struct hot_dev *d)
 {
 	const char *op = d->ev->op == HOT_PLUG ? "PLUG" : "UNPLUG";
-	uint16_t resp = VIRTIO_MEM_RESP_ERROR, st = VIRTIO_MEM_STATE_MIXED;
+	uint16_t resp = VIRTIO_MEM_RESP_ERROR, range_state = VIRTIO_MEM_STATE_MIXED;
 	bool plugged;
 
 	if (s->ops->restart(d->vd))
 		return in_doubt(s, d, "the device could not be started again");
-	if (s->ops->state(d->vd, d->ev->addr, d->ev->bytes / dev_block(d), &resp, &st) ||
-	    resp != VIRTIO_MEM_RESP_ACK || st == VIRTIO_MEM_STATE_MIXED)
+	if (s->ops->state(d->vd, d->ev->addr, d->ev->bytes / dev_block(d), &resp, &range_state) ||
+	    resp != VIRTIO_MEM_RESP_ACK || range_state == VIRTIO_MEM_STATE_MIXED)
 		return in_doubt(s, d, resp == VIRTIO_MEM_RESP_ACK ? "STATE: mixed" :
 				d->vd->live ? "STATE refused" : "STATE unanswered");
-	plugged = st == VIRTIO_MEM_STATE_PLUGGED;
+	plugged = range_state == VIRTIO_MEM_STATE_PLUGGED;
 	note(d, "no answer to %s; after a restart STATE said %s", op,
 	     plugged ? "plugged" : "unplugged");
 	d->ev->status = HOT_FAILED;
@@ -499,7 +500,7 @@ static void after_silence(struct serve_ctx *s, struct hot_dev *d)
 		return publish_request(s, d);
 	if (d->ev->op == HOT_PLUG) {
 		d->served = d->ev->requested_size;
-		return finish(s, d, HOT_FAILED);
+		return end_step(s, d, HOT_FAILED);
 	}
 	if (plugged)
 		return unplug_kept(s, d, HOT_FAILED);

@@ -164,7 +164,7 @@ static void serve_release(struct serve_ctx *s, uint32_t cpu)
 
 /* A workload CPU parks while the boot CPU checks; bounded, so a boot CPU
  * that died does not leave it spinning for ever. */
-static void park(struct serve_ctx *s, struct serve_cpu *c)
+static void wait_out_pause(struct serve_ctx *s, struct serve_cpu *c)
 {
 	uint64_t limit = rdtsc() + serve_ms_to_tsc(6 * SERVE_PAUSE_MS);
 
@@ -192,7 +192,7 @@ static void serve_worker(void *arg)
 			    HOT_INIT_TIMEOUT_MS + 2 * SERVE_PAUSE_MS))
 			break;
 		if (__atomic_load_n(&s->pause, __ATOMIC_ACQUIRE)) {
-			park(s, c);
+			wait_out_pause(s, c);
 			continue;
 		}
 		serve_step(s, cpu, i);
@@ -204,7 +204,7 @@ bool serve_pause(struct serve_ctx *s)
 {
 	uint64_t limit = rdtsc() + serve_ms_to_tsc(SERVE_PAUSE_MS);
 
-	/* The previous pause's CPUs must have left park() first. */
+	/* The previous pause's CPUs must have left wait_out_pause() first. */
 	while (__atomic_load_n(&s->parked, __ATOMIC_ACQUIRE) && rdtsc() < limit)
 		cpu_relax();
 	__atomic_store_n(&s->pause, 1, __ATOMIC_RELEASE);

@@ -223,8 +223,6 @@ void mm_hot_span_recompute(struct mm_node *node);
 struct mm_state;
 /* memblock memory on nid, else the nearest node (counted as early allocation). */
 uint64_t mm_alloc_near(struct mm_state *mm, uint32_t nid, uint64_t size, uint64_t align);
-/* Whether DRAM section sec's memmap is mapped (with one 2 MiB page). */
-int mm_section_mapped(uint64_t sec);
 
 /* 64-bit mixing (splitmix64 finalizer) for the checksum. */
 static inline uint64_t mm_mix64(uint64_t x)

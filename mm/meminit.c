@@ -275,7 +275,8 @@ static int mode_deferred(struct meminit_run *run, struct meminit_deferred_stats 
 
 /* ---- driver: reset, run, verify ---------------------------------------------- */
 
-static void *identity(uint64_t phys)
+/* The kernel's phys-to-virt: every RAM page is identity mapped. */
+static void *phys_to_virt_identity(uint64_t phys)
 {
 	return (void *)phys;
 }
@@ -294,7 +295,7 @@ static bool check_nodes(struct mm_state *mm, struct meminit_mode_result *r)
 			continue;
 		nr->verified = memmap_verify(&p->node, &nr->v) == 0;
 		nr->checksum = memmap_checksum(&p->node);
-		if (p->dram.nchunks && (buddy_self_test(&p->node, identity) ||
+		if (p->dram.nchunks && (buddy_self_test(&p->node, phys_to_virt_identity) ||
 					memmap_checksum(&p->node) != nr->checksum)) {
 			kprintf("meminit: node %u: allocator self-test failed\n", nid);
 			nr->verified = 0;

@@ -13,9 +13,7 @@
 #include "kstring.h"
 #include "internal.h"
 #include "meminit.h"
-#include "paging.h"
-
-static uint8_t section_mapped[NR_MEM_SECTIONS / 8];
+#include "vmemmap.h"
 
 static struct mm_range *take_ranges(struct mm_state *mm, uint32_t n)
 {
@@ -48,35 +46,46 @@ static int init_memblock(const struct boot_info *bi, const struct numa_topology 
 	return 0;
 }
 
-int mm_section_mapped(uint64_t sec)
-{
-	return !!(section_mapped[sec / 8] & (1u << (sec % 8)));
-}
-
 /* Node-local memory for a node's own structures, else the nearest node's. */
 uint64_t mm_alloc_near(struct mm_state *mm, uint32_t nid, uint64_t size, uint64_t align)
 {
 	return mm_alloc_node(mm, nid, size, align, NULL);
 }
 
+/* memblock memory of the node (else the nearest) for its sections' memmap. */
+struct boot_vmemmap_src {
+	struct mm_vmemmap_src src;	/* first: the mapper hands it back */
+	struct mm_state *mm;
+	uint32_t nid;
+};
+
+static uint64_t boot_memmap_alloc(struct mm_vmemmap_src *src, uint64_t bytes, uint64_t align)
+{
+	struct boot_vmemmap_src *b = (struct boot_vmemmap_src *)src;
+
+	return mm_alloc_near(b->mm, b->nid, bytes, align);
+}
+
 /* Back section sec's memmap, once, on its owner (docs/mm.md, "Node
  * ownership per pfn"): a section shared by two nodes is mapped when its
- * owner is planned, whichever node asks first. */
+ * owner is planned, whichever node asks first.  Page tables from the early
+ * heap, which boot/ sized for the DRAM vmemmap. */
 static int map_section(struct mm_state *mm, uint32_t nid, uint64_t sec)
 {
-	uint64_t pa;
+	struct boot_vmemmap_src b = { .src = { .alloc = boot_memmap_alloc }, .mm = mm, .nid = nid };
+	const struct mm_vmemmap_range r = { section_nr_to_pfn(sec), section_nr_to_pfn(sec + 1),
+					    MM_VMEMMAP_DISTINCT, 0 };
+	int n;
 
-	if (memmap_section_owner(mm->mb.memory.regions, mm->mb.memory.cnt, sec) != nid ||
-	    (section_mapped[sec / 8] & (1u << (sec % 8))))
+	if (memmap_section_owner(mm->mb.memory.regions, mm->mb.memory.cnt, sec) != nid)
 		return 0;
-	pa = mm_alloc_near(mm, nid, SECTION_MEMMAP_BYTES, SECTION_MEMMAP_BYTES);
-	if (!pa || paging_map_2m(section_memmap_vaddr(sec), pa)) {
+	n = mm_vmemmap_map(mm, &r, &b.src);
+	if (n < 0) {
 		kprintf("mm: node %u: cannot back the memmap of section %llu\n", nid,
 			(unsigned long long)sec);
 		return -1;
 	}
-	section_mapped[sec / 8] |= (uint8_t)(1u << (sec % 8));
-	mm->sections_mapped++;
+	mm->sections_mapped += (uint64_t)n;
 	return 0;
 }
 

@@ -15,122 +15,73 @@
  *  - the device itself (altmap): its first altmap_pfns pages back the
  *    whole device's vmemmap, mapped in order; no sharing (as in Linux,
  *    vmemmap_can_optimize() is false with an altmap).
- * Page-table pages for these mappings come from memblock, not the early
- * heap, which is sized for DRAM only.
+ * The one vmemmap mapper (mm/vmemmap.c) maps them; page-table pages come
+ * from memblock, not the early heap, which is sized for DRAM only.
  */
 #include <stdint.h>
 #include "internal.h"
 #include "kprintf.h"
 #include "meminit.h"
 #include "paging.h"
+#include "vmemmap.h"
 
-#define SHARED_BATCH	64	/* compound pages per memblock allocation */
-
-struct map_ctx {
+/* memblock memory of the device's node (else the nearest) for its page
+ * tables, counted in struct mm_devices. */
+struct device_tables {
+	struct paging_table_src tables;	/* first: paging hands it back */
 	struct mm_state *mm;
 	uint32_t nid;
-	struct paging_table_src src;
 };
 
-static uint64_t table_alloc(void *arg)
+/* The same for its memmap. */
+struct device_vmemmap_src {
+	struct mm_vmemmap_src src;	/* first: the mapper hands it back */
+	struct device_tables t;
+};
+
+static uint64_t device_memmap_alloc(struct mm_vmemmap_src *src, uint64_t bytes, uint64_t align)
 {
-	struct map_ctx *c = arg;
-	uint64_t pa = mm_alloc_near(c->mm, c->nid, PAGE_SIZE, PAGE_SIZE);
+	const struct device_vmemmap_src *c = (const struct device_vmemmap_src *)src;
+
+	return mm_alloc_near(c->t.mm, c->t.nid, bytes, align);
+}
+
+static uint64_t device_table_alloc(const struct paging_table_src *tables)
+{
+	const struct device_tables *t = (const struct device_tables *)tables;
+	uint64_t pa = mm_alloc_near(t->mm, t->nid, PAGE_SIZE, PAGE_SIZE);
 
 	if (pa)
-		c->mm->devs.table_bytes += PAGE_SIZE;
+		t->mm->devs.table_bytes += PAGE_SIZE;
 	return pa;
 }
 
-static uint64_t vaddr(uint64_t pfn)
+/* The layout of the device's memmap (file header). */
+static struct mm_vmemmap_range device_vmemmap_range(const struct mm_device *d)
 {
-	return (uint64_t)(uintptr_t)pfn_to_page(pfn);
-}
+	enum mm_vmemmap_layout how = d->memmap_loc == MM_MEMMAP_DEVICE ? MM_VMEMMAP_ALTMAP :
+				     mm_device_vmemmap_shared(d) ? MM_VMEMMAP_COMPOUND :
+				     MM_VMEMMAP_DISTINCT;
 
-static int map_4k_run(struct map_ctx *c, uint64_t va, uint64_t pa, uint64_t bytes)
-{
-	for (uint64_t off = 0; off < bytes; off += PAGE_SIZE)
-		if (paging_map_4k_from(va + off, pa + off, &c->src))
-			return -1;
-	return 0;
-}
-
-/* The device's own first pages back its vmemmap, in order. */
-static int map_altmap(struct map_ctx *c, const struct mm_device *d)
-{
-	uint64_t va = vaddr(d->start_pfn), end = vaddr(d->end_pfn), pa = d->start_pfn << PAGE_SHIFT;
-
-	c->mm->devs.memmap_device_bytes += end - va;
-	while (va < end) {
-		int big = !(va & (SIZE_2M - 1)) && !(pa & (SIZE_2M - 1)) && va + SIZE_2M <= end;
-		uint64_t step = big ? SIZE_2M : PAGE_SIZE;
-
-		if (big ? paging_map_2m_from(va, pa, &c->src) : paging_map_4k_from(va, pa, &c->src))
-			return -1;
-		va += step;
-		pa += step;
-	}
-	return 0;
-}
-
-/* 4 KiB device pages, memmap in DRAM: every struct page distinct. */
-static int map_dram(struct map_ctx *c, const struct mm_device *d)
-{
-	for (uint64_t s = d->start_pfn; s < d->end_pfn;) {
-		uint64_t e = section_nr_to_pfn(pfn_to_section_nr(s) + 1);
-		uint64_t bytes, pa, va = vaddr(s);
-		int full;
-
-		e = e < d->end_pfn ? e : d->end_pfn;
-		bytes = (e - s) * sizeof(struct page);
-		full = bytes == SECTION_MEMMAP_BYTES;
-		pa = mm_alloc_near(c->mm, c->nid, bytes, full ? SIZE_2M : PAGE_SIZE);
-		if (!pa || (full ? paging_map_2m_from(va, pa, &c->src) : map_4k_run(c, va, pa, bytes)))
-			return -1;
-		c->mm->devs.memmap_dram_bytes += bytes;
-		s = e;
-	}
-	return 0;
-}
-
-/* Compound pages, memmap in DRAM: two distinct vmemmap pages per compound
- * page, the rest of its vmemmap maps the second (first-tail) page again. */
-static int map_shared(struct map_ctx *c, const struct mm_device *d)
-{
-	uint64_t n = 1ULL << d->compound_order, per = n * sizeof(struct page) / PAGE_SIZE;
-
-	for (uint64_t h = d->start_pfn; h < d->end_pfn;) {
-		uint64_t k = (d->end_pfn - h) / n, pa;
-
-		k = k < SHARED_BATCH ? k : SHARED_BATCH;
-		pa = mm_alloc_near(c->mm, c->nid, k * 2 * PAGE_SIZE, PAGE_SIZE);
-		if (!pa)
-			return -1;
-		c->mm->devs.memmap_dram_bytes += k * 2 * PAGE_SIZE;
-		for (uint64_t i = 0; i < k; i++, h += n)
-			for (uint64_t j = 0; j < per; j++)
-				if (paging_map_4k_from(vaddr(h) + j * PAGE_SIZE,
-						       pa + (2 * i + (j ? 1 : 0)) * PAGE_SIZE, &c->src))
-					return -1;
-	}
-	return 0;
+	return (struct mm_vmemmap_range){ d->start_pfn, d->end_pfn, how, d->compound_order };
 }
 
 static int map_device(struct mm_state *mm, uint32_t nid, const struct mm_device *d)
 {
-	struct map_ctx c = { .mm = mm, .nid = nid, .src = { table_alloc, NULL } };
+	struct device_vmemmap_src c = {
+		.src = { .alloc = device_memmap_alloc },
+		.t = { .tables = { .alloc_page = device_table_alloc }, .mm = mm, .nid = nid },
+	};
+	const struct mm_vmemmap_range r = device_vmemmap_range(d);
 	int err;
 
-	c.src.ctx = &c;
-	if (d->memmap_loc == MM_MEMMAP_DEVICE)
-		err = map_altmap(&c, d);
-	else if (mm_device_vmemmap_shared(d))
-		err = map_shared(&c, d);
-	else
-		err = map_dram(&c, d);
+	c.src.tables = &c.t.tables;
+	err = mm_vmemmap_map(mm, &r, &c.src) < 0;
+	mm->devs.memmap_dram_bytes += c.src.memmap_bytes;
+	mm->devs.memmap_device_bytes += c.src.altmap_bytes;
 	if (err)
 		kprintf("mm: node %u: cannot map the memmap of device %u\n", nid, d->id);
-	return err;
+	return err ? -1 : 0;
 }
 
 /* The device for pm under cfg, trimmed inward to its alignment; 0 if empty. */
@@ -162,11 +113,11 @@ static int make_device(const struct numa_pmem *pm, const struct mm_device_config
 	return 1;
 }
 
-static int shares_mapped_section(const struct mm_device *d)
+static int shares_mapped_section(const struct mm_state *mm, const struct mm_device *d)
 {
 	for (uint64_t sec = pfn_to_section_nr(d->start_pfn);
 	     sec <= pfn_to_section_nr(d->end_pfn - 1); sec++)
-		if (mm_section_mapped(sec))
+		if (mm_section_mapped(mm, sec))
 			return 1;
 	return 0;
 }
@@ -184,7 +135,7 @@ static void add_device(struct mm_state *mm, uint32_t nid, const struct numa_pmem
 
 	if (!make_device(pm, cfg, d))
 		return;
-	if (shares_mapped_section(d)) {
+	if (shares_mapped_section(mm, d)) {
 		kprintf("mm: pmem device %u shares a memory section with RAM, skipped\n", d->id);
 		return;
 	}

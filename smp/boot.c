@@ -16,7 +16,7 @@
  *   5. Wait until each AP checks in or ap_timeout_ms passed since step 4.
  * Check-in is a compare-and-swap WAITING -> ONLINE by the AP against the
  * boot CPU's WAITING -> FAILED at the timeout, so an AP that wakes up too
- * late finds itself FAILED and parks itself (cli; hlt) without touching
+ * late finds itself FAILED and halts for good (cli; hlt) without touching
  * anything shared.
  */
 #include <stdint.h>
@@ -39,7 +39,8 @@ static struct smp_slot slots[SMP_MAX_CPUS];
  * kernel stack, interrupts off, under the kernel's page tables. */
 __attribute__((noreturn)) void smp_ap_entry(struct percpu *pc);
 
-static void park(void)
+/* An AP the boot CPU gave up on: off for good, interrupts masked. */
+static __attribute__((noreturn)) void halt_forever(void)
 {
 	for (;;)
 		__asm__ volatile("cli; hlt" : : : "memory");
@@ -65,13 +66,13 @@ void smp_ap_entry(struct percpu *pc)
 	smp_percpu_install(pc);
 	lapic_init_cpu();
 	pc->apic_id = lapic_id();
-	pc->node = numa_node_of_apic(smp.topo, pc->apic_id);
+	pc->node = smp.topo->node_of_apic(smp.topo, pc->apic_id);
 	pc->checkin_tsc = rdtsc();
 	/* Release: the fields above are visible to the boot CPU once it sees
 	 * ONLINE (pairs with the acquire load in wait_for_aps()). */
 	if (!__atomic_compare_exchange_n(&pc->state, &expect, CPU_ONLINE, false, __ATOMIC_RELEASE,
 					 __ATOMIC_RELAXED))
-		park();		/* too late: the boot CPU gave up on us */
+		halt_forever();	/* too late: the boot CPU gave up on us */
 	smp_idle(pc);
 }
 
@@ -173,17 +174,17 @@ static void wait_for_aps(struct smp_bringup *b)
 		waiting = 0;
 		for (uint32_t s = 1; s < b->nslots; s++) {
 			struct percpu *pc = b->pcs[s];
-			uint32_t st = __atomic_load_n(&pc->state, __ATOMIC_ACQUIRE), expect = CPU_WAITING;
+			uint32_t state = __atomic_load_n(&pc->state, __ATOMIC_ACQUIRE), expect = CPU_WAITING;
 
-			if (st == CPU_WAITING && now >= deadline) {
+			if (state == CPU_WAITING && now >= deadline) {
 				if (__atomic_compare_exchange_n(&pc->state, &expect, CPU_FAILED, false,
 								__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
 					continue;
-				st = expect;	/* it checked in just now */
+				state = expect;	/* it checked in just now */
 			}
-			if (st == CPU_WAITING)
+			if (state == CPU_WAITING)
 				waiting++;
-			else if (st == CPU_ONLINE && !b->online_ns[s])
+			else if (state == CPU_ONLINE && !b->online_ns[s])
 				b->online_ns[s] = online_ns(b, pc, now);
 		}
 		cpu_relax();

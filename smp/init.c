@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include "exit.h"
 #include "json.h"
+#include "kassert.h"
 #include "kprintf.h"
 #include "lapic.h"
 #include "tsc.h"
@@ -26,7 +27,7 @@ struct smp_skipped {
 	uint32_t no_memory;		/* per-CPU area allocation failed */
 };
 
-uint32_t smp_max_enabled_apic_id(const struct numa_topology *t)
+uint32_t smp_max_enabled_apic_id(const struct smp_topology *t)
 {
 	uint32_t max = 0;
 
@@ -42,7 +43,7 @@ uint32_t smp_max_enabled_apic_id(const struct numa_topology *t)
 static int setup_bsp(struct smp_bringup *b, uint32_t apic_id, const struct smp_mem *mem,
 		     const struct boot_info *bi)
 {
-	uint32_t node = numa_node_of_apic(smp.topo, apic_id);
+	uint32_t node = smp.topo->node_of_apic(smp.topo, apic_id);
 	struct percpu *pc = smp_percpu_alloc(0, node == NUMA_NO_NODE ? 0 : node, mem);
 
 	if (!pc)
@@ -63,11 +64,11 @@ static int setup_bsp(struct smp_bringup *b, uint32_t apic_id, const struct smp_m
 }
 
 /* Slots 1.. for the APs in MADT order, within max_cpus. */
-static void plan_aps(struct smp_bringup *b, const struct options *o, uint32_t bsp_apic_id,
+static void plan_aps(struct smp_bringup *b, const struct smp_config *cfg, uint32_t bsp_apic_id,
 		     const struct smp_mem *mem, struct smp_skipped *sk)
 {
-	const struct numa_topology *t = smp.topo;
-	uint64_t cap = o->max_cpus && o->max_cpus < SMP_MAX_CPUS ? o->max_cpus : SMP_MAX_CPUS;
+	const struct smp_topology *t = smp.topo;
+	uint64_t cap = cfg->max_cpus && cfg->max_cpus < SMP_MAX_CPUS ? cfg->max_cpus : SMP_MAX_CPUS;
 
 	for (uint32_t i = 0; i < t->ncpus; i++) {
 		const struct numa_cpu *c = &t->cpus[i];
@@ -162,14 +163,13 @@ static void report_human(const struct smp_bringup *b, const struct smp_skipped *
 		(unsigned long long)(bringup_ns(b) / 1000), b->init_delay_us);
 }
 
-static void report_json(const struct smp_bringup *b, const struct smp_skipped *sk,
-			uint32_t madt_unusable)
+static void report_json(const struct smp_bringup *b, const struct smp_skipped *sk)
 {
 	struct json j;
 
 	json_begin(&j, smp_json, sizeof(smp_json), "smp");
 	json_u64(&j, "cpus_listed", smp.topo->ncpus);
-	json_u64(&j, "cpus_unusable", madt_unusable);
+	json_u64(&j, "cpus_unusable", smp.topo->madt_unusable);
 	json_u64(&j, "cpus_started", b->nslots);
 	json_u64(&j, "cpus_online", smp.ncpus);
 	json_arr_begin(&j, "failed_apic_ids");
@@ -210,28 +210,29 @@ static void report_json(const struct smp_bringup *b, const struct smp_skipped *s
 	json_emit(&j);
 }
 
-int smp_init(const struct boot_info *bi, const struct options *o, const struct machine *m,
-	     const struct smp_mem *mem)
+int smp_init(const struct boot_info *bi, const struct smp_config *cfg,
+	     const struct smp_topology *topo, const struct smp_mem *mem)
 {
 	struct smp_bringup *b = &bringup;
 	struct smp_skipped sk = { 0 };
 	uint32_t bsp_apic_id;
 
-	smp.topo = &m->numa;
-	smp.call_timeout_ms = o->call_timeout_ms;
+	kassert(cfg && topo && topo->node_of_apic && mem);
+	smp.topo = topo;
+	smp.call_timeout_ms = cfg->call_timeout_ms;
 	bsp_apic_id = lapic_id();
 	b->trampoline = bi->trampoline_page;
-	b->ap_timeout_ms = o->ap_timeout_ms;
-	b->ignore_apic = o->ignore_apic;
+	b->ap_timeout_ms = cfg->ap_timeout_ms;
+	b->ignore_apic = cfg->ignore_apic;
 	if (setup_bsp(b, bsp_apic_id, mem, bi)) {
 		kprintf("smp: no memory for the boot CPU's per-CPU area; no SMP\n");
 		return -1;
 	}
-	if (numa_node_of_apic(smp.topo, bsp_apic_id) == NUMA_NO_NODE)
+	if (topo->node_of_apic(topo, bsp_apic_id) == NUMA_NO_NODE)
 		kprintf("smp: the boot CPU (apic id %u) is not in the MADT; node 0 assumed\n",
 			bsp_apic_id);
 	if (b->trampoline)
-		plan_aps(b, o, bsp_apic_id, mem, &sk);
+		plan_aps(b, cfg, bsp_apic_id, mem, &sk);
 	else
 		kprintf("smp: boot/ found no trampoline page below 1 MiB: no APs started\n");
 	kprintf("smp: boot CPU apic id %u, %s mode, starting %u APs, trampoline at 0x%llx\n",
@@ -246,7 +247,7 @@ int smp_init(const struct boot_info *bi, const struct options *o, const struct m
 	__atomic_store_n(&smp.ready, true, __ATOMIC_RELEASE);
 	irq_enable();
 	report_human(b, &sk);
-	report_json(b, &sk, m->acpi.madt.nunusable);
+	report_json(b, &sk);
 	return 0;
 }
 

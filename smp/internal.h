@@ -89,7 +89,7 @@ enum smp_cpu_state {
 struct smp_state {
 	uint32_t ncpus;				/* online, dense ids */
 	struct percpu *cpus[SMP_MAX_CPUS];	/* by logical id; (C) after bring-up */
-	const struct numa_topology *topo;	/* (C) */
+	const struct smp_topology *topo;	/* (C) the caller's, for the boot */
 	uint64_t call_timeout_ms;		/* (C) */
 	bool percpu_ready;			/* (A) the boot CPU's GS base is set */
 	bool ready;				/* (A) cross-calls usable: release-set

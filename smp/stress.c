@@ -24,7 +24,7 @@ struct stress {
 	uint32_t ninflight;
 };
 
-static struct stress st;
+static struct stress stress_state;	/* the run's: outlives every late call */
 
 static void stress_fn(void *arg)
 {
@@ -112,7 +112,7 @@ static void stress_round(struct stress *s, uint64_t round)
 
 int smp_stress_run(uint64_t rounds)
 {
-	struct stress *s = &st;
+	struct stress *s = &stress_state;
 	uint64_t expected = 0, counted = 0, t0 = now_ns(), ns;
 	bool ok = true;
 	char buf[512];

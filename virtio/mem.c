@@ -11,7 +11,6 @@
 #include "json.h"
 #include "kassert.h"
 #include "kprintf.h"
-#include "report.h"
 #include "virtio_mem.h"
 #include "internal.h"
 
@@ -81,7 +80,7 @@ static void vmem_probe_one(const struct pci_func *f, const struct numa_topology 
 	}
 }
 
-static void vmem_report(const struct virtio_mem_dev *d)
+static void vmem_report(const struct virtio_mem_dev *d, char *buf, size_t size)
 {
 	const struct virtio_mem_config *c = &d->cfg;
 	struct json j;
@@ -94,7 +93,7 @@ static void vmem_report(const struct virtio_mem_dev *d)
 		(unsigned long long)(c->requested_size >> 20),
 		(unsigned long long)d->hs.accepted, d->hs.status,
 		d->problems ? "left alone" : "discovered (served with serve_s=N)");
-	json_begin(&j, report_json_buf, sizeof(report_json_buf), "virtio_mem");
+	json_begin(&j, buf, size, "virtio_mem");
 	json_str(&j, "pci", d->loc);
 	if (d->node == NUMA_NO_NODE)
 		json_null(&j, "node");
@@ -136,7 +135,7 @@ void virtio_mem_probe(const struct pci_scan *scan, const struct numa_topology *t
 		}
 		out->dev[out->ndevs].vq_mem = &vmem_rings[out->ndevs];
 		vmem_probe_one(f, t, bi, &out->dev[out->ndevs]);
-		vmem_report(&out->dev[out->ndevs++]);
+		vmem_report(&out->dev[out->ndevs++], out->json, sizeof(out->json));
 	}
 	if (scan->present)
 		kprintf("virtio-mem: %u device(s)\n", out->ndevs);

@@ -46,13 +46,13 @@ uint64_t early_alloc_page(void)
 }
 
 /* A zeroed page-table page from src, or from the early heap when src is NULL. */
-static uint64_t table_page(const struct paging_table_src *src)
+static uint64_t alloc_table_page(const struct paging_table_src *src)
 {
 	uint64_t page;
 
 	if (!src)
 		return early_alloc_page();
-	page = src->alloc_page(src->ctx);
+	page = src->alloc_page(src);
 	if (page)
 		memset((void *)page, 0, PAGE_SIZE);
 	return page;
@@ -67,7 +67,7 @@ static uint64_t *next_table(uint64_t *table, uint64_t va, int level,
 	if (*e & PTE_PS)
 		return NULL;
 	if (!(*e & PTE_P)) {
-		uint64_t page = table_page(src);
+		uint64_t page = alloc_table_page(src);
 
 		if (!page)
 			return NULL;
