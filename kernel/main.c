@@ -181,7 +181,9 @@ static int run_meminit(void)
 		.warmup = opts.warmup,
 		.deferred_sync_mb = opts.deferred_sync_mb,
 		.bw_mb = opts.bw_mb,
+		.rounds = (uint32_t)opts.meminit_rounds,
 		.init_repeat = (uint32_t)opts.debug_init_repeat,
+		.slow_pct = (uint32_t)opts.debug_slow_pct,
 		.init_repeat_mode = opts.debug_repeat_mode ?
 			meminit_mode_names[opts.debug_repeat_mode - 1] : NULL,
 		.timeline = &timeline,
