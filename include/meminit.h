@@ -141,6 +141,8 @@ struct meminit_run {
 	struct meminit_request *hop_req[1 + NUMA_MAX_PMEM];	/* hop: one node's */
 	struct meminit_job job;			/* the cross-call argument */
 	const char *phase;			/* the mode or "warmup", for the timeline */
+	uint32_t slow_pct;			/* debug_slow_pct of this phase (0 = off); (R) for
+						 * the workers, which find it from &job */
 };
 
 struct mm_state {
@@ -168,8 +170,12 @@ struct meminit_config {
 	bool warmup;			/* untimed parallel pass before the timed modes */
 	uint64_t deferred_sync_mb;	/* deferred: per node, before the first allocation */
 	uint64_t bw_mb;			/* store-bandwidth sample per node, 0 = skip */
+	uint32_t rounds;		/* meminit_rounds: runs of each timed mode, the fastest
+					 * reported (0 = 1; at most MEMINIT_MAX_ROUNDS) */
 	uint32_t init_repeat;		/* debug_init_repeat: initializer runs per chunk (0 = 1) */
-	const char *init_repeat_mode;	/* debug_repeat_mode: the one mode it slows, NULL = all */
+	uint32_t slow_pct;		/* debug_slow_pct: each worker CPU spins this percent of
+					 * its own time in the worker after it (0 = off) */
+	const char *init_repeat_mode;	/* debug_repeat_mode: the one mode both slow, NULL = all */
 	struct timeline *timeline;	/* kernel_main's (include/timeline.h), or NULL */
 	/* deferred: called on the boot CPU once it has allocated and waited for
 	 * its devices, while the nodes' CPUs still initialize the rest and
@@ -210,9 +216,12 @@ struct meminit_deferred_stats {
 struct meminit_mode_result {
 	uint32_t mode;
 	bool ran;
-	bool ok;
-	bool sums_equal;		/* every node's checksum equals the first mode's */
-	uint64_t ns;
+	bool ok;			/* every round verified */
+	bool sums_equal;		/* every node's checksum equals the first mode's, in every round */
+	uint64_t ns;			/* the fastest round's; the rest of the result is that round's */
+	uint32_t rounds;		/* rounds run (meminit_rounds) */
+	uint32_t best_round;		/* the one reported, 0-based */
+	uint64_t ns_rounds[MEMINIT_MAX_ROUNDS];	/* each round's ns, in order */
 	struct meminit_deferred_stats deferred;
 	struct meminit_node_result node[NUMA_MAX_NODES];
 };
@@ -237,6 +246,7 @@ struct meminit_results {
 	struct meminit_bw bw;
 	struct meminit_warmup warmup;
 	struct meminit_mode_result mode[MEMINIT_ALL];
+	struct meminit_mode_result round;	/* scratch: the round being run after the first */
 };
 
 /* ---- setup and plan (boot CPU) --------------------------------------------- */
@@ -310,9 +320,10 @@ int meminit_request_wait(struct meminit_request *r, uint64_t timeout_ms);
 
 /* ---- modes (mm/meminit.c) ----------------------------------------------------- */
 
-/* Run the mode(s) of cfg over every node's requests, verify each mode and
- * fill *res.  Returns 0 when every mode verified and all checksums agree,
- * else -1.  Boot CPU, after mm_plan_workers(), interrupts on. */
+/* Run the mode(s) of cfg over every node's requests, each cfg->rounds
+ * times, verify every round and fill *res (per mode its fastest round and
+ * every round's time).  Returns 0 when every round verified and all
+ * checksums agree, else -1.  Boot CPU, after mm_plan_workers(), interrupts on. */
 int meminit_run(struct mm_state *mm, const struct meminit_config *cfg,
 		struct meminit_results *res);
 

@@ -16,6 +16,9 @@ enum meminit_mode {
 	MEMINIT_NMODES
 };
 
+#define MEMINIT_MAX_ROUNDS	32	/* meminit_rounds: runs of each mode in one boot */
+#define DEBUG_SLOW_PCT_MAX	400	/* debug_slow_pct: at most a 5x slowdown */
+
 /* Indexed by enum meminit_mode; NULL-terminated, so it is also the option's
  * word list (mm/meminit_mode.c). */
 extern const char *const meminit_mode_names[MEMINIT_NMODES + 1];

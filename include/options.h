@@ -41,6 +41,8 @@ struct options {
 	uint32_t pmem_compound;		/* enum pmem_compound: persistent memory's page size */
 	uint64_t debug_init_repeat;	/* test aid: run each chunk's range initializer N times */
 	uint32_t debug_repeat_mode;	/* test aid: 0 = repeat in every mode, else in mode N-1 only */
+	uint64_t meminit_rounds;	/* runs of each timed mode in one boot, the fastest reported */
+	uint64_t debug_slow_pct;	/* test aid: each worker spins this percent of its own time */
 	bool lava;			/* print LAVA test signals on the console (docs/lava.md) */
 	uint64_t serve_s;		/* stay up this long after the report, serving hot-plug */
 	uint32_t hot_memmap;		/* enum hot_memmap: where hot-added memory's memmap lives */

@@ -205,7 +205,9 @@ static int run_meminit(struct kernel *k)
 		.warmup = o->warmup,
 		.deferred_sync_mb = o->deferred_sync_mb,
 		.bw_mb = o->bw_mb,
+		.rounds = (uint32_t)o->meminit_rounds,
 		.init_repeat = (uint32_t)o->debug_init_repeat,
+		.slow_pct = (uint32_t)o->debug_slow_pct,
 		.init_repeat_mode = o->debug_repeat_mode ?
 			meminit_mode_names[o->debug_repeat_mode - 1] : NULL,
 		.timeline = &k->timeline,

@@ -52,6 +52,8 @@ static const struct opt_desc opt_table[] = {
 	{ "pmem_compound", OPT_WORD, OFF(pmem_compound), pmem_compound_words, 0, 0 },
 	{ "debug_init_repeat", OPT_U64, OFF(debug_init_repeat), NULL, 1, 64 },
 	{ "debug_repeat_mode", OPT_WORD, OFF(debug_repeat_mode), repeat_mode_words, 0, 0 },
+	{ "meminit_rounds", OPT_U64, OFF(meminit_rounds), NULL, 1, MEMINIT_MAX_ROUNDS },
+	{ "debug_slow_pct", OPT_U64, OFF(debug_slow_pct), NULL, 0, DEBUG_SLOW_PCT_MAX },
 	{ "lava", OPT_BOOL, OFF(lava), NULL, 0, 0 },
 	{ "serve_s", OPT_U64, OFF(serve_s), NULL, 0, 3600 },
 	{ "hot_memmap", OPT_WORD, OFF(hot_memmap), hot_memmap_words, 0, 0 },
@@ -78,6 +80,7 @@ void options_defaults(struct options *o)
 	o->exit_how = EXIT_HOW_AUTO;
 	o->exit_delay_s = 30;
 	o->debug_init_repeat = 1;
+	o->meminit_rounds = 1;
 }
 
 static int word_index(const char *const *words, const char *v, size_t n)

@@ -25,11 +25,21 @@ void *memmove(void *dst, const void *src, size_t n)
 	return dst;
 }
 
+/*
+ * rep stosq for the 8-byte words, rep stosb for the tail.  On hardware with
+ * fast strings (ERMS) that is what rep stosb alone costs; under TCG, which
+ * emulates a string instruction one element at a time, it takes eight
+ * times fewer steps (the memmap poison before each meminit round, 16 MiB
+ * per GiB of RAM: 28 ms with rep stosb, measured in docs/meminit.md).
+ */
 void *memset(void *dst, int c, size_t n)
 {
 	void *ret = dst;
+	uint64_t v = (uint8_t)c * 0x0101010101010101ULL;
+	size_t words = n >> 3, tail = n & 7;
 
-	__asm__ volatile("rep stosb" : "+D"(dst), "+c"(n) : "a"(c) : "memory");
+	__asm__ volatile("rep stosq" : "+D"(dst), "+c"(words) : "a"(v) : "memory");
+	__asm__ volatile("rep stosb" : "+D"(dst), "+c"(tail) : "a"(v) : "memory");
 	return ret;
 }
 

@@ -15,10 +15,14 @@
  *             and every device while the boot CPU allocates; it then waits
  *             for each device on its own (no global flush) and helps
  *
- * Worker sets come from the node plans (mm_plan_workers()).  Results go to
- * the caller's struct meminit_results; the report is kernel/'s business.
+ * Worker sets come from the node plans (mm_plan_workers()).  With
+ * meminit_rounds=K each mode runs K times on the same memory, every round
+ * reset, verified and checksummed as a new mode is; the fastest round is
+ * reported (run_rounds()).  Results go to the caller's struct
+ * meminit_results; the report is kernel/'s business.
  * Boot CPU only (meminit_run); workers run in cross-call context.
  */
+#include <stddef.h>
 #include <stdint.h>
 #include "kassert.h"
 #include "kprintf.h"
@@ -45,13 +49,21 @@ static uint32_t node_requests(struct mm_node_plan *p, struct meminit_request **o
 	return n;
 }
 
+/* Whether the test aids (debug_init_repeat, debug_slow_pct) act on the
+ * phase starting: the one mode debug_repeat_mode names, or every phase. */
+static bool test_aid_applies(const struct meminit_run *run)
+{
+	return !run->cfg->init_repeat_mode || run->phase == run->cfg->init_repeat_mode;
+}
+
 /*
- * Forget the previous mode: empty free lists and counters, every request
- * reset; with poison, scribble over every struct page so a mode that
- * skipped a page is caught by the verifier.
+ * Forget the previous mode (or round): empty free lists and counters, every
+ * request reset; with poison, scribble over every struct page so a mode
+ * that skipped a page is caught by the verifier.
  */
 static void reset_all(struct meminit_run *run, bool poison)
 {
+	run->slow_pct = test_aid_applies(run) ? run->cfg->slow_pct : 0;	/* a test aid */
 	run->nreq = 0;
 	for (uint32_t nid = 0; nid < run->mm->nnodes; nid++) {
 		struct mm_node_plan *p = &run->mm->plan[nid];
@@ -65,8 +77,7 @@ static void reset_all(struct meminit_run *run, bool poison)
 		struct meminit_request *r = run->req[i];
 
 		meminit_request_reset(r);
-		r->init_repeat = !run->cfg->init_repeat_mode || run->phase == run->cfg->init_repeat_mode ?
-				 run->cfg->init_repeat : 1;	/* a test aid */
+		r->init_repeat = test_aid_applies(run) ? run->cfg->init_repeat : 1;	/* a test aid */
 		r->timeline = run->cfg->timeline;
 		r->phase = run->phase;
 		for (uint32_t c = 0; poison && c < r->nchunks; c++)
@@ -74,14 +85,40 @@ static void reset_all(struct meminit_run *run, bool poison)
 	}
 }
 
+/*
+ * debug_slow_pct (a test aid): the worker, then a spin of slow_pct percent
+ * of the time this CPU spent in it, so that the mode's wall time grows by
+ * about that much whichever CPU took which chunk, and the memory state is
+ * the same.  The requests' own times (node ns) end before the spin.
+ * Cross-call context, or the boot CPU.
+ */
+static void slowed_worker(void *arg)
+{
+	/* arg is &run->job (set_job()) */
+	const struct meminit_run *run = (const void *)((char *)arg - offsetof(struct meminit_run, job));
+	uint64_t t0 = rdtsc(), spin_tsc;
+
+	meminit_worker(arg);
+	spin_tsc = (rdtsc() - t0) * run->slow_pct / 100;
+	for (t0 = rdtsc(); rdtsc() - t0 < spin_tsc;)
+		cpu_relax();
+}
+
+/* run->job over req[0..nreq), and the function that runs it. */
+static smp_call_fn set_job(struct meminit_run *run, struct meminit_request **req, uint32_t nreq)
+{
+	run->job = (struct meminit_job){ req, nreq };
+	return run->slow_pct ? slowed_worker : meminit_worker;
+}
+
 /* The cross-call of every request of the run on mask (run->job: it lives
  * in mm_state, so outlives a CPU that finishes late). */
 static int call_and_wait(struct meminit_run *run, const cpumask_t *mask)
 {
+	smp_call_fn fn = set_job(run, run->req, run->nreq);
 	int err;
 
-	run->job = (struct meminit_job){ run->req, run->nreq };
-	err = smp_call(mask, meminit_worker, &run->job);
+	err = smp_call(mask, fn, &run->job);
 
 	if (err)
 		kprintf("meminit: cross-call failed (%d)\n", err);
@@ -115,10 +152,11 @@ static void assign_worker_sets(struct meminit_run *run, enum pick pick, cpumask_
 
 static int mode_serial(struct meminit_run *run)
 {
-	run->job = (struct meminit_job){ run->req, run->nreq };
+	smp_call_fn fn = set_job(run, run->req, run->nreq);
+
 	for (uint32_t i = 0; i < run->nreq; i++)
 		cpumask_set(&run->req[i]->assigned, smp_this_cpu());
-	meminit_worker(&run->job);
+	fn(&run->job);
 	return 0;
 }
 
@@ -130,15 +168,15 @@ static int mode_hop(struct meminit_run *run)
 
 	for (uint32_t nid = 0; nid < run->mm->nnodes; nid++) {
 		struct mm_node_plan *p = &run->mm->plan[nid];
+		smp_call_fn fn = set_job(run, run->hop_req, node_requests(p, run->hop_req));
 		int err;
 
-		run->job = (struct meminit_job){ run->hop_req, node_requests(p, run->hop_req) };
 		if (!run->job.nreq)
 			continue;
 		mm_plan_drop_fenced(run->mm);
 		for (uint32_t i = 0; i < run->job.nreq; i++)
 			cpumask_set(&run->hop_req[i]->assigned, p->first_worker);
-		err = smp_call_cpu(p->first_worker, meminit_worker, &run->job);
+		err = smp_call_cpu(p->first_worker, fn, &run->job);
 		if (err) {
 			kprintf("meminit: hop to cpu %u for node %u failed (%d)\n", p->first_worker,
 				nid, err);
@@ -246,11 +284,13 @@ static int mode_deferred(struct meminit_run *run, struct meminit_deferred_stats 
 	cpumask_t mask;
 	int err = 0;
 
+	smp_call_fn fn;
+
 	deferred_sync_part(run);
 	assign_worker_sets(run, PICK_ALL_BUT_ME, &mask);
-	run->job = (struct meminit_job){ run->req, run->nreq };
+	fn = set_job(run, run->req, run->nreq);
 	if (cpumask_weight(&mask))
-		h = smp_call_start(&mask, meminit_worker, &run->job, &err);
+		h = smp_call_start(&mask, fn, &run->job, &err);
 	nallocs = deferred_allocate(run, allocs, st, t0);
 	if (deferred_wait_devices(run, st, t0_tsc))
 		err = err ? err : -1;
@@ -281,9 +321,9 @@ static void *phys_to_virt_identity(uint64_t phys)
 	return (void *)phys;
 }
 
-/* Verify every node, checksum it, and check that an alloc/free round trip
- * leaves the checksum unchanged. */
-static bool check_nodes(struct mm_state *mm, struct meminit_mode_result *r)
+/* Verify every node, checksum it, and (self_test) check that an alloc/free
+ * round trip leaves the checksum unchanged. */
+static bool check_nodes(struct mm_state *mm, struct meminit_mode_result *r, bool self_test)
 {
 	bool ok = true;
 
@@ -295,7 +335,7 @@ static bool check_nodes(struct mm_state *mm, struct meminit_mode_result *r)
 			continue;
 		nr->verified = memmap_verify(&p->node, &nr->v) == 0;
 		nr->checksum = memmap_checksum(&p->node);
-		if (p->dram.nchunks && (buddy_self_test(&p->node, phys_to_virt_identity) ||
+		if (self_test && p->dram.nchunks && (buddy_self_test(&p->node, phys_to_virt_identity) ||
 					memmap_checksum(&p->node) != nr->checksum)) {
 			kprintf("meminit: node %u: allocator self-test failed\n", nid);
 			nr->verified = 0;
@@ -336,8 +376,12 @@ static int collect(struct meminit_run *run, struct meminit_mode_result *r)
 	return err;
 }
 
-static bool run_mode(struct meminit_run *run, uint32_t mode, bool poison,
-		     struct meminit_mode_result *r)
+/* Round `round` of `rounds` of mode into *r: reset, run, collect, verify.
+ * The allocator self-test runs in the first round only (every round ends in
+ * the same state, the checksums say); the timeline gets a "verify" mark in
+ * the last round only (its marks are few). */
+static bool run_mode(struct meminit_run *run, uint32_t mode, bool poison, uint32_t round,
+		     uint32_t rounds, struct meminit_mode_result *r)
 {
 	uint64_t t0;
 	int err;
@@ -358,8 +402,9 @@ static bool run_mode(struct meminit_run *run, uint32_t mode, bool poison,
 	r->ns = now_ns() - t0;
 	if (collect(run, r))
 		err = err ? err : -1;
-	timeline_mark_sub(run->cfg->timeline, "verify", meminit_mode_names[mode]);
-	r->ok = check_nodes(run->mm, r) && !err;
+	if (round == rounds - 1)
+		timeline_mark_sub(run->cfg->timeline, "verify", meminit_mode_names[mode]);
+	r->ok = check_nodes(run->mm, r, round == 0) && !err;
 	return r->ok;
 }
 
@@ -387,6 +432,51 @@ static bool same_checksums(const struct mm_state *mm, const struct meminit_mode_
 		if (mm_plan_has_work(&mm->plan[nid]) && a->node[nid].checksum != b->node[nid].checksum)
 			return false;
 	return true;
+}
+
+/*
+ * meminit_rounds=K: mode K times on the same memory, each round reset
+ * (poisoned when K > 1) as a new mode is, verified and checksummed into
+ * scratch; every round's checksums must equal the first round's.  *r keeps
+ * the fastest round whole (its node figures too) -- the minimum is the
+ * estimator least moved by a vCPU descheduled during one round -- or the
+ * first failed one, and every round's time.  Returns whether every round
+ * verified; *r's sums_equal says whether all rounds agreed.
+ */
+static bool run_rounds(struct meminit_run *run, uint32_t mode, bool poison, uint32_t rounds,
+		       struct meminit_mode_result *r, struct meminit_mode_result *scratch)
+{
+	uint64_t ns[MEMINIT_MAX_ROUNDS];
+	uint32_t k, best = 0;
+	bool ok, same = true;
+
+	kassert(rounds >= 1 && rounds <= MEMINIT_MAX_ROUNDS);
+	ok = run_mode(run, mode, poison, 0, rounds, r);
+	ns[0] = r->ns;
+	for (k = 1; k < rounds; k++) {
+		if (fence_check(run->mm)) {
+			ok = false;
+			break;
+		}
+		ok &= run_mode(run, mode, poison, k, rounds, scratch);
+		ns[k] = scratch->ns;
+		if (!same_checksums(run->mm, r, scratch)) {
+			kprintf("meminit: mode %s: round %u checksums differ from round 1\n",
+				meminit_mode_names[mode], k + 1);
+			same = false;
+		}
+		/* a failed round displaces a good one; among good ones the fastest */
+		if (scratch->ok ? r->ok && scratch->ns < r->ns : r->ok) {
+			*r = *scratch;
+			best = k;
+		}
+	}
+	r->rounds = k;
+	r->best_round = best;
+	memcpy(r->ns_rounds, ns, k * sizeof(ns[0]));
+	r->ok = ok;
+	r->sums_equal = same;
+	return ok && same;
 }
 
 /*
@@ -426,9 +516,15 @@ int meminit_run(struct mm_state *mm, const struct meminit_config *cfg,
 {
 	struct meminit_run *run = &mm->run;
 	bool all = cfg->mode == MEMINIT_ALL, ok = true;
+	uint32_t rounds = cfg->rounds ? cfg->rounds : 1;
 
 	kassert(smp_this_cpu() == 0 && mm->workers_planned);
-	kassert(cfg->mode <= MEMINIT_ALL);
+	kassert(cfg->mode <= MEMINIT_ALL && rounds <= MEMINIT_MAX_ROUNDS);
+	if (rounds > 1 && cfg->deferred_hook) {
+		kprintf("meminit: meminit_rounds=%u ignored: memory is hot-added during deferred init\n",
+			rounds);
+		rounds = 1;
+	}
 	*run = (struct meminit_run){ .mm = mm, .cfg = cfg };
 	res->first = all ? MEMINIT_SERIAL : cfg->mode;
 	res->last = all ? MEMINIT_DEFERRED : cfg->mode;
@@ -448,11 +544,12 @@ int meminit_run(struct mm_state *mm, const struct meminit_config *cfg,
 		if (fence_check(mm))
 			return -1;	/* the modes not run keep ran = false */
 		timeline_mark_sub(cfg->timeline, "meminit", meminit_mode_names[mode]);
-		run_mode(run, mode, all, r);
-		r->sums_equal = same_checksums(mm, &res->mode[res->first], r);
-		if (!r->sums_equal)
+		run_rounds(run, mode, all || rounds > 1, rounds, r, &res->round);
+		if (!same_checksums(mm, &res->mode[res->first], r)) {
 			kprintf("meminit: mode %s: checksums differ from mode %s\n",
 				meminit_mode_names[mode], meminit_mode_names[res->first]);
+			r->sums_equal = false;
+		}
 		ok &= r->ok && r->sums_equal;
 	}
 	return ok ? 0 : -1;

@@ -17,6 +17,7 @@ build/bench/timeline-<topology>.png, from the first boot).  See docs/bench.md.
   tools/bench.py --quick         small subset, 1 GiB nodes, no Linux
   tools/bench.py --only n1c2     one topology (comma list; 'bringup', 'large', 'pmem', 'scale', 'hotplug')
   tools/bench.py --repeat 3      median of 3 boots per topology
+  tools/bench.py --rounds 5      each mode 5 times per boot, the fastest (--quick: 5)
   tools/bench.py --large         add 256 GiB in 2 nodes and 1 TiB of persistent memory (slow)
   tools/bench.py --from build/bench/results.json   re-print and re-plot only
 """
@@ -55,6 +56,9 @@ MATRIX = {
                      '2 nodes x 1 vCPU, unequal memory'),
 }
 QUICK = ('n1c2', 'n2c1')
+# meminit_rounds of the --quick (regression) topologies: each mode run this
+# many times per boot, the fastest reported (docs/regress.md, "Rounds")
+QUICK_ROUNDS = 5
 BRINGUP_CPUS = (1, 2, 4, 8, 16)
 QUICK_BRINGUP_CPUS = (1, 2, 4)
 LARGE = ('large', lambda: Topology(2, 1, [128, 128]), '2 nodes x 1 vCPU x 128 GiB (reserve=off)')
@@ -526,6 +530,9 @@ def main(argv=None):
     p.add_argument('--large', action='store_true', help='add 256 GiB in 2 nodes (slow)')
     p.add_argument('--large-opts', default='meminit=parallel', help='kernel options of the large boot')
     p.add_argument('--opts', default='meminit=all', help='kernel options of the matrix boots')
+    p.add_argument('--rounds', type=_positive(int, 'a whole number >= 1'), default=None,
+                   help=f'meminit_rounds of the matrix boots: each mode run N times per boot, the fastest '
+                   f'reported (default {QUICK_ROUNDS} with --quick, else 1; ignored when --opts names it)')
     p.add_argument('--timeout', type=_positive(float, 'seconds > 0'), default=600, help='seconds per boot')
     p.add_argument('--out', default=os.path.join(OUT_DIR, 'results.json'))
     p.add_argument('--no-plot', action='store_true')
@@ -549,6 +556,9 @@ def main(argv=None):
     if unknown:
         p.error(f'unknown --only name(s): {", ".join(sorted(unknown))}; known: {", ".join(MATRIX)}, bringup, large, pmem, scale, hotplug')
     mem = a.mem or (1 if a.quick else 2)
+    rounds = a.rounds or (QUICK_ROUNDS if a.quick else 1)
+    if rounds > 1 and 'meminit_rounds=' not in a.opts:
+        a.opts = f'{a.opts} meminit_rounds={rounds}'
     names = [n for n in MATRIX if (n in only if only else (n in QUICK if a.quick else True))]
     do_bringup = 'bringup' in only if only else True
     do_large = a.large or 'large' in only

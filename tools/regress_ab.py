@@ -27,7 +27,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 AB_DIR = os.path.join(ROOT, 'build', 'ab')
 OUT_DIR = os.path.join(ROOT, 'build', 'regress-ab')
 DEFAULT_ONLY = 'n1c2'
-DEFAULT_OPTS = 'meminit=all'
+DEFAULT_OPTS = 'meminit=all meminit_rounds=5'   # bench.QUICK_ROUNDS: docs/regress.md, "Rounds"
 AB_BRINGUP_CPUS = (1, 2)          # the bring-up rows the host's 2 cores measure (more vCPUs: INFO)
 BRINGUP_OPTS = 'meminit=parallel bw_mb=0'
 

@@ -60,7 +60,7 @@ def test_ab_boots_alternately_and_judges_b_against_a(fake_boots, tmp_path, capsy
     assert rc == regress.EXIT_REGRESSED
     n = regress.DEFAULT_STATS['min_samples']
     assert len(fake_boots) == 2 * n
-    assert [o for _, o, _ in fake_boots[:4]] == ['meminit=all', 'meminit=all debug_init_repeat=2 debug_repeat_mode=node'] * 2
+    assert [o for _, o, _ in fake_boots[:4]] == [regress_ab.DEFAULT_OPTS, 'meminit=all debug_init_repeat=2 debug_repeat_mode=node'] * 2
     assert all(t == fake_boots[0][2] for _, _, t in fake_boots)          # one topology for both sides
     rows = {r['row']: r['verdict'] for r in json.loads(capsys.readouterr().out)['rows']}
     assert rows.pop('n1c2/node') == 'REGRESSED' and set(rows.values()) == {'PASS'}

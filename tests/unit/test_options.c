@@ -107,6 +107,27 @@ static void test_repeat_mode_words_follow_the_modes(void **state)
 	assert_int_equal(parse(&o, "debug_repeat_mode=warmup"), 1);
 }
 
+/* meminit_rounds: 1 by default (one run per mode, as before it existed),
+ * 1..MEMINIT_MAX_ROUNDS; debug_slow_pct: 0 (off) .. DEBUG_SLOW_PCT_MAX. */
+static void test_rounds_and_slow_pct(void **state)
+{
+	struct options o;
+
+	(void)state;
+	options_defaults(&o);
+	assert_int_equal(o.meminit_rounds, 1);
+	assert_int_equal(o.debug_slow_pct, 0);
+	assert_int_equal(parse(&o, "meminit_rounds=7 debug_slow_pct=30"), 0);
+	assert_int_equal(o.meminit_rounds, 7);
+	assert_int_equal(o.debug_slow_pct, 30);
+	assert_int_equal(parse(&o, "meminit_rounds=0"), 1);
+	assert_true(host_console_contains("bad value '0' for meminit_rounds"));
+	assert_int_equal(parse(&o, "meminit_rounds=33 debug_slow_pct=401"), 2);
+	assert_int_equal(parse(&o, "meminit_rounds=32 debug_slow_pct=400"), 0);
+	assert_int_equal(o.meminit_rounds, MEMINIT_MAX_ROUNDS);
+	assert_int_equal(o.debug_slow_pct, DEBUG_SLOW_PCT_MAX);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -115,6 +136,7 @@ int main(void)
 		cmocka_unit_test(test_rejects_by_name),
 		cmocka_unit_test(test_format_round_trips),
 		cmocka_unit_test(test_repeat_mode_words_follow_the_modes),
+		cmocka_unit_test(test_rounds_and_slow_pct),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
