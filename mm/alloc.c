@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include "meminit.h"
 #include "smp.h"
+#include "internal.h"
 
 /* The node whose memblock memory holds pa (NUMA_NO_NODE: none). */
 static uint32_t memblock_nid_of(const struct memblock *mb, uint64_t pa)
@@ -44,4 +45,12 @@ static uint64_t smp_mem_alloc(void *ctx, uint32_t node, uint64_t size, uint64_t 
 struct smp_mem mm_smp_mem(struct mm_state *mm)
 {
 	return (struct smp_mem){ .alloc = smp_mem_alloc, .ctx = mm };
+}
+
+/* Node-local memory for a node's own structures, else the nearest node's
+ * (mm/setup.c and mm/setup_device.c; here so that neither calls the other
+ * back). */
+uint64_t mm_alloc_near(struct mm_state *mm, uint32_t nid, uint64_t size, uint64_t align)
+{
+	return mm_alloc_node(mm, nid, size, align, NULL);
 }

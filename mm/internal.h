@@ -221,7 +221,8 @@ void mm_hot_span_recompute(struct mm_node *node);
 /* ---- kernel setup (mm/setup.c) --------------------------------------------- */
 
 struct mm_state;
-/* memblock memory on nid, else the nearest node (counted as early allocation). */
+/* memblock memory on nid, else the nearest node (counted as early allocation);
+ * mm/alloc.c. */
 uint64_t mm_alloc_near(struct mm_state *mm, uint32_t nid, uint64_t size, uint64_t align);
 
 /* 64-bit mixing (splitmix64 finalizer) for the checksum. */

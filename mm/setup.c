@@ -46,12 +46,6 @@ static int init_memblock(const struct boot_info *bi, const struct numa_topology 
 	return 0;
 }
 
-/* Node-local memory for a node's own structures, else the nearest node's. */
-uint64_t mm_alloc_near(struct mm_state *mm, uint32_t nid, uint64_t size, uint64_t align)
-{
-	return mm_alloc_node(mm, nid, size, align, NULL);
-}
-
 /* memblock memory of the node (else the nearest) for its sections' memmap. */
 struct boot_vmemmap_src {
 	struct mm_vmemmap_src src;	/* first: the mapper hands it back */
