@@ -27,6 +27,13 @@ struct json {
 	const char *kind;
 };
 
+/* The boot CPU's scratch line buffer for its records (kernel reports, the
+ * live service's events and checks).  Owner: the boot CPU only, one record
+ * at a time (json_begin .. json_emit); other CPUs and other subsystems
+ * (virtio-mem) use buffers of their own. */
+#define REPORT_JSON_MAX	(64 * 1024)
+extern char report_json_buf[REPORT_JSON_MAX];
+
 void json_begin(struct json *j, char *buf, size_t size, const char *kind);
 void json_u64(struct json *j, const char *key, uint64_t v);
 void json_i64(struct json *j, const char *key, int64_t v);

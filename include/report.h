@@ -9,9 +9,8 @@
 #include "meminit.h"
 #include "options.h"
 
-/* Shared line buffer for the boot CPU's JSON records. */
-#define REPORT_JSON_MAX	(64 * 1024)
-extern char report_json_buf[REPORT_JSON_MAX];
+/* The boot CPU's JSON line buffer, report_json_buf, is lib/json.c's
+ * (include/json.h). */
 
 void report_boot(const struct boot_info *bi, const struct options *o);
 /* save=efivar (kernel/report_save.c): collect records from here on ... */

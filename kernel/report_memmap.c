@@ -10,8 +10,6 @@
 #include "paging.h"
 #include "report.h"
 
-char report_json_buf[REPORT_JSON_MAX];
-
 void report_boot(const struct boot_info *bi, const struct options *o)
 {
 	char opts[768];

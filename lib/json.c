@@ -5,6 +5,8 @@
 #include "json.h"
 #include "kprintf.h"
 
+char report_json_buf[REPORT_JSON_MAX];
+
 static void raw(struct json *j, const char *s, size_t n)
 {
 	if (j->overflow || j->len + n + 3 > j->size) {	/* room for "}\n\0" */
