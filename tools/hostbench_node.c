@@ -105,7 +105,7 @@ static int early_allocations(struct hb_layout *l)
 		l->sections++;
 		l->pages += section_pages(l, sec);
 	}
-	l->nchunks = memmap_node_chunks(&tmp, NULL, 0);
+	l->nchunks = memmap_chunks(&tmp, NULL, 0, NULL, 0);
 	sizes[0] = l->nchunks * sizeof(struct mm_range);
 	sizes[1] = l->nchunks * sizeof(struct memmap_chunk_result);
 	sizes[2] = memmap_pageblock_bytes(l->start_pfn, l->end_pfn);
@@ -185,7 +185,7 @@ static int node_request(struct hb_node *n)
 	r->results = calloc(nchunks, sizeof(*r->results));
 	r->done = calloc(nchunks, 1);
 	if (!r->chunks || !r->results || !r->done || hb_node_reset(n) ||
-	    memmap_node_chunks(&n->node, r->chunks, nchunks) != nchunks)
+	    memmap_chunks(&n->node, NULL, 0, r->chunks, nchunks) != nchunks)
 		return -1;
 	for (uint32_t c = 0; c < nchunks; c++)
 		r->pages += r->chunks[c].end_pfn - r->chunks[c].start_pfn;

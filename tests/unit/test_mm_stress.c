@@ -109,7 +109,7 @@ static void st_node_create(struct st_node *sn, uint32_t nid, uint64_t dram_s, ui
 	assert_non_null(sn->bits);
 	assert_int_equal(memmap_node_init(&sn->node, nid, sn->dram_s, sn->dram_e, sn->present, 1,
 					  sn->usable, 1, ram, 1, sn->bits), 0);
-	n = memmap_node_chunks(&sn->node, chunks, 4);
+	n = memmap_chunks(&sn->node, NULL, 0, chunks, 4);
 	assert_true(n >= 1 && n <= 4);
 	for (uint32_t c = 0; c < n; c++) {
 		assert_int_equal(memmap_init_range(&sn->node, chunks[c].start_pfn, chunks[c].end_pfn,
@@ -130,7 +130,7 @@ static void st_node_create(struct st_node *sn, uint32_t nid, uint64_t dram_s, ui
  * through the initializer, each spliced.  The controller, or main. */
 static int st_online(struct st *st, struct st_node *sn, uint64_t s, uint64_t e)
 {
-	uint32_t n = mm_hot_chunks(&sn->node, 0, s, e, st->chunks, ST_CHUNKS);
+	uint32_t n = memmap_chunks(&sn->node, &(struct mm_range){ s, e }, 1, st->chunks, ST_CHUNKS);
 
 	if (n == 0 || n > ST_CHUNKS)
 		return -1;
@@ -241,7 +241,7 @@ static int st_online_request(struct st *st, struct st_node *sn, uint64_t s, uint
 	cpumask_t ran;
 	uint64_t start, end;
 
-	if (!mm_hot_chunks(&sn->node, 0, s, e, st->chunks, ST_CHUNKS))
+	if (!memmap_chunks(&sn->node, &(struct mm_range){ s, e }, 1, st->chunks, ST_CHUNKS))
 		return -1;
 	for (uint64_t p = s; p < e && n < ST_CHUNKS; p += BLK)
 		st->chunks[n++] = (struct mm_range){ p, p + BLK };
