@@ -73,7 +73,8 @@ struct meminit_request {
 	cpumask_t ran;				/* (D) CPUs that initialized at least one chunk */
 	struct spinlock splice_lock;
 	uint32_t next_splice;			/* (S) chunks published so far; stored relaxed
-						 * for the diagnostics that read it unlocked */
+						 * for meminit_request_poll()'s message, which
+						 * loads it (relaxed) without the lock */
 	uint64_t complete_tsc;			/* (S) when the last chunk was published */
 	uint32_t complete;			/* (A) release-set with the last chunk published;
 						 * pairs with meminit_request_complete() */
@@ -339,8 +340,23 @@ void meminit_worker(void *arg);
  * failures and complete_tsc are final and may be read plainly. */
 bool meminit_request_complete(const struct meminit_request *r);
 
-/* Requester: help r, then wait until it is complete, at most timeout_ms.
- * Returns 0 or -1 (reported: a worker never finished). */
+/*
+ * The one wait, as a non-blocking poll: DONE once r is complete (acquire,
+ * meminit_request_complete()); else TIMED_OUT when now > deadline (now and
+ * deadline in one clock, any unit), after the one timeout message
+ * "meminit: node N KIND request: P of C chunks published after B ms" (P an
+ * atomic load of next_splice, B = budget_ms: the caller's real budget);
+ * else PENDING.  Any CPU, no lock.  meminit_request_wait() (boot devices),
+ * the hot-plug service's hot_step_init() and its boot-time plug
+ * (hotplug_during_boot_init()) all wait through it.
+ */
+enum meminit_poll { MEMINIT_POLL_PENDING, MEMINIT_POLL_DONE, MEMINIT_POLL_TIMED_OUT };
+enum meminit_poll meminit_request_poll(const struct meminit_request *r, uint64_t now,
+				      uint64_t deadline, uint64_t budget_ms);
+
+/* Requester: help r, then poll it (meminit_request_poll(), now_ns()) until
+ * it is complete, at most timeout_ms.  Returns 0 or -1 (reported: a worker
+ * never finished). */
 int meminit_request_wait(struct meminit_request *r, uint64_t timeout_ms);
 
 /* ---- modes (mm/meminit.c) ----------------------------------------------------- */

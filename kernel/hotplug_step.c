@@ -204,9 +204,15 @@ static void publish_request(struct serve_ctx *s, struct hot_dev *d)
 {
 	d->ev->chunks = d->req.nchunks;
 	d->state = HOT_INIT;
-	d->deadline_tsc = now(s) + serve_ms_to_tsc(HOT_INIT_TIMEOUT_MS);
 	d->ev->posted_tsc = now(s);
+	hot_step_budget(d, HOT_INIT_TIMEOUT_MS);
 	s->ops->publish(s, d, true);
+}
+
+void hot_step_budget(struct hot_dev *d, uint64_t budget_ms)
+{
+	d->budget_ms = budget_ms;
+	d->deadline_tsc = d->ev->posted_tsc + serve_ms_to_tsc(budget_ms);
 }
 
 static void note(struct hot_dev *d, const char *fmt, ...) KPRINTF_FMT(2, 3);
@@ -296,18 +302,22 @@ static void pin_pages(struct serve_ctx *s, struct hot_dev *d)
 
 void hot_step_init(struct serve_ctx *s, struct hot_dev *d)
 {
-	struct meminit_request *r = &d->req;
+	hot_step_init_polled(s, d, meminit_request_poll(&d->req, now(s), d->deadline_tsc,
+							 d->budget_ms));
+}
+
+void hot_step_init_polled(struct serve_ctx *s, struct hot_dev *d, enum meminit_poll st)
+{
+	const struct meminit_request *r = &d->req;
 	struct hot_event *ev = d->ev;
 
-	if (!meminit_request_complete(r)) {
-		if (now(s) > d->deadline_tsc) {
-			kprintf("hotplug: %s: %u of %u chunks published after %u ms\n", d->vd->loc,
-				r->next_splice, r->nchunks, HOT_INIT_TIMEOUT_MS);
-			s->failed = true;
-			refuse(s, d, HOT_FAILED, "the node's CPUs did not finish %llu of its chunks "
-			       "in time", (unsigned long long)(r->nchunks - r->next_splice));
-		}
+	if (st == MEMINIT_POLL_PENDING)
 		return;
+	if (st == MEMINIT_POLL_TIMED_OUT) {	/* reported by the poll */
+		s->failed = true;
+		return refuse(s, d, HOT_FAILED, "the node's CPUs did not finish %llu of its chunks "
+			      "in time", (unsigned long long)(r->nchunks -
+				      __atomic_load_n(&r->next_splice, __ATOMIC_RELAXED)));
 	}
 	ev->done_tsc = r->complete_tsc;
 	ev->first_start_tsc = r->start_tsc;

@@ -224,21 +224,30 @@ bool meminit_request_complete(const struct meminit_request *r)
 	return __atomic_load_n(&r->complete, __ATOMIC_ACQUIRE);
 }
 
+enum meminit_poll meminit_request_poll(const struct meminit_request *r, uint64_t now,
+				      uint64_t deadline, uint64_t budget_ms)
+{
+	if (meminit_request_complete(r))
+		return MEMINIT_POLL_DONE;
+	if (now <= deadline)
+		return MEMINIT_POLL_PENDING;
+	/* next_splice is (S), stored relaxed so that this unlocked read is an atomic one */
+	kprintf("meminit: node %u %s request: %u of %u chunks published after %llu ms\n",
+		r->node->nid, meminit_kind_names[r->kind],
+		__atomic_load_n(&r->next_splice, __ATOMIC_RELAXED), r->nchunks,
+		(unsigned long long)budget_ms);
+	return MEMINIT_POLL_TIMED_OUT;
+}
+
 int meminit_request_wait(struct meminit_request *r, uint64_t timeout_ms)
 {
+	enum meminit_poll st;
 	uint64_t deadline;
 
 	meminit_request_work(r);
 	deadline = now_ns() + timeout_ms * 1000000ULL;
-	while (!meminit_request_complete(r)) {
-		if (now_ns() > deadline) {
-			kprintf("meminit: node %u %s request: %u of %u chunks published after %llu ms\n",
-				r->node->nid, meminit_kind_names[r->kind],
-				__atomic_load_n(&r->next_splice, __ATOMIC_RELAXED), r->nchunks,
-				(unsigned long long)timeout_ms);
-			return -1;
-		}
+	while ((st = meminit_request_poll(r, now_ns(), deadline, timeout_ms)) ==
+	       MEMINIT_POLL_PENDING)
 		cpu_relax();
-	}
-	return 0;
+	return st == MEMINIT_POLL_DONE ? 0 : -1;
 }

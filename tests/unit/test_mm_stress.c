@@ -5,7 +5,7 @@
  * changes the nodes' hot regions under them: it onlines OFFLINE block runs
  * as an init request (mm/request.c) of one chunk per plug block that the
  * allocators help between two operations, as the live phase's CPUs do
- * (kernel/serve.c), then checks the request's figures as poll_init()
+ * (kernel/serve.c), then checks the request's figures as hot_step_init()
  * copies them; and it isolates ONLINE runs, waits (bounded) for the
  * allocators to free what they hold there, then offlines them, or gives
  * them back (unisolate).
@@ -233,7 +233,7 @@ static void st_slot_clear(struct st *st)
 /* Online [s, e) (every block OFFLINE) through an init request of one chunk
  * per plug block, worked by the allocators and by the controller (cpu 0)
  * after a few turns; once complete, the figures are checked as
- * kernel/hotplug.c poll_init() copies them. */
+ * kernel/hotplug_step.c hot_step_init() copies them. */
 static int st_online_request(struct st *st, struct st_node *sn, uint64_t s, uint64_t e)
 {
 	struct meminit_request *r = &st->req;
@@ -257,7 +257,7 @@ static int st_online_request(struct st *st, struct st_node *sn, uint64_t s, uint
 			meminit_request_work(r);
 		sched_yield();
 	}
-	ran = r->ran;		/* what poll_init() copies once it sees complete */
+	ran = r->ran;		/* what hot_step_init() copies once it sees complete */
 	start = r->start_tsc;
 	end = r->end_tsc;
 	if (!cpumask_weight(&ran) || !end || end < start)

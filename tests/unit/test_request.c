@@ -3,7 +3,7 @@
  * (issue 16, item 7): worker threads take one request's chunks through
  * meminit_request_work() while a reader waits for the request to be
  * complete (meminit_request_complete(), acquire) and copies at once what
- * kernel/hotplug.c poll_init() and mm/meminit.c collect() copy: the CPUs
+ * kernel/hotplug_step.c hot_step_init() and mm/meminit.c collect() copy: the CPUs
  * that ran it, its first start and last end.  Everything a reader copies
  * after seeing complete must already be written: the CPU list non-empty,
  * end_tsc set and not before start_tsc.  Many trials, each a fresh run of
@@ -64,7 +64,7 @@ static bool rq_trial(struct rq *q, uint32_t *empty_cpus, uint32_t *bad_times)
 		assert_int_equal(pthread_create(&th[i], NULL, rq_work, &w[i]), 0);
 	while (!meminit_request_complete(&q->req))
 		cpu_relax();
-	/* what poll_init() copies, at once */
+	/* what hot_step_init() copies, at once */
 	ran = q->req.ran;
 	start = q->req.start_tsc;
 	end = q->req.end_tsc;
@@ -180,8 +180,15 @@ static void test_constructors(void **state)
 	assert_int_equal(meminit_request_hot(&r, &t->node, 1, b->start_pfn, b->end_pfn, &t4,
 					     &workers, 0), 0);
 	assert_int_equal(cpumask_weight(&r.assigned), 3);
+	/* the one wait: pending until the deadline, then the one message */
+	assert_int_equal(meminit_request_poll(&r, 5, 5, 7), MEMINIT_POLL_PENDING);
+	host_console_reset();
+	assert_int_equal(meminit_request_poll(&r, 6, 5, 7), MEMINIT_POLL_TIMED_OUT);
+	assert_true(host_console_contains("meminit: node 1 hotplug request: 0 of 4 chunks "
+					  "published after 7 ms"));
 	meminit_request_work(&r);	/* the boot CPU's shim id: not in assigned, helps anyway */
 	assert_true(meminit_request_complete(&r));
+	assert_int_equal(meminit_request_poll(&r, 6, 5, 7), MEMINIT_POLL_DONE);
 	assert_int_equal(r.failures, 0);
 	assert_int_equal(t->node.nr_hot_chunks_spliced, 1 + 4);
 	assert_int_equal(ht_verify(t, NULL), 0);
