@@ -1,20 +1,21 @@
 /*
- * Hot-pluggable memory of a node: its regions (virtio-mem devices), the
- * chunks that online a range of one, and the splice that publishes such a
- * chunk into the running allocator.  Taking memory offline is in
- * mm/hotplug_offline.c.
+ * Hot-pluggable memory of a node: its regions (virtio-mem devices) and
+ * what the one splice does to a region when one of its chunks goes online.
+ * Taking memory offline is in mm/hotplug_offline.c.
  *
- * A hot chunk goes through the one range initializer (memmap_init_range()
- * calls mm_hot_chunk_check() and writes the pages like DRAM's) and through
- * memmap_splice_chunk(), which hands it to mm_hot_splice() here: in one
- * critical section of the node lock the chunk's blocks become ONLINE, its
- * free blocks go to the head of the node's lists, merge with free buddies in
- * adjacent ONLINE blocks of the region, and the counts and the node span
- * move.  The region set and the block states are (L); the initializer reads
- * them without the lock, which is safe because regions are only ever
- * appended (release store of nr_hot) and a chunk's blocks stay OFFLINE until
- * its splice.  docs/mm.md, "Hot-pluggable memory".
- */
+ * A hot chunk is built like every other (meminit_request_hot() in
+ * mm/request.c checks the range with mm_hot_range_problem() here and cuts it
+ * with the one chunker), goes through the one range initializer (its one
+ * chunk validator says "hot chunk of region h"; the pages are written like
+ * DRAM's) and the one splice, memmap_splice_chunk(), which in one critical
+ * section of the node lock puts its free blocks at the head of the node's
+ * lists, merges them with free buddies in adjacent ONLINE blocks of the
+ * region, and calls mm_hot_online() here: the chunk's blocks become ONLINE,
+ * the region's counts and the node span move.  The region set and the
+ * block states are (L); the initializer reads them without the lock, which
+ * is safe because regions are only ever appended (release store of nr_hot)
+ * and a chunk's blocks stay OFFLINE until its splice.  docs/mm.md,
+ * "Hot-pluggable memory". */
 #include "mm.h"
 #include "internal.h"
 #include "kassert.h"

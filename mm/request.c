@@ -10,9 +10,15 @@
  * counters grow one whole chunk at a time, in the same order whichever CPUs
  * ran which chunk, and never show a half-initialized chunk.
  *
+ * Every request is built here, one constructor per kind of memory
+ * (meminit_request_dram, _device, _hot: chunks from the one chunker
+ * memmap_chunks()), and every wait for one goes through the one poll,
+ * meminit_request_poll(), with its one timeout message.
+ *
  * All run state lives in the request; the cross-call argument is a
  * struct meminit_job naming the requests.  Requests of different nodes share
- * nothing but the cross-call machinery.  docs/mm.md, "Locking rules".
+ * nothing but the cross-call machinery.  docs/mm.md, "Requests" and
+ * "Locking rules".
  */
 #include <stdint.h>
 #include "atomic.h"
