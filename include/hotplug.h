@@ -101,9 +101,12 @@ struct hot_dev {
 	enum { HOT_IDLE, HOT_INIT, HOT_DRAIN, HOT_BUSY } state;	/* (B) */
 	uint64_t range_s, range_e;	/* (B) pfns of the step in flight */
 	uint64_t deadline_tsc;		/* (B) */
+	uint64_t budget_ms;		/* (B) HOT_INIT: the plug's budget, deadline_tsc =
+					 * posted_tsc + it (hot_step_budget()) */
 	struct hot_event *ev;		/* (B) the event in flight */
 	struct hot_event scratch;	/* (B) its record once HOT_MAX_EVENTS are kept */
-	struct meminit_request req;	/* (B) storage from the buddy allocator */
+	struct meminit_tables tables;	/* (B) its request's chunk tables, in the metadata */
+	struct meminit_request req;	/* (B) built by meminit_request_hot() for each plug */
 	/* The boot-time plug's cross-call argument (hotplug_during_boot_init):
 	 * here, not on a stack, so it outlives a CPU that runs it late. */
 	struct meminit_request *boot_req;	/* (R) &req */

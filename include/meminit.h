@@ -47,13 +47,16 @@ enum meminit_kind {
 extern const char *const meminit_kind_names[MEMINIT_NKINDS];
 
 /*
- * One init request.  Its chunk tables come from memblock at setup; the
+ * One init request, built by a constructor below (meminit_request_dram,
+ * _device, _hot), never field by field elsewhere.  Its chunk tables come
+ * from memblock at setup (hot-added memory: the service's metadata); the
  * per-run part is reset by meminit_request_reset() before each run.
  */
 struct meminit_request {
 	struct mm_node *node;			/* (C) the node it initializes */
 	uint32_t kind;				/* (C) enum meminit_kind */
-	uint32_t dev;				/* (C) DEVICE: index in node->dev[] */
+	uint32_t dev;				/* (C) DEVICE: index in node->dev[];
+						 *     HOTPLUG: index in node->hot[] */
 	struct mm_range *chunks;		/* (C) chunk (= publish) order */
 	uint32_t nchunks;			/* (C) */
 	uint64_t pages;				/* (C) pfns its chunks cover */
@@ -70,7 +73,8 @@ struct meminit_request {
 	cpumask_t ran;				/* (D) CPUs that initialized at least one chunk */
 	struct spinlock splice_lock;
 	uint32_t next_splice;			/* (S) chunks published so far; stored relaxed
-						 * for the diagnostics that read it unlocked */
+						 * for meminit_request_poll()'s message, which
+						 * loads it (relaxed) without the lock */
 	uint64_t complete_tsc;			/* (S) when the last chunk was published */
 	uint32_t complete;			/* (A) release-set with the last chunk published;
 						 * pairs with meminit_request_complete() */
@@ -294,6 +298,42 @@ void mm_plan_drop_fenced(struct mm_state *mm);
 
 /* ---- requests (mm/request.c) -------------------------------------------------- */
 
+/* A request's per-chunk tables (caller storage: memblock at setup, the
+ * hot-plug service's metadata block for hot-added memory). */
+struct meminit_tables {
+	struct mm_range *chunks;
+	struct memmap_chunk_result *results;
+	uint8_t *done;
+	uint32_t max;			/* chunks they hold */
+};
+
+/* Bytes of tables for max chunks in one block, and those tables carved from
+ * mem (results first: mem 64-byte aligned keeps every result aligned). */
+uint64_t meminit_tables_bytes(uint32_t max);
+struct meminit_tables meminit_tables_carve(void *mem, uint32_t max);
+
+/*
+ * The constructors: every request is built by one of them, in mm/, and
+ * nowhere else assigns a request's fields (kernel/ asks for a request,
+ * starts it and polls it).  Each cuts its chunks with the one chunker
+ * (memmap_chunks()) into t and resets the request for its first run.
+ *   dram:   the node's boot DRAM (its owned pfns in present sections);
+ *   device: node->dev[dev], whole;
+ *   hot:    [s, e) of region h of the node (block aligned, every block
+ *           OFFLINE; memmap on the region: whole sections; else refused and
+ *           reported), assigned = workers, only the first max_cpus of them
+ *           when max_cpus (hot_cpus=N), 0 = all.
+ * Return 0, or -1 (nchunks 0) when the range is refused or its chunks do
+ * not fit in t->max.  Requester, with r quiescent (no worker on it).
+ */
+int meminit_request_dram(struct meminit_request *r, struct mm_node *node,
+			 const struct meminit_tables *t);
+int meminit_request_device(struct meminit_request *r, struct mm_node *node, uint32_t dev,
+			   const struct meminit_tables *t);
+int meminit_request_hot(struct meminit_request *r, struct mm_node *node, uint32_t h, uint64_t s,
+			uint64_t e, const struct meminit_tables *t, const cpumask_t *workers,
+			uint32_t max_cpus);
+
 /* Forget the previous run: counters, flags, assigned set.  Requester, with
  * the request quiescent (no worker on it). */
 void meminit_request_reset(struct meminit_request *r);
@@ -314,8 +354,23 @@ void meminit_worker(void *arg);
  * failures and complete_tsc are final and may be read plainly. */
 bool meminit_request_complete(const struct meminit_request *r);
 
-/* Requester: help r, then wait until it is complete, at most timeout_ms.
- * Returns 0 or -1 (reported: a worker never finished). */
+/*
+ * The one wait, as a non-blocking poll: DONE once r is complete (acquire,
+ * meminit_request_complete()); else TIMED_OUT when now > deadline (now and
+ * deadline in one clock, any unit), after the one timeout message
+ * "meminit: node N KIND request: P of C chunks published after B ms" (P an
+ * atomic load of next_splice, B = budget_ms: the caller's real budget);
+ * else PENDING.  Any CPU, no lock.  meminit_request_wait() (boot devices),
+ * the hot-plug service's hot_step_init() and its boot-time plug
+ * (hotplug_during_boot_init()) all wait through it.
+ */
+enum meminit_poll { MEMINIT_POLL_PENDING, MEMINIT_POLL_DONE, MEMINIT_POLL_TIMED_OUT };
+enum meminit_poll meminit_request_poll(const struct meminit_request *r, uint64_t now,
+				      uint64_t deadline, uint64_t budget_ms);
+
+/* Requester: help r, then poll it (meminit_request_poll(), now_ns()) until
+ * it is complete, at most timeout_ms.  Returns 0 or -1 (reported: a worker
+ * never finished). */
 int meminit_request_wait(struct meminit_request *r, uint64_t timeout_ms);
 
 /* ---- modes (mm/meminit.c) ----------------------------------------------------- */

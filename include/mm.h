@@ -182,6 +182,9 @@ struct memmap_chunk_result {
 					 * written + aliased = pages_initialized */
 	uint32_t hot;			/* hot chunk: index in node->hot[]; else MM_NO_HOT */
 	uint64_t hot_altmap_pages;	/* hot chunk: pages holding the memmap (reserved) */
+	uint32_t at_head;		/* how memmap_splice_chunk() links its lists: 1 (hot
+					 * chunk) in front of the node's, merged with free
+					 * neighbours; 0 (boot DRAM, device) appended */
 };
 #define MM_NO_HOT		UINT32_MAX
 
@@ -210,12 +213,21 @@ uint64_t memmap_pageblock_bytes(uint64_t start_pfn, uint64_t end_pfn);
 /* Whether memory section sec has a page array (intersects node->present). */
 int memmap_section_present(const struct mm_node *node, uint64_t sec);
 
-/* The node's chunks, in chunk (= splice) order: its owned pfns (the span
- * without an owned list) cut at section boundaries, present sections only; a
- * chunk may end where the node's ownership ends, at any page.  Writes up to
- * max entries; returns the total number of chunks (call with max 0 to size
- * the array). */
-uint32_t memmap_node_chunks(const struct mm_node *node, struct mm_range *out, uint32_t max);
+/*
+ * The one chunker: ranges cut at section boundaries, in order (chunk =
+ * splice order); writes up to max entries and returns the total (call with
+ * max 0 to size the array).  ranges NULL: the node's boot DRAM, i.e. its
+ * owned ranges (without an owned list, its span) with the pieces in
+ * sections without RAM of the node dropped; a DRAM chunk may end where the
+ * node's ownership ends, at any page.  Otherwise every piece of the nr
+ * ranges is kept: a device's range, or a range [s, e) of a hot region
+ * (block aligned, every block OFFLINE; the hot request's constructor checks
+ * that).  The request constructors (include/meminit.h) call it; a 1 GiB
+ * compound device page spans 8 chunks, each writing the struct pages of its
+ * own pfns.  Pure: any CPU, (C) fields only.
+ */
+uint32_t memmap_chunks(const struct mm_node *node, const struct mm_range *ranges, uint32_t nr,
+		       struct mm_range *out, uint32_t max);
 
 /* ---- node ownership per pfn (mm/memmap_owner.c, memmap_node_set_owned) ---- */
 
@@ -279,16 +291,6 @@ int memmap_node_set_devices(struct mm_node *node, const struct mm_device *dev, u
 uint64_t memmap_device_altmap_pfns(uint64_t start_pfn, uint64_t end_pfn, unsigned compound_order);
 
 /*
- * Chunks of device dev (index in node->dev[]) in chunk (= splice) order: the
- * device range cut at section boundaries.  A 1 GiB compound page spans 8
- * chunks; each chunk writes the struct pages of its own pfns (with a shared
- * vmemmap the chunk holding the head writes the 128 distinct ones, the others
- * write none).  Writes up to max; returns the total count.
- */
-uint32_t memmap_device_chunks(const struct mm_node *node, uint32_t dev, struct mm_range *out,
-			      uint32_t max);
-
-/*
  * Overwrite with byte every struct page of [s, e) (one chunk: inside one
  * device, or DRAM) that has storage of its own, so that an init that skips
  * a page is caught by the verifier.  Tails of a compound device page whose
@@ -306,12 +308,14 @@ unsigned memmap_pageblock_migratetype(const struct mm_node *node, uint64_t pfn);
  * Write every struct page in [start_pfn, end_pfn) exactly once in its final
  * state, set the range's pageblocks MOVABLE, and collect the free blocks into
  * res.  Any CPU, any number of chunks of the same node at once: touches only
- * the pages and pageblock bits of its range and *res.  The range is either a
- * DRAM chunk: inside one owned range of the node and within one present
- * section, each end MAX_ORDER-aligned or an end of the owned range
- * (memmap_node_chunks() gives such ranges), so it never writes a struct page
- * of another node; or a device chunk: inside one device and one section, ends 2 MiB
- * aligned (memmap_device_chunks()); or a hot chunk (mm_hot_chunks()).
+ * the pages and pageblock bits of its range and *res.  The one chunk
+ * validator (chunk_kind(), mm/memmap_init.c) says what the range is, inside
+ * one section: a DRAM chunk (inside one owned range of the node, each end
+ * MAX_ORDER-aligned or an end of the owned range, so it never writes a
+ * struct page of another node), a device chunk (inside one device, ends
+ * 2 MiB aligned) or a hot chunk (not a boot pfn; inside one region, block
+ * aligned, every block OFFLINE; memmap on the region: the whole section);
+ * memmap_chunks() cuts such ranges.
  * Device pfns get the ZONE_DEVICE state;
  * struct pages whose vmemmap page is shared are not written (pages_aliased).
  * Returns 0, or -1 (no page written, res reset to an empty chunk that
@@ -321,14 +325,18 @@ int memmap_init_range(const struct mm_node *node, uint64_t start_pfn, uint64_t e
 		      struct memmap_chunk_result *res);
 
 /*
- * Append a chunk's lists to the node's free lists and add its counts to the
- * node's counters (free pages, device pages, chunks spliced), all in one
+ * The one splice, for every kind of chunk: link a chunk's lists into the
+ * node's free lists and add its counts to the node's counters (free pages,
+ * device pages and chunks, hot chunks, chunks spliced) and, for a hot chunk,
+ * its blocks ONLINE, its region's counts and the node span, all in one
  * critical section of the node lock: a reader holding the lock sees a chunk
- * either entirely or not at all.  Splice a node's chunks in chunk order (any
- * CPU) to get the deterministic list order; other CPUs may allocate from the
- * node meanwhile.  DRAM and device chunks may be spliced in any interleaving.
- * A hot chunk (res->hot != MM_NO_HOT) goes to the head of the lists instead,
- * merged with its neighbours: mm_hot_chunks().
+ * either entirely or not at all.  res->at_head (set by memmap_init_range()
+ * from the chunk's kind) says how: boot DRAM and device chunks are appended
+ * (splice a node's chunks in chunk order, any CPU, to get the deterministic
+ * list order; DRAM and device chunks may be spliced in any interleaving); a
+ * hot chunk goes in front (an allocation takes the new memory first) and
+ * each of its blocks whose buddy lies outside it is merged as a free would
+ * merge it.  Other CPUs may allocate from the node meanwhile.
  */
 void memmap_splice_chunk(struct mm_node *node, struct memmap_chunk_result *res);
 
@@ -359,18 +367,6 @@ int memmap_node_add_hot(struct mm_node *node, struct mm_hot_region *r);
 /* Index of the region of node holding pfn, or MM_NO_HOT.  Node lock held,
  * or node quiescent. */
 uint32_t mm_hot_find(const struct mm_node *node, uint64_t pfn);
-
-/* Chunks that online [s, e) of region h (block aligned, every block OFFLINE;
- * with MM_MEMMAP_DEVICE section aligned): [s, e) cut at section boundaries,
- * in order.  Writes up to max; returns the count.  The chunks go through
- * memmap_init_range() (hot pages: altmap pages reserved and
- * PG_vmemmap_self_hosted, the rest free in maximal aligned blocks) and
- * memmap_splice_chunk(), which for a hot chunk marks its blocks ONLINE,
- * puts its blocks at the head of the lists, merges them with free buddies
- * in adjacent online blocks, and moves the free counts and the span, all in
- * one critical section. */
-uint32_t mm_hot_chunks(const struct mm_node *node, uint32_t h, uint64_t s, uint64_t e,
-		       struct mm_range *out, uint32_t max);
 
 /*
  * Taking [s, e) of region h offline (block aligned, every block ONLINE;

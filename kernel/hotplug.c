@@ -11,7 +11,8 @@
  * device each millisecond and runs its share of the workload in between.
  * It does spin, bounded, in two places: slot_clear() until no CPU holds a
  * finished step's slot (SERVE_PAUSE_MS), and hotplug_during_boot_init()
- * until a boot-time plug's request completes or its deadline passes.
+ * until a boot-time plug's request completes or its budget is over
+ * (meminit_request_poll()).
  */
 #include <stdarg.h>
 #include "hotplug.h"
@@ -139,11 +140,6 @@ static void poll_idle(struct serve_ctx *s, struct hot_dev *d)
 	hot_step_idle(s, d);
 }
 
-static void poll_init(struct serve_ctx *s, struct hot_dev *d)
-{
-	hot_step_init(s, d);
-}
-
 static KPRINTF_FMT(4, 5) void refuse(struct serve_ctx *s, struct hot_dev *d, uint32_t status,
 				     const char *fmt, ...)
 {
@@ -220,7 +216,7 @@ void hotplug_during_boot_init(void *ctx)
 		if (d->state != HOT_INIT)
 			continue;
 		d->ev->at_boot = true;
-		d->deadline_tsc = d->ev->posted_tsc + serve_ms_to_tsc(budget_ms);
+		hot_step_budget(d, budget_ms);
 		d->boot_req = &d->req;
 		d->boot_job = (struct meminit_job){ &d->boot_req, 1 };
 		h[i] = smp_call_start(&d->req.assigned, meminit_worker, &d->boot_job, &err);
@@ -232,17 +228,17 @@ void hotplug_during_boot_init(void *ctx)
 		struct hot_dev *d = &s->dev[i];
 
 		while (d->state == HOT_INIT && h[i] && !s->failed) {
-			/* Note the nodes still initializing at the moment it was seen
-			 * complete, then let poll_init() finish it (it would also
-			 * finish one that completed after this load). */
-			bool done = meminit_request_complete(&d->req);
+			/* The one wait: a timeout names the plug's real budget. */
+			enum meminit_poll st = meminit_request_poll(&d->req, rdtsc(),
+								    d->deadline_tsc, d->budget_ms);
 
-			if (done)
-				note_boot_pending(s, d->ev);
-			if (done || rdtsc() > d->deadline_tsc)
-				poll_init(s, d);
-			else
+			if (st == MEMINIT_POLL_PENDING) {
 				cpu_relax();
+				continue;
+			}
+			if (st == MEMINIT_POLL_DONE)	/* the nodes still initializing as it was seen complete */
+				note_boot_pending(s, d->ev);
+			hot_step_init_polled(s, d, st);
 		}
 		/* the same budget: the call may still be queued behind the DRAM call */
 		if (h[i] && smp_call_wait(h[i], budget_ms))

@@ -50,6 +50,14 @@ int hotplug_map(struct serve_ctx *s, struct hot_dev *d, uint64_t addr, uint64_t 
 void hot_step(struct serve_ctx *s, struct hot_dev *d);
 void hot_step_idle(struct serve_ctx *s, struct hot_dev *d);
 void hot_step_init(struct serve_ctx *s, struct hot_dev *d);
+/* hot_step_init() with the request already polled (meminit_request_poll(),
+ * which printed the timeout message if it timed out): nothing while
+ * PENDING, the step failed when TIMED_OUT, finished when DONE. */
+void hot_step_init_polled(struct serve_ctx *s, struct hot_dev *d, enum meminit_poll st);
+/* A plug's budget: deadline_tsc = the event's posted_tsc + budget_ms, and
+ * the timeout message names budget_ms.  HOT_INIT_TIMEOUT_MS in the live
+ * phase; longer for a plug during boot-time init (kernel/hotplug.c). */
+void hot_step_budget(struct hot_dev *d, uint64_t budget_ms);
 void hot_step_drain(struct serve_ctx *s, struct hot_dev *d);
 void hot_step_busy(struct serve_ctx *s, struct hot_dev *d);
 

@@ -90,15 +90,15 @@ int hotplug_alloc_workload(struct serve_ctx *s)
 
 /* ---- registration ---------------------------------------------------------------- */
 
-/* The device's metadata: block states, pageblock bits,
- * the init request's chunk tables.  -1 when it does not fit in MAX_ORDER. */
+/* The device's metadata: block states, pageblock bits, the init request's
+ * chunk tables (mm/ carves them: meminit_tables_carve()).  -1 when it does
+ * not fit in MAX_ORDER. */
 static int carve_metadata(struct serve_ctx *s, struct hot_dev *d, uint64_t sp, uint64_t ep,
 			  uint64_t bp)
 {
 	uint64_t st = mm_hot_state_bytes(sp, ep, bp), pb = mm_hot_pageblock_bytes(sp, ep);
-	uint64_t bytes = ((st + 7) & ~7ULL) + ((pb + 7) & ~7ULL) +
-			 HOT_EVENT_MAX_CHUNKS * (sizeof(struct mm_range) +
-						 sizeof(struct memmap_chunk_result) + 1) + 64;
+	uint64_t tables = meminit_tables_bytes(HOT_EVENT_MAX_CHUNKS);
+	uint64_t bytes = ((st + 7) & ~7ULL) + ((pb + 7) & ~7ULL) + tables + 64;
 	unsigned order = order_for(bytes);
 	uint8_t *p;
 
@@ -109,13 +109,10 @@ static int carve_metadata(struct serve_ctx *s, struct hot_dev *d, uint64_t sp, u
 		return -1;
 	d->meta_pa = (uint64_t)p;
 	d->meta_order = order;
-	d->req.results = (struct memmap_chunk_result *)p;
-	p += HOT_EVENT_MAX_CHUNKS * sizeof(struct memmap_chunk_result);
-	d->req.chunks = (struct mm_range *)p;
-	p += HOT_EVENT_MAX_CHUNKS * sizeof(struct mm_range);
+	d->tables = meminit_tables_carve(p, HOT_EVENT_MAX_CHUNKS);
+	p += tables;
 	d->region.state = p;	/* provisional: mm_hot_region_init() keeps these */
 	d->region.pageblock_mt = p + ((st + 7) & ~7ULL);
-	d->req.done = d->region.pageblock_mt + ((pb + 7) & ~7ULL);
 	return 0;
 }
 
@@ -162,9 +159,6 @@ static int register_one(struct serve_ctx *s, struct virtio_mem_dev *vd, uint32_t
 		return -1;
 	}
 	d->hot = plan->node.nr_hot - 1;
-	d->req.node = &plan->node;
-	d->req.kind = MEMINIT_KIND_HOTPLUG;
-	d->req.dev = idx;
 	s->ndev++;
 	return 0;
 }

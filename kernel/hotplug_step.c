@@ -181,17 +181,20 @@ static uint64_t dev_block(const struct hot_dev *d)
 	return d->region.block_pages << PAGE_SHIFT;
 }
 
-/* The chunks of [sp, ep) into d->req: -1 when they are none or too many. */
-static int plan_chunks(struct hot_dev *d, uint64_t sp, uint64_t ep)
+static struct mm_node *dev_node(const struct serve_ctx *s, const struct hot_dev *d)
 {
-	struct meminit_request *r = &d->req;
+	return &s->mm->plan[d->node].node;
+}
 
-	r->nchunks = mm_hot_chunks(r->node, d->hot, sp, ep, r->chunks, HOT_EVENT_MAX_CHUNKS);
-	if (r->nchunks == 0 || r->nchunks > HOT_EVENT_MAX_CHUNKS) {
-		r->nchunks = 0;
+/* d's init request for [sp, ep) (mm/ builds it, for the node's workers):
+ * -1 when its chunks are none or too many. */
+static int plan_request(struct serve_ctx *s, struct hot_dev *d, uint64_t sp, uint64_t ep)
+{
+	struct mm_node_plan *plan = &s->mm->plan[d->node];
+
+	if (meminit_request_hot(&d->req, &plan->node, d->hot, sp, ep, &d->tables, &plan->workers,
+				s->hot_cpus))
 		return -1;
-	}
-	r->pages = ep - sp;
 	d->range_s = sp;
 	d->range_e = ep;
 	return 0;
@@ -200,20 +203,17 @@ static int plan_chunks(struct hot_dev *d, uint64_t sp, uint64_t ep)
 /* Publish d's planned init request to the node's worker CPUs. */
 static void publish_request(struct serve_ctx *s, struct hot_dev *d)
 {
-	struct meminit_request *r = &d->req;
-	struct mm_node_plan *plan = &s->mm->plan[d->node];
-
-	meminit_request_reset(r);
-	r->assigned = plan->workers;
-	if (s->hot_cpus)	/* hot_cpus=N (a bench aid): the node's first N workers */
-		for (uint32_t c = 0, n = 0; c < SMP_MAX_CPUS; c++)
-			if (cpumask_test(&r->assigned, c) && ++n > s->hot_cpus)
-				cpumask_unset(&r->assigned, c);
-	d->ev->chunks = r->nchunks;
+	d->ev->chunks = d->req.nchunks;
 	d->state = HOT_INIT;
-	d->deadline_tsc = now(s) + serve_ms_to_tsc(HOT_INIT_TIMEOUT_MS);
 	d->ev->posted_tsc = now(s);
+	hot_step_budget(d, HOT_INIT_TIMEOUT_MS);
 	s->ops->publish(s, d, true);
+}
+
+void hot_step_budget(struct hot_dev *d, uint64_t budget_ms)
+{
+	d->budget_ms = budget_ms;
+	d->deadline_tsc = d->ev->posted_tsc + serve_ms_to_tsc(budget_ms);
 }
 
 static void note(struct hot_dev *d, const char *fmt, ...) KPRINTF_FMT(2, 3);
@@ -269,7 +269,7 @@ static void start_plug(struct serve_ctx *s, struct hot_dev *d, uint64_t target)
 		return refuse(s, d, HOT_REFUSED, "%llu bytes more is not a multiple of the plug "
 			      "unit (%llu bytes)", (unsigned long long)(target - d->online_bytes),
 			      (unsigned long long)d->unit);
-	if (plan_chunks(d, addr >> PAGE_SHIFT, (addr + bytes) >> PAGE_SHIFT))
+	if (plan_request(s, d, addr >> PAGE_SHIFT, (addr + bytes) >> PAGE_SHIFT))
 		return refuse(s, d, HOT_REFUSED, "%llu bytes at 0x%llx are no range of at most %u "
 			      "sections of offline blocks: PLUG not sent", (unsigned long long)bytes,
 			      (unsigned long long)addr, HOT_EVENT_MAX_CHUNKS);
@@ -284,7 +284,7 @@ static void start_plug(struct serve_ctx *s, struct hot_dev *d, uint64_t target)
  * the end of the phase, so that an unplug of it finds them allocated. */
 static void pin_pages(struct serve_ctx *s, struct hot_dev *d)
 {
-	struct mm_node *n = d->req.node;
+	struct mm_node *n = dev_node(s, d);
 
 	for (uint32_t i = 0; i < s->pin && s->npinned < SERVE_MAX_PINNED; i++) {
 		uint64_t pfn = buddy_alloc_pages(n, 0);
@@ -303,18 +303,22 @@ static void pin_pages(struct serve_ctx *s, struct hot_dev *d)
 
 void hot_step_init(struct serve_ctx *s, struct hot_dev *d)
 {
-	struct meminit_request *r = &d->req;
+	hot_step_init_polled(s, d, meminit_request_poll(&d->req, now(s), d->deadline_tsc,
+							 d->budget_ms));
+}
+
+void hot_step_init_polled(struct serve_ctx *s, struct hot_dev *d, enum meminit_poll st)
+{
+	const struct meminit_request *r = &d->req;
 	struct hot_event *ev = d->ev;
 
-	if (!meminit_request_complete(r)) {
-		if (now(s) > d->deadline_tsc) {
-			kprintf("hotplug: %s: %u of %u chunks published after %u ms\n", d->vd->loc,
-				r->next_splice, r->nchunks, HOT_INIT_TIMEOUT_MS);
-			s->failed = true;
-			refuse(s, d, HOT_FAILED, "the node's CPUs did not finish %llu of its chunks "
-			       "in time", (unsigned long long)(r->nchunks - r->next_splice));
-		}
+	if (st == MEMINIT_POLL_PENDING)
 		return;
+	if (st == MEMINIT_POLL_TIMED_OUT) {	/* reported by the poll */
+		s->failed = true;
+		return refuse(s, d, HOT_FAILED, "the node's CPUs did not finish %llu of its chunks "
+			      "in time", (unsigned long long)(r->nchunks -
+				      __atomic_load_n(&r->next_splice, __ATOMIC_RELAXED)));
 	}
 	ev->done_tsc = r->complete_tsc;
 	ev->first_start_tsc = r->start_tsc;
@@ -351,7 +355,7 @@ static void start_unplug(struct serve_ctx *s, struct hot_dev *d, uint64_t target
 			      (unsigned long long)d->unit);
 	d->range_s = d->ev->addr >> PAGE_SHIFT;
 	d->range_e = (addr + d->online_bytes) >> PAGE_SHIFT;
-	if (mm_hot_isolate(d->req.node, d->hot, d->range_s, d->range_e, why, sizeof(why)))
+	if (mm_hot_isolate(dev_node(s, d), d->hot, d->range_s, d->range_e, why, sizeof(why)))
 		return refuse(s, d, HOT_REFUSED, "%s", why);
 	d->state = HOT_DRAIN;
 	d->deadline_tsc = now(s) + serve_ms_to_tsc(HOT_DRAIN_MS);
@@ -377,7 +381,7 @@ static void unplug_kept(struct serve_ctx *s, struct hot_dev *d, uint32_t status)
 	d->ev->status = status;
 	d->served = d->ev->requested_size;
 	s->ops->retire(s, d);
-	if (plan_chunks(d, d->range_s, d->range_e)) {
+	if (plan_request(s, d, d->range_s, d->range_e)) {
 		s->failed = true;
 		return end_step(s, d, HOT_FAILED);
 	}
@@ -405,14 +409,14 @@ static void send_unplug(struct serve_ctx *s, struct hot_dev *d)
 
 void hot_step_drain(struct serve_ctx *s, struct hot_dev *d)
 {
-	uint64_t busy_pages = mm_hot_busy_pages(d->req.node, d->hot, d->range_s, d->range_e);
+	uint64_t busy_pages = mm_hot_busy_pages(dev_node(s, d), d->hot, d->range_s, d->range_e);
 	char why[sizeof(d->ev->reason)];
 
 	if (busy_pages && now(s) < d->deadline_tsc)
 		return;
 	if (busy_pages ||
-	    mm_hot_offline(d->req.node, d->hot, d->range_s, d->range_e, why, sizeof(why))) {
-		mm_hot_unisolate(d->req.node, d->hot, d->range_s, d->range_e);
+	    mm_hot_offline(dev_node(s, d), d->hot, d->range_s, d->range_e, why, sizeof(why))) {
+		mm_hot_unisolate(dev_node(s, d), d->hot, d->range_s, d->range_e);
 		if (busy_pages)
 			return refuse(s, d, HOT_REFUSED, "%llu pages still allocated after %llu ms "
 				      "(numaboot does not migrate)", (unsigned long long)busy_pages,

@@ -1,20 +1,21 @@
 /*
- * Hot-pluggable memory of a node: its regions (virtio-mem devices), the
- * chunks that online a range of one, and the splice that publishes such a
- * chunk into the running allocator.  Taking memory offline is in
- * mm/hotplug_offline.c.
+ * Hot-pluggable memory of a node: its regions (virtio-mem devices) and
+ * what the one splice does to a region when one of its chunks goes online.
+ * Taking memory offline is in mm/hotplug_offline.c.
  *
- * A hot chunk goes through the one range initializer (memmap_init_range()
- * calls mm_hot_chunk_check() and writes the pages like DRAM's) and through
- * memmap_splice_chunk(), which hands it to mm_hot_splice() here: in one
- * critical section of the node lock the chunk's blocks become ONLINE, its
- * free blocks go to the head of the node's lists, merge with free buddies in
- * adjacent ONLINE blocks of the region, and the counts and the node span
- * move.  The region set and the block states are (L); the initializer reads
- * them without the lock, which is safe because regions are only ever
- * appended (release store of nr_hot) and a chunk's blocks stay OFFLINE until
- * its splice.  docs/mm.md, "Hot-pluggable memory".
- */
+ * A hot chunk is built like every other (meminit_request_hot() in
+ * mm/request.c checks the range with mm_hot_range_problem() here and cuts it
+ * with the one chunker), goes through the one range initializer (its one
+ * chunk validator says "hot chunk of region h"; the pages are written like
+ * DRAM's) and the one splice, memmap_splice_chunk(), which in one critical
+ * section of the node lock puts its free blocks at the head of the node's
+ * lists, merges them with free buddies in adjacent ONLINE blocks of the
+ * region, and calls mm_hot_online() here: the chunk's blocks become ONLINE,
+ * the region's counts and the node span move.  The region set and the
+ * block states are (L); the initializer reads them without the lock, which
+ * is safe because regions are only ever appended (release store of nr_hot)
+ * and a chunk's blocks stay OFFLINE until its splice.  docs/mm.md,
+ * "Hot-pluggable memory". */
 #include "mm.h"
 #include "internal.h"
 #include "kassert.h"
@@ -150,44 +151,6 @@ const char *mm_hot_range_problem(const struct mm_node *node, uint32_t h, uint64_
 	return NULL;
 }
 
-uint32_t mm_hot_chunk_check(const struct mm_node *node, uint64_t s, uint64_t e,
-			    const char **why)
-{
-	uint32_t h = mm_hot_find(node, s);
-
-	if (h == MM_NO_HOT) {
-		*why = "outside the node's span and hot regions";
-		return MM_NO_HOT;
-	}
-	if (e <= s || pfn_to_section_nr(s) != pfn_to_section_nr(e - 1)) {
-		*why = "not inside one section";
-		return MM_NO_HOT;
-	}
-	*why = mm_hot_range_problem(node, h, s, e, MM_HOT_OFFLINE);
-	return *why ? MM_NO_HOT : h;
-}
-
-uint32_t mm_hot_chunks(const struct mm_node *node, uint32_t h, uint64_t s, uint64_t e,
-		       struct mm_range *out, uint32_t max)
-{
-	const char *why = mm_hot_range_problem(node, h, s, e, MM_HOT_OFFLINE);
-	uint32_t n = 0;
-
-	if (why) {
-		kprintf("memmap: node %u: hot range [0x%llx, 0x%llx) of region %u refused: %s\n",
-			node->nid, (unsigned long long)s, (unsigned long long)e, h, why);
-		return 0;
-	}
-	for (; s < e; n++) {
-		uint64_t ce = mm_min(section_nr_to_pfn(pfn_to_section_nr(s) + 1), e);
-
-		if (n < max)
-			out[n] = (struct mm_range){ s, ce };
-		s = ce;
-	}
-	return n;
-}
-
 void mm_hot_reset(struct mm_node *node)
 {
 	for (uint32_t i = 0; i < node->nr_hot; i++) {
@@ -223,79 +186,17 @@ void mm_hot_span_recompute(struct mm_node *node)
 	}
 }
 
-/* A chunk block whose buddy is not entirely inside the chunk: the only ones
- * that may merge with memory outside it (at most one per order and side). */
-struct edge_block {
-	uint64_t pfn;
-	unsigned zone, order;
-};
-#define MAX_EDGE_BLOCKS	(2 * NR_ORDERS)
-
-/* Reads the chunk's own pages, not yet published: no lock needed. */
-static uint32_t chunk_edge_blocks(const struct memmap_chunk_result *res, struct edge_block *out)
+void mm_hot_online(struct mm_node *node, const struct memmap_chunk_result *res)
 {
-	uint32_t n = 0;
-
-	for (unsigned z = 0; z < MM_NR_ZONES; z++)
-		for (unsigned o = 0; o < MAX_ORDER; o++)
-			for (uint64_t pfn = res->lists[z][o].head; pfn != PFN_NONE;
-			     pfn = pfn_to_page(pfn)->next_pfn) {
-				uint64_t buddy = pfn ^ (1ULL << o);
-
-				if (buddy >= res->start_pfn && buddy + (1ULL << o) <= res->end_pfn)
-					continue;
-				kassert(n < MAX_EDGE_BLOCKS);
-				out[n++] = (struct edge_block){ pfn, z, o };
-			}
-	return n;
-}
-
-/* Put each of the chunk's lists in front of the node's list (lock held). */
-static void prepend_lists(struct mm_node *node, const struct memmap_chunk_result *res)
-{
-	for (unsigned z = 0; z < MM_NR_ZONES; z++)
-		for (unsigned o = 0; o < NR_ORDERS; o++) {
-			const struct mm_free_list *c = &res->lists[z][o];
-			struct mm_free_list *n = &node->free_area[z][o];
-
-			if (!c->nr_free)
-				continue;
-			pfn_to_page(c->tail)->next_pfn = n->head;
-			if (n->head == PFN_NONE)
-				n->tail = c->tail;
-			else
-				pfn_to_page(n->head)->prev_pfn = c->tail;
-			n->head = c->head;
-			n->nr_free += c->nr_free;
-		}
-}
-
-void mm_hot_splice(struct mm_node *node, struct memmap_chunk_result *res)
-{
-	struct edge_block edge[MAX_EDGE_BLOCKS];
-	uint32_t nedge = chunk_edge_blocks(res, edge), h = res->hot;
-	uint64_t s = res->start_pfn, e = res->end_pfn, irq = spin_lock_irqsave(&node->lock);
+	uint64_t s = res->start_pfn, e = res->end_pfn;
 	struct mm_hot_region *r;
 
-	kassert(h < node->nr_hot);
-	r = node->hot[h];
+	kassert(res->hot < node->nr_hot);
+	r = node->hot[res->hot];
 	kassert(s >= r->start_pfn && e <= r->end_pfn && mm_hot_all(r, s, e, MM_HOT_OFFLINE));
 	mm_hot_set_state(r, s, e, MM_HOT_ONLINE);
-	prepend_lists(node, res);
-	node->nr_free_pages += res->free_pages;
 	r->free_pages += res->free_pages;
 	r->online_pages += e - s;
 	r->altmap_pages += res->hot_altmap_pages;
-	node->nr_chunks_spliced++;
-	node->nr_hot_chunks_spliced++;
 	span_add(node, s, e);
-	for (uint32_t i = 0; i < nedge; i++) {
-		const struct page *p = pfn_to_page(edge[i].pfn);
-
-		if (!(p->flags & PG_buddy) || p->order != edge[i].order)
-			continue;	/* absorbed by an earlier edge block's merge */
-		mm_list_del(node, edge[i].zone, edge[i].order, edge[i].pfn);
-		mm_merge_free_block(node, h, edge[i].pfn, edge[i].zone, edge[i].order);
-	}
-	spin_unlock_irqrestore(&node->lock, irq);
 }

@@ -130,6 +130,10 @@ static inline void mm_fill_fence(void)
 #endif
 }
 
+/* What a chunk is, for the one chunk validator (chunk_kind() in
+ * mm/memmap_init.c): none (refused), boot DRAM, a device's, a hot region's. */
+enum mm_chunk_kind { MM_CHUNK_NONE, MM_CHUNK_DRAM, MM_CHUNK_DEVICE, MM_CHUNK_HOT };
+
 /* ---- device ranges (mm/memmap_device.c) ----------------------------------- */
 
 /* Index in node->dev[] of the device holding pfn, or MM_NO_DEVICE. */
@@ -137,10 +141,6 @@ uint32_t mm_device_at(const struct mm_node *node, uint64_t pfn);
 
 /* First device pfn at or after pfn (UINT64_MAX when none). */
 uint64_t mm_next_device_start(const struct mm_node *node, uint64_t pfn);
-
-/* Whether [s, e) is a valid device chunk (inside one device and section,
- * ends 2 MiB aligned). */
-int mm_device_chunk_valid(const struct mm_node *node, uint64_t s, uint64_t e);
 
 /* Write the device pages [s, e) of device di (the initializer's third kind
  * of run, beside free and reserved runs) and count them in res. */
@@ -206,13 +206,10 @@ static inline uint64_t mm_hot_altmap_in(const struct mm_hot_region *r, uint64_t 
 	return n;
 }
 
-/* Index of the region of [s, e) when it is a valid hot chunk (inside one
- * region and one section, ends block aligned, every block OFFLINE; memmap on
- * the region: the whole section), else MM_NO_HOT.  why: the reason. */
-uint32_t mm_hot_chunk_check(const struct mm_node *node, uint64_t s, uint64_t e,
-			    const char **why);
-/* memmap_splice_chunk() of a hot chunk (takes the node lock). */
-void mm_hot_splice(struct mm_node *node, struct memmap_chunk_result *res);
+/* memmap_splice_chunk() of a hot chunk, node lock held: its blocks ONLINE
+ * (they must be OFFLINE), the region's online, altmap and free counts, the
+ * node span.  The lists and node counters are the splice's. */
+void mm_hot_online(struct mm_node *node, const struct memmap_chunk_result *res);
 /* memmap_node_reset(): every region's blocks OFFLINE, its counters 0. */
 void mm_hot_reset(struct mm_node *node);
 /* Span = [start_pfn, end_pfn) and every ONLINE or ISOLATED block.  Lock held. */

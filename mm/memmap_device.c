@@ -1,6 +1,6 @@
 /*
- * Device (persistent) memory in the memmap: the node's device ranges, their
- * chunks, and the device run of the one range initializer
+ * Device (persistent) memory in the memmap: the node's device ranges and
+ * the device run of the one range initializer
  * (memmap_init_range() in mm/memmap_init.c calls mm_init_device_run() for
  * the device pfns of a chunk, beside its free and reserved runs).
  *
@@ -31,17 +31,6 @@ uint64_t mm_next_device_start(const struct mm_node *node, uint64_t pfn)
 		if (node->dev[d].start_pfn >= pfn)
 			return node->dev[d].start_pfn;
 	return UINT64_MAX;
-}
-
-int mm_device_chunk_valid(const struct mm_node *node, uint64_t s, uint64_t e)
-{
-	uint32_t d = mm_device_at(node, s);
-
-	if (d == MM_NO_DEVICE || e > node->dev[d].end_pfn)
-		return 0;
-	if (pfn_to_section_nr(s) != pfn_to_section_nr(e - 1))
-		return 0;
-	return !(s & (MM_DEVICE_ALIGN_PAGES - 1)) && !(e & (MM_DEVICE_ALIGN_PAGES - 1));
 }
 
 uint64_t memmap_device_altmap_pfns(uint64_t start_pfn, uint64_t end_pfn, unsigned compound_order)
@@ -107,25 +96,6 @@ int memmap_node_set_devices(struct mm_node *node, const struct mm_device *dev, u
 	node->dev = n ? dev : NULL;
 	node->nr_dev = n;
 	return 0;
-}
-
-uint32_t memmap_device_chunks(const struct mm_node *node, uint32_t dev, struct mm_range *out,
-			      uint32_t max)
-{
-	const struct mm_device *d;
-	uint32_t n = 0;
-
-	if (dev >= node->nr_dev)
-		return 0;
-	d = &node->dev[dev];
-	for (uint64_t s = d->start_pfn; s < d->end_pfn; n++) {
-		uint64_t e = mm_min(section_nr_to_pfn(pfn_to_section_nr(s) + 1), d->end_pfn);
-
-		if (n < max)
-			out[n] = (struct mm_range){ s, e };
-		s = e;
-	}
-	return n;
 }
 
 /*

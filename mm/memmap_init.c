@@ -1,16 +1,21 @@
 /*
- * The one range initializer, the node description it reads, and the splice
- * that appends a chunk's free lists to its node.
+ * The one range initializer, the node description it reads, the one
+ * chunker, the one chunk validator, and the one splice that links a chunk's
+ * free lists into its node (appended, or in front for hot memory).
  *
  * Every meminit mode (serial, per-node local, per-node parallel cross-calls,
- * deferred) calls memmap_init_range() on the chunks memmap_node_chunks()
- * and memmap_device_chunks() give; modes differ only in which CPU runs which
- * chunk and when the chunk is spliced.  A chunk is a sequence of runs: free
+ * deferred) and every kind of memory calls memmap_init_range() on the
+ * chunks the one chunker memmap_chunks() cuts, checked by the one chunk
+ * validator chunk_kind(), and publishes them with the one splice
+ * memmap_splice_chunk(); modes differ only in which CPU runs which chunk and
+ * when the chunk is spliced.  A chunk is a sequence of runs: free
  * runs, reserved runs and device runs (mm/memmap_device.c).  The contract is
  * in docs/mm.md and include/mm.h.
  */
+#include <stdbool.h>
 #include "mm.h"
 #include "internal.h"
+#include "kassert.h"
 #include "kprintf.h"
 
 #ifdef NUMABOOT_HOST
@@ -185,25 +190,36 @@ int mm_block_owned(const struct mm_node *node, uint64_t s, uint64_t e)
 	       pfn_to_section_nr(s) == pfn_to_section_nr(e - 1);
 }
 
-uint32_t memmap_node_chunks(const struct mm_node *node, struct mm_range *out, uint32_t max)
+/* Cut r at section boundaries into out[n..]; with present_only, pieces in
+ * sections without RAM of the node are dropped.  Returns the new count. */
+static uint32_t cut_at_sections(const struct mm_node *node, struct mm_range r, bool present_only,
+				struct mm_range *out, uint32_t max, uint32_t n)
+{
+	for (uint64_t s = r.start_pfn; s < r.end_pfn;) {
+		uint64_t sec = pfn_to_section_nr(s), e = mm_min(section_nr_to_pfn(sec + 1), r.end_pfn);
+
+		if (!present_only || memmap_section_present(node, sec)) {
+			if (n < max)
+				out[n] = (struct mm_range){ s, e };
+			n++;
+		}
+		s = e;
+	}
+	return n;
+}
+
+uint32_t memmap_chunks(const struct mm_node *node, const struct mm_range *ranges, uint32_t nr,
+		       struct mm_range *out, uint32_t max)
 {
 	uint32_t n = 0;
 
-	for (uint32_t i = 0; i < owned_count(node); i++) {
-		struct mm_range r = owned_range(node, i);
-
-		for (uint64_t sec = pfn_to_section_nr(r.start_pfn);
-		     r.start_pfn < r.end_pfn && sec <= pfn_to_section_nr(r.end_pfn - 1); sec++) {
-			if (!memmap_section_present(node, sec))
-				continue;
-			if (n < max)
-				out[n] = (struct mm_range){
-					mm_max(section_nr_to_pfn(sec), r.start_pfn),
-					mm_min(section_nr_to_pfn(sec + 1), r.end_pfn),
-				};
-			n++;
-		}
+	if (ranges) {
+		for (uint32_t i = 0; i < nr; i++)
+			n = cut_at_sections(node, ranges[i], false, out, max, n);
+		return n;
 	}
+	for (uint32_t i = 0; i < owned_count(node); i++)
+		n = cut_at_sections(node, owned_range(node, i), true, out, max, n);
 	return n;
 }
 
@@ -251,23 +267,62 @@ static void set_pageblocks_movable(const struct mm_node *node, uint64_t start, u
 	}
 }
 
-/* A device chunk, or a DRAM chunk: inside one owned range and one present
- * section, each end MAX_ORDER-aligned or an end of the owned range (so a
- * chunk never writes another node's page, nor splits a max-order block). */
-static int chunk_valid(const struct mm_node *node, uint64_t s, uint64_t e)
+/* chunk_kind() of a pfn that is not a boot pfn: a hot chunk or none. */
+static unsigned chunk_kind_hot(const struct mm_node *node, uint64_t s, uint64_t e, uint32_t *idx,
+			       const char **why)
+{
+	uint32_t h = mm_hot_find(node, s);
+
+	if (h == MM_NO_HOT) {
+		*why = "outside the node's span and hot regions";
+		return MM_CHUNK_NONE;
+	}
+	if (pfn_to_section_nr(s) != pfn_to_section_nr(e - 1)) {
+		*why = "not inside one section";
+		return MM_CHUNK_NONE;
+	}
+	*why = mm_hot_range_problem(node, h, s, e, MM_HOT_OFFLINE);
+	*idx = h;
+	return *why ? MM_CHUNK_NONE : MM_CHUNK_HOT;
+}
+
+/*
+ * The one chunk validator: what [s, e) is as a chunk of the node, or why it
+ * is none (*why).  A chunk lies inside one section and is
+ *   - MM_CHUNK_HOT (*idx = region): not a boot pfn, inside one region,
+ *     block aligned, every block OFFLINE (memmap on the region: the whole
+ *     section), mm_hot_range_problem();
+ *   - MM_CHUNK_DEVICE (*idx = device): inside one device, ends 2 MiB aligned;
+ *   - MM_CHUNK_DRAM: inside one owned range (so a chunk never writes another
+ *     node's page), each end MAX_ORDER-aligned or an end of the owned range
+ *     (so it never splits a max-order block).
+ * Reads (C) fields and relaxed block states only: any CPU, no lock.
+ */
+static unsigned chunk_kind(const struct mm_node *node, uint64_t s, uint64_t e, uint32_t *idx,
+			   const char **why)
 {
 	struct mm_range r;
+	uint32_t d;
 
-	if (s >= e || s < node->start_pfn || e > node->end_pfn)
-		return 0;
-	if (mm_device_chunk_valid(node, s, e))
-		return 1;
-	if (pfn_to_section_nr(s) != pfn_to_section_nr(e - 1) || !owned_range_at(node, s, &r) ||
-	    e > r.end_pfn)
-		return 0;
-	if ((s & (MAX_ORDER_NR_PAGES - 1)) && s != r.start_pfn)
-		return 0;
-	return !(e & (MAX_ORDER_NR_PAGES - 1)) || e == r.end_pfn;
+	*why = "not a DRAM or device chunk of the node";
+	*idx = 0;
+	if (s >= e)
+		return MM_CHUNK_NONE;
+	if (!mm_pfn_boot(node, s))
+		return chunk_kind_hot(node, s, e, idx, why);
+	if (e > node->end_pfn || pfn_to_section_nr(s) != pfn_to_section_nr(e - 1))
+		return MM_CHUNK_NONE;
+	d = mm_device_at(node, s);
+	if (d != MM_NO_DEVICE) {
+		*idx = d;
+		return e <= node->dev[d].end_pfn && !(s & (MM_DEVICE_ALIGN_PAGES - 1)) &&
+		       !(e & (MM_DEVICE_ALIGN_PAGES - 1)) ? MM_CHUNK_DEVICE : MM_CHUNK_NONE;
+	}
+	if (!owned_range_at(node, s, &r) || e > r.end_pfn ||
+	    ((s & (MAX_ORDER_NR_PAGES - 1)) && s != r.start_pfn) ||
+	    ((e & (MAX_ORDER_NR_PAGES - 1)) && e != r.end_pfn))
+		return MM_CHUNK_NONE;
+	return MM_CHUNK_DRAM;
 }
 
 static void result_reset(struct memmap_chunk_result *res, uint64_t s, uint64_t e)
@@ -412,41 +467,35 @@ static void init_hot_chunk(const struct mm_node *node, uint32_t h,
 	init_free_run(node, res, s + altmap, e);
 }
 
-/* Check the chunk, reset res (also when the chunk is refused: a refused
- * chunk splices as an empty one), and return the hot region or MM_NO_HOT;
- * -1 in *bad when refused. */
-static uint32_t chunk_start(const struct mm_node *node, uint64_t s, uint64_t e,
-			    struct memmap_chunk_result *res, int *bad)
+/* Reset res (also when the chunk is refused: a refused chunk splices as an
+ * empty one) and return what the chunk is (chunk_kind()), reporting a
+ * refused one.  A hot chunk's blocks go to the head of the lists at its
+ * splice, merged with their neighbours; boot chunks are appended. */
+static unsigned chunk_start(const struct mm_node *node, uint64_t s, uint64_t e,
+			    struct memmap_chunk_result *res, uint32_t *idx)
 {
-	const char *why = "not a DRAM or device chunk of the node";
-	uint32_t h = MM_NO_HOT;
+	const char *why;
+	unsigned kind = chunk_kind(node, s, e, idx, &why);
 
 	result_reset(res, s, e);
-	*bad = 0;
-	if (s < e && !mm_pfn_boot(node, s))
-		h = mm_hot_chunk_check(node, s, e, &why);
-	else if (chunk_valid(node, s, e))
-		return MM_NO_HOT;
-	if (h == MM_NO_HOT) {
+	res->at_head = kind == MM_CHUNK_HOT;
+	if (kind == MM_CHUNK_NONE)
 		kprintf("memmap_init_range: node %u: bad chunk [0x%llx, 0x%llx): %s\n", node->nid,
 			(unsigned long long)s, (unsigned long long)e, why);
-		*bad = 1;
-	}
-	return h;
+	return kind;
 }
 
 int memmap_init_range(const struct mm_node *node, uint64_t start_pfn, uint64_t end_pfn,
 		      struct memmap_chunk_result *res)
 {
-	uint32_t i = 0;
-	int bad;
-	uint32_t h = chunk_start(node, start_pfn, end_pfn, res, &bad);
+	uint32_t i = 0, idx;
+	unsigned kind = chunk_start(node, start_pfn, end_pfn, res, &idx);
 
-	if (bad)
+	if (kind == MM_CHUNK_NONE)
 		return -1;
-	if (h != MM_NO_HOT)
-		init_hot_chunk(node, h, res, start_pfn, end_pfn);
-	for (uint64_t pfn = start_pfn; h == MM_NO_HOT && pfn < end_pfn;)
+	if (kind == MM_CHUNK_HOT)
+		init_hot_chunk(node, idx, res, start_pfn, end_pfn);
+	for (uint64_t pfn = start_pfn; kind != MM_CHUNK_HOT && pfn < end_pfn;)
 		pfn = init_run(node, res, pfn, end_pfn, &i);
 	chunk_finish_lists(node, res);
 	mm_fill_fence();	/* the pages are complete before the caller publishes them */
@@ -456,36 +505,82 @@ int memmap_init_range(const struct mm_node *node, uint64_t start_pfn, uint64_t e
 	return 0;
 }
 
-void memmap_splice_chunk(struct mm_node *node, struct memmap_chunk_result *res)
-{
-	uint64_t irq;
+/* A chunk block whose buddy is not entirely inside the chunk: the only ones
+ * that may merge with memory outside it (at most one per order and side). */
+struct edge_block {
+	uint64_t pfn;
+	unsigned zone, order;
+};
+#define MAX_EDGE_BLOCKS	(2 * NR_ORDERS)
 
-	if (res->hot != MM_NO_HOT) {
-		mm_hot_splice(node, res);
-		return;
-	}
-	irq = spin_lock_irqsave(&node->lock);
+/* Reads the chunk's own pages, not yet published: no lock needed. */
+static uint32_t chunk_edge_blocks(const struct memmap_chunk_result *res, struct edge_block *out)
+{
+	uint32_t n = 0;
 
 	for (unsigned z = 0; z < MM_NR_ZONES; z++)
-		for (unsigned o = 0; o < NR_ORDERS; o++) {
-			struct mm_free_list *c = &res->lists[z][o];
-			struct mm_free_list *n = &node->free_area[z][o];
+		for (unsigned o = 0; o < MAX_ORDER; o++)
+			for (uint64_t pfn = res->lists[z][o].head; pfn != PFN_NONE;
+			     pfn = pfn_to_page(pfn)->next_pfn) {
+				uint64_t buddy = pfn ^ (1ULL << o);
 
-			if (!c->nr_free)
-				continue;
-			if (n->tail == PFN_NONE) {
-				n->head = c->head;
-			} else {
-				pfn_to_page(n->tail)->next_pfn = c->head;
-				pfn_to_page(c->head)->prev_pfn = n->tail;
+				if (buddy >= res->start_pfn && buddy + (1ULL << o) <= res->end_pfn)
+					continue;
+				kassert(n < MAX_EDGE_BLOCKS);
+				out[n++] = (struct edge_block){ pfn, z, o };
 			}
+	return n;
+}
+
+/* Link a chunk's list c into the node's list n: after its tail, or in front
+ * of its head (lock held). */
+static void splice_list(struct mm_free_list *n, const struct mm_free_list *c, bool at_head)
+{
+	if (!c->nr_free)
+		return;
+	if (at_head) {
+		pfn_to_page(c->tail)->next_pfn = n->head;
+		if (n->head == PFN_NONE)
 			n->tail = c->tail;
-			n->nr_free += c->nr_free;
+		else
+			pfn_to_page(n->head)->prev_pfn = c->tail;
+		n->head = c->head;
+	} else {
+		if (n->tail == PFN_NONE) {
+			n->head = c->head;
+		} else {
+			pfn_to_page(n->tail)->next_pfn = c->head;
+			pfn_to_page(c->head)->prev_pfn = n->tail;
 		}
+		n->tail = c->tail;
+	}
+	n->nr_free += c->nr_free;
+}
+
+void memmap_splice_chunk(struct mm_node *node, struct memmap_chunk_result *res)
+{
+	struct edge_block edge[MAX_EDGE_BLOCKS];
+	uint32_t nedge = res->at_head ? chunk_edge_blocks(res, edge) : 0;
+	uint64_t irq = spin_lock_irqsave(&node->lock);
+
+	if (res->hot != MM_NO_HOT)
+		mm_hot_online(node, res);	/* blocks ONLINE, the region's counts, the span */
+	for (unsigned z = 0; z < MM_NR_ZONES; z++)
+		for (unsigned o = 0; o < NR_ORDERS; o++)
+			splice_list(&node->free_area[z][o], &res->lists[z][o], res->at_head);
 	node->nr_free_pages += res->free_pages;
 	node->nr_device_pages += res->device_pages;
 	node->nr_device_altmap_pages += res->altmap_pages;
 	node->nr_device_chunks_spliced += res->dev != MM_NO_DEVICE;
+	node->nr_hot_chunks_spliced += res->hot != MM_NO_HOT;
 	node->nr_chunks_spliced++;
+	for (uint32_t i = 0; i < nedge; i++) {
+		const struct page *p = pfn_to_page(edge[i].pfn);
+
+		if (!(p->flags & PG_buddy) || p->order != edge[i].order)
+			continue;	/* absorbed by an earlier edge block's merge */
+		mm_list_del(node, edge[i].zone, edge[i].order, edge[i].pfn);
+		mm_merge_free_block(node, res->hot, edge[i].pfn, edge[i].zone, edge[i].order);
+	}
 	spin_unlock_irqrestore(&node->lock, irq);
 }

@@ -10,21 +10,103 @@
  * counters grow one whole chunk at a time, in the same order whichever CPUs
  * ran which chunk, and never show a half-initialized chunk.
  *
+ * Every request is built here, one constructor per kind of memory
+ * (meminit_request_dram, _device, _hot: chunks from the one chunker
+ * memmap_chunks()), and every wait for one goes through the one poll,
+ * meminit_request_poll(), with its one timeout message.
+ *
  * All run state lives in the request; the cross-call argument is a
  * struct meminit_job naming the requests.  Requests of different nodes share
- * nothing but the cross-call machinery.  docs/mm.md, "Locking rules".
+ * nothing but the cross-call machinery.  docs/mm.md, "Requests" and
+ * "Locking rules".
  */
 #include <stdint.h>
 #include "atomic.h"
 #include "kassert.h"
 #include "kprintf.h"
 #include "kstring.h"
+#include "internal.h"
 #include "meminit.h"
 #include "smp.h"
 #include "tsc.h"
 #include "x86.h"
 
 const char *const meminit_kind_names[MEMINIT_NKINDS] = { "dram", "device", "hotplug" };
+
+/* ---- constructors: every request is built here ---------------------------------- */
+
+uint64_t meminit_tables_bytes(uint32_t max)
+{
+	return (uint64_t)max * (sizeof(struct memmap_chunk_result) + sizeof(struct mm_range) + 1);
+}
+
+struct meminit_tables meminit_tables_carve(void *mem, uint32_t max)
+{
+	uint8_t *p = mem;
+	struct meminit_tables t = { .results = mem, .max = max };
+
+	p += (uint64_t)max * sizeof(struct memmap_chunk_result);
+	t.chunks = (struct mm_range *)p;
+	t.done = p + (uint64_t)max * sizeof(struct mm_range);
+	return t;
+}
+
+/* The request of the chunks memmap_chunks() cuts from ranges (NULL: the
+ * node's boot DRAM) into t, reset for its first run; -1 (nchunks 0) when
+ * they do not fit. */
+static int request_build(struct meminit_request *r, struct mm_node *node, uint32_t kind,
+			 uint32_t idx, const struct mm_range *ranges, uint32_t nr,
+			 const struct meminit_tables *t)
+{
+	uint32_t n = memmap_chunks(node, ranges, nr, t->chunks, t->max);
+
+	*r = (struct meminit_request){ .node = node, .kind = kind, .dev = idx, .chunks = t->chunks,
+				       .results = t->results, .done = t->done };
+	if (n > t->max)
+		return -1;
+	r->nchunks = n;
+	for (uint32_t c = 0; c < n; c++)
+		r->pages += r->chunks[c].end_pfn - r->chunks[c].start_pfn;
+	meminit_request_reset(r);
+	return 0;
+}
+
+int meminit_request_dram(struct meminit_request *r, struct mm_node *node,
+			 const struct meminit_tables *t)
+{
+	return request_build(r, node, MEMINIT_KIND_DRAM, 0, NULL, 0, t);
+}
+
+int meminit_request_device(struct meminit_request *r, struct mm_node *node, uint32_t dev,
+			   const struct meminit_tables *t)
+{
+	kassert(dev < node->nr_dev);
+	return request_build(r, node, MEMINIT_KIND_DEVICE, dev,
+			     &(struct mm_range){ node->dev[dev].start_pfn, node->dev[dev].end_pfn }, 1,
+			     t);
+}
+
+int meminit_request_hot(struct meminit_request *r, struct mm_node *node, uint32_t h, uint64_t s,
+			uint64_t e, const struct meminit_tables *t, const cpumask_t *workers,
+			uint32_t max_cpus)
+{
+	const char *why = mm_hot_range_problem(node, h, s, e, MM_HOT_OFFLINE);
+
+	if (why) {
+		kprintf("memmap: node %u: hot range [0x%llx, 0x%llx) of region %u refused: %s\n",
+			node->nid, (unsigned long long)s, (unsigned long long)e, h, why);
+		*r = (struct meminit_request){ .node = node, .kind = MEMINIT_KIND_HOTPLUG, .dev = h };
+		return -1;
+	}
+	if (request_build(r, node, MEMINIT_KIND_HOTPLUG, h, &(struct mm_range){ s, e }, 1, t))
+		return -1;
+	r->assigned = *workers;
+	if (max_cpus)	/* hot_cpus=N (a bench aid): the first N workers */
+		for (uint32_t c = 0, n = 0; c < SMP_MAX_CPUS; c++)
+			if (cpumask_test(&r->assigned, c) && ++n > max_cpus)
+				cpumask_unset(&r->assigned, c);
+	return 0;
+}
 
 /* Plain stores: the request is quiescent (no worker on it), and the
  * requester publishes it afterwards with a release (the cross-call's queue
@@ -148,21 +230,30 @@ bool meminit_request_complete(const struct meminit_request *r)
 	return __atomic_load_n(&r->complete, __ATOMIC_ACQUIRE);
 }
 
+enum meminit_poll meminit_request_poll(const struct meminit_request *r, uint64_t now,
+				      uint64_t deadline, uint64_t budget_ms)
+{
+	if (meminit_request_complete(r))
+		return MEMINIT_POLL_DONE;
+	if (now <= deadline)
+		return MEMINIT_POLL_PENDING;
+	/* next_splice is (S), stored relaxed so that this unlocked read is an atomic one */
+	kprintf("meminit: node %u %s request: %u of %u chunks published after %llu ms\n",
+		r->node->nid, meminit_kind_names[r->kind],
+		__atomic_load_n(&r->next_splice, __ATOMIC_RELAXED), r->nchunks,
+		(unsigned long long)budget_ms);
+	return MEMINIT_POLL_TIMED_OUT;
+}
+
 int meminit_request_wait(struct meminit_request *r, uint64_t timeout_ms)
 {
+	enum meminit_poll st;
 	uint64_t deadline;
 
 	meminit_request_work(r);
 	deadline = now_ns() + timeout_ms * 1000000ULL;
-	while (!meminit_request_complete(r)) {
-		if (now_ns() > deadline) {
-			kprintf("meminit: node %u %s request: %u of %u chunks published after %llu ms\n",
-				r->node->nid, meminit_kind_names[r->kind],
-				__atomic_load_n(&r->next_splice, __ATOMIC_RELAXED), r->nchunks,
-				(unsigned long long)timeout_ms);
-			return -1;
-		}
+	while ((st = meminit_request_poll(r, now_ns(), deadline, timeout_ms)) ==
+	       MEMINIT_POLL_PENDING)
 		cpu_relax();
-	}
-	return 0;
+	return st == MEMINIT_POLL_DONE ? 0 : -1;
 }

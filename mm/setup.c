@@ -157,40 +157,37 @@ static int plan_owned(struct mm_state *mm)
 	return 0;
 }
 
-/* Tables for r->nchunks chunks: memblock memory of the node, so before
- * the freeze. */
-static int alloc_request_tables(struct mm_state *mm, uint32_t nid, struct meminit_request *r)
+/* Tables for n chunks: memblock memory of the node, so before the freeze. */
+static int alloc_request_tables(struct mm_state *mm, uint32_t nid, uint32_t n,
+				struct meminit_tables *t)
 {
-	uint64_t pa_chunks = mm_alloc_near(mm, nid, r->nchunks * sizeof(struct mm_range), 64);
-	uint64_t pa_results = mm_alloc_near(mm, nid, r->nchunks * sizeof(struct memmap_chunk_result), 64);
-	uint64_t pa_done = mm_alloc_near(mm, nid, r->nchunks, 64);
+	uint64_t pa_chunks = mm_alloc_near(mm, nid, n * sizeof(struct mm_range), 64);
+	uint64_t pa_results = mm_alloc_near(mm, nid, n * sizeof(struct memmap_chunk_result), 64);
+	uint64_t pa_done = mm_alloc_near(mm, nid, n, 64);
 
 	if (!pa_chunks || !pa_results || !pa_done)
 		return -1;
-	r->chunks = (struct mm_range *)pa_chunks;
-	r->results = (struct memmap_chunk_result *)pa_results;
-	r->done = (uint8_t *)pa_done;
+	*t = (struct meminit_tables){ .chunks = (struct mm_range *)pa_chunks,
+				      .results = (struct memmap_chunk_result *)pa_results,
+				      .done = (uint8_t *)pa_done, .max = n };
 	return 0;
 }
 
-/* The DRAM request's tables and the pageblock bits. */
+/* The DRAM request (its tables) and the pageblock bits. */
 static int alloc_node_tables(struct mm_state *mm, uint32_t nid)
 {
 	struct mm_node_plan *p = &mm->plan[nid];
-	struct meminit_request *r = &p->dram;
 	uint64_t pa_bits = mm_alloc_near(mm, nid, memmap_pageblock_bytes(p->node.start_pfn,
 								      p->node.end_pfn), 64);
+	struct meminit_tables t;
 
-	*r = (struct meminit_request){ .node = &p->node, .kind = MEMINIT_KIND_DRAM };
-	r->nchunks = memmap_node_chunks(&p->node, NULL, 0);
-	if (!pa_bits || alloc_request_tables(mm, nid, r)) {
+	if (!pa_bits ||
+	    alloc_request_tables(mm, nid, memmap_chunks(&p->node, NULL, 0, NULL, 0), &t) ||
+	    meminit_request_dram(&p->dram, &p->node, &t)) {
 		kprintf("mm: node %u: no memory for its chunk tables\n", nid);
 		return -1;
 	}
 	p->node.pageblock_mt = (uint8_t *)pa_bits;
-	memmap_node_chunks(&p->node, r->chunks, r->nchunks);
-	for (uint32_t c = 0; c < r->nchunks; c++)
-		r->pages += r->chunks[c].end_pfn - r->chunks[c].start_pfn;
 	return 0;
 }
 
@@ -208,18 +205,17 @@ static int alloc_device_requests(struct mm_state *mm, uint32_t nid)
 	}
 	p->dev_req = (struct meminit_request *)pa;
 	for (uint32_t d = 0; d < n; d++) {
-		struct meminit_request *r = &p->dev_req[d];
+		const struct mm_device *dev = &p->node.dev[d];
+		struct meminit_tables t;
+		uint32_t nc = memmap_chunks(&p->node, &(struct mm_range){ dev->start_pfn,
+									  dev->end_pfn }, 1, NULL, 0);
 
-		*r = (struct meminit_request){ .node = &p->node, .kind = MEMINIT_KIND_DEVICE, .dev = d };
-		r->nchunks = memmap_device_chunks(&p->node, d, NULL, 0);
-		if (alloc_request_tables(mm, nid, r)) {
+		if (alloc_request_tables(mm, nid, nc, &t) ||
+		    meminit_request_device(&p->dev_req[d], &p->node, d, &t)) {
 			kprintf("mm: node %u: no memory for the chunk tables of device %u\n", nid,
 				mm->devs.dev[mm->devs.first[nid] + d].id);
 			return -1;
 		}
-		memmap_device_chunks(&p->node, d, r->chunks, r->nchunks);
-		for (uint32_t c = 0; c < r->nchunks; c++)
-			r->pages += r->chunks[c].end_pfn - r->chunks[c].start_pfn;
 	}
 	p->ndev_req = n;
 	return 0;

@@ -105,7 +105,7 @@ static int early_allocations(struct hb_layout *l)
 		l->sections++;
 		l->pages += section_pages(l, sec);
 	}
-	l->nchunks = memmap_node_chunks(&tmp, NULL, 0);
+	l->nchunks = memmap_chunks(&tmp, NULL, 0, NULL, 0);
 	sizes[0] = l->nchunks * sizeof(struct mm_range);
 	sizes[1] = l->nchunks * sizeof(struct memmap_chunk_result);
 	sizes[2] = memmap_pageblock_bytes(l->start_pfn, l->end_pfn);
@@ -172,23 +172,21 @@ uint64_t hb_memmap_bytes(const struct hb_layout *l)
 	return l->sections * SECTION_MEMMAP_BYTES;
 }
 
-/* The node's DRAM request, as mm/setup.c builds it: its chunks in chunk
- * order and the pfns they cover. */
+/* The node's DRAM request, built by mm/'s constructor as mm/setup.c has it
+ * built (the tables from the heap here): its chunks in chunk order and the
+ * pfns they cover. */
 static int node_request(struct hb_node *n)
 {
-	struct meminit_request *r = &n->req;
 	uint32_t nchunks = n->lay->nchunks;
+	struct meminit_tables t = { .chunks = calloc(nchunks, sizeof(struct mm_range)),
+				    .results = calloc(nchunks, sizeof(struct memmap_chunk_result)),
+				    .done = calloc(nchunks, 1), .max = nchunks };
 
-	*r = (struct meminit_request){ .node = &n->node, .kind = MEMINIT_KIND_DRAM,
-				       .nchunks = nchunks };
-	r->chunks = calloc(nchunks, sizeof(*r->chunks));
-	r->results = calloc(nchunks, sizeof(*r->results));
-	r->done = calloc(nchunks, 1);
-	if (!r->chunks || !r->results || !r->done || hb_node_reset(n) ||
-	    memmap_node_chunks(&n->node, r->chunks, nchunks) != nchunks)
+	n->req = (struct meminit_request){ .chunks = t.chunks, .results = t.results,
+					   .done = t.done };	/* what to free; no chunk yet */
+	if (!t.chunks || !t.results || !t.done || hb_node_reset(n) ||
+	    meminit_request_dram(&n->req, &n->node, &t) || n->req.nchunks != nchunks)
 		return -1;
-	for (uint32_t c = 0; c < nchunks; c++)
-		r->pages += r->chunks[c].end_pfn - r->chunks[c].start_pfn;
 	return 0;
 }
 

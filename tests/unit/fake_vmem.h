@@ -302,7 +302,7 @@ static inline void fk_setup(const struct hot_ops *ops, uint64_t dram_s, uint64_t
 	if (memmap_node_init(&plan->node, 0, fk.dram_s, fk.dram_e, fk.present, 1, fk.usable, 1,
 			     fk.dram_e - fk.dram_s, 1, fk.bits))
 		abort();
-	n = memmap_node_chunks(&plan->node, chunks, 64);
+	n = memmap_chunks(&plan->node, NULL, 0, chunks, 64);
 	for (uint32_t c = 0; c < n; c++) {
 		if (memmap_init_range(&plan->node, chunks[c].start_pfn, chunks[c].end_pfn, &res))
 			abort();
@@ -327,11 +327,8 @@ static inline void fk_setup(const struct hot_ops *ops, uint64_t dram_s, uint64_t
 			       fk.state, fk.hbits) || memmap_node_add_hot(&plan->node, &d->region))
 		abort();
 	d->hot = plan->node.nr_hot - 1;
-	d->req.node = &plan->node;
-	d->req.kind = MEMINIT_KIND_HOTPLUG;
-	d->req.chunks = calloc(HOT_EVENT_MAX_CHUNKS, sizeof(struct mm_range));
-	d->req.results = calloc(HOT_EVENT_MAX_CHUNKS, sizeof(struct memmap_chunk_result));
-	d->req.done = calloc(HOT_EVENT_MAX_CHUNKS, 1);
+	d->tables = meminit_tables_carve(aligned_alloc(64, (meminit_tables_bytes(HOT_EVENT_MAX_CHUNKS) +
+							     63) & ~63ULL), HOT_EVENT_MAX_CHUNKS);
 	fk.s->ndev = 1;
 }
 
@@ -339,9 +336,7 @@ static inline void fk_teardown(void)
 {
 	struct hot_dev *d = &fk.s->dev[0];
 
-	free(d->req.chunks);
-	free(d->req.results);
-	free(d->req.done);
+	free(d->tables.results);	/* the block meminit_tables_carve() started with */
 	free(fk.state);
 	free(fk.hbits);
 	free(fk.bits);

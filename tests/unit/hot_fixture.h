@@ -49,7 +49,7 @@ static inline void ht_vmemmap(void)
 /* Init and splice the node's DRAM chunks (none for a node without DRAM). */
 static inline void ht_init_dram(struct ht *t)
 {
-	uint32_t n = memmap_node_chunks(&t->node, t->chunks, HT_MAX_CHUNKS);
+	uint32_t n = memmap_chunks(&t->node, NULL, 0, t->chunks, HT_MAX_CHUNKS);
 
 	assert_true(n <= HT_MAX_CHUNKS);
 	for (uint32_t c = 0; c < n; c++) {
@@ -122,7 +122,7 @@ static inline struct mm_hot_region *ht_region(struct ht *t, int i, uint64_t s, u
 /* Online [s, e) (pfns) of region h: its chunks, each spliced as done. */
 static inline void ht_online(struct ht *t, uint32_t h, uint64_t s, uint64_t e)
 {
-	uint32_t n = mm_hot_chunks(&t->node, h, s, e, t->chunks, HT_MAX_CHUNKS);
+	uint32_t n = memmap_chunks(&t->node, &(struct mm_range){ s, e }, 1, t->chunks, HT_MAX_CHUNKS);
 
 	assert_true(n > 0 && n <= HT_MAX_CHUNKS);
 	for (uint32_t c = 0; c < n; c++)

@@ -110,10 +110,11 @@ static void dt_add_device(struct dt_node *n, uint64_t s, uint64_t e, unsigned or
 static void dt_plan(struct dt_node *n)
 {
 	assert_int_equal(memmap_node_set_devices(&n->node, n->dev, n->nr_dev), 0);
-	n->nr_chunks = memmap_node_chunks(&n->node, n->chunks, DT_MAX_CHUNKS);
+	n->nr_chunks = memmap_chunks(&n->node, NULL, 0, n->chunks, DT_MAX_CHUNKS);
 	for (uint32_t d = 0; d < n->nr_dev; d++)
-		n->nr_chunks += memmap_device_chunks(&n->node, d, n->chunks + n->nr_chunks,
-						     DT_MAX_CHUNKS - n->nr_chunks);
+		n->nr_chunks += memmap_chunks(&n->node, &(struct mm_range){ n->dev[d].start_pfn,
+								   n->dev[d].end_pfn }, 1,
+					      n->chunks + n->nr_chunks, DT_MAX_CHUNKS - n->nr_chunks);
 	assert_true(n->nr_chunks <= DT_MAX_CHUNKS);
 }
 
@@ -292,7 +293,7 @@ static void test_dram_and_device(void **state)
 	n = dt_node(0, 4 * GiB, 4 * GiB + 512 * MiB, 4 * GiB, 6 * GiB);
 	dt_add_device(n, 5 * GiB, 6 * GiB, 0, MM_MEMMAP_DRAM);
 	dt_plan(n);
-	assert_int_equal(memmap_node_chunks(&n->node, NULL, 0), 4);	/* DRAM chunks unchanged */
+	assert_int_equal(memmap_chunks(&n->node, NULL, 0, NULL, 0), 4);	/* DRAM chunks unchanged */
 	dt_init_serial(n);
 	dt_verified_sum(n, &vr);
 	assert_int_equal(vr.free_pages, v0.free_pages);
@@ -577,8 +578,8 @@ static void test_bad_devices_rejected(void **state)
 					   PFN(5 * GiB + 130 * MiB), &r), -1);
 	assert_int_equal(memmap_init_range(&n->node, PFN(5 * GiB + 126 * MiB),
 					   PFN(5 * GiB + 128 * MiB), &r), 0);
-	assert_int_equal(memmap_device_chunks(&n->node, 1, NULL, 0), 8);
-	assert_int_equal(memmap_device_chunks(&n->node, 2, NULL, 0), 0);
+	assert_int_equal(memmap_chunks(&n->node, &(struct mm_range){ n->dev[1].start_pfn,
+								   n->dev[1].end_pfn }, 1, NULL, 0), 8);
 	dt_free(n);
 	vmemmap_destroy();
 }

@@ -243,6 +243,34 @@ static void test_region_conflict(void **state)
 	assert_non_null(strstr(why, "hot-pluggable region"));
 }
 
+/* A plug whose chunks the node's CPUs do not finish fails the step once its
+ * budget is over, with the one timeout message: node, kind, chunks
+ * published, and the step's real budget, here a boot-time plug's (longer
+ * than HOT_INIT_TIMEOUT_MS, as hotplug_during_boot_init() gives it). */
+static void test_init_timeout_names_budget(void **state)
+{
+	struct hot_dev *d = dev0();
+	uint64_t budget_ms = HOT_INIT_TIMEOUT_MS + 12345;
+
+	(void)state;
+	fk_request_size(256 * FK_MiB);	/* two sections: two chunks */
+	hot_step(fk.s, d);
+	assert_int_equal(d->state, HOT_INIT);
+	fk_work(1);			/* one chunk published, the other never run */
+	hot_step_budget(d, budget_ms);	/* as hotplug_during_boot_init() does */
+	fk.now = d->deadline_tsc;
+	hot_step(fk.s, d);
+	assert_int_equal(d->state, HOT_INIT);	/* not over yet */
+	assert_false(fk.s->failed);
+	fk.now++;
+	hot_step(fk.s, d);
+	assert_true(fk.s->failed);
+	assert_int_equal(fk.last_status, HOT_FAILED);
+	assert_true(host_console_contains("node 0 hotplug request: 1 of 2 chunks published after "
+					  "72345 ms"));
+	fk_work(UINT32_MAX);	/* the slot is cleared: nothing runs it any more */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -257,6 +285,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_unplug_timeout_no_restart, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_plan_caps, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_region_conflict, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_init_timeout_names_budget, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

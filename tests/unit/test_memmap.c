@@ -136,7 +136,7 @@ static void fm_node_reset(struct fake_machine *m, uint32_t nid)
 					  memblock_node_usable_pages(&m->mb, nid),
 					  memblock_node_reserved_pages(&m->mb, nid),
 					  fn->pageblock_mt), 0);
-	fn->nr_chunks = memmap_node_chunks(&fn->node, fn->chunks, FM_MAX_CHUNKS);
+	fn->nr_chunks = memmap_chunks(&fn->node, NULL, 0, fn->chunks, FM_MAX_CHUNKS);
 	assert_true(fn->nr_chunks <= FM_MAX_CHUNKS);
 }
 
@@ -499,7 +499,7 @@ static void test_nodes_share_a_section(void **state)
 					  bits_a), 0);
 	assert_int_equal(memmap_node_init(&b, 1, 0x12345, 0x18000, pb, 1, ub, 1, 0x5cab, 0,
 					  bits_b), 0);
-	assert_int_equal(memmap_node_chunks(&b, NULL, 0), 1);
+	assert_int_equal(memmap_chunks(&b, NULL, 0, NULL, 0), 1);
 	assert_int_equal(memmap_init_range(&b, 0x12345, 0x18000, &rb), 0);
 	assert_int_equal(memmap_init_range(&a, 0x10000, 0x12345, &ra), 0);
 	memmap_splice_chunk(&a, &ra);

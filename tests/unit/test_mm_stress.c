@@ -5,7 +5,7 @@
  * changes the nodes' hot regions under them: it onlines OFFLINE block runs
  * as an init request (mm/request.c) of one chunk per plug block that the
  * allocators help between two operations, as the live phase's CPUs do
- * (kernel/serve.c), then checks the request's figures as poll_init()
+ * (kernel/serve.c), then checks the request's figures as hot_step_init()
  * copies them; and it isolates ONLINE runs, waits (bounded) for the
  * allocators to free what they hold there, then offlines them, or gives
  * them back (unisolate).
@@ -109,7 +109,7 @@ static void st_node_create(struct st_node *sn, uint32_t nid, uint64_t dram_s, ui
 	assert_non_null(sn->bits);
 	assert_int_equal(memmap_node_init(&sn->node, nid, sn->dram_s, sn->dram_e, sn->present, 1,
 					  sn->usable, 1, ram, 1, sn->bits), 0);
-	n = memmap_node_chunks(&sn->node, chunks, 4);
+	n = memmap_chunks(&sn->node, NULL, 0, chunks, 4);
 	assert_true(n >= 1 && n <= 4);
 	for (uint32_t c = 0; c < n; c++) {
 		assert_int_equal(memmap_init_range(&sn->node, chunks[c].start_pfn, chunks[c].end_pfn,
@@ -130,7 +130,7 @@ static void st_node_create(struct st_node *sn, uint32_t nid, uint64_t dram_s, ui
  * through the initializer, each spliced.  The controller, or main. */
 static int st_online(struct st *st, struct st_node *sn, uint64_t s, uint64_t e)
 {
-	uint32_t n = mm_hot_chunks(&sn->node, 0, s, e, st->chunks, ST_CHUNKS);
+	uint32_t n = memmap_chunks(&sn->node, &(struct mm_range){ s, e }, 1, st->chunks, ST_CHUNKS);
 
 	if (n == 0 || n > ST_CHUNKS)
 		return -1;
@@ -233,7 +233,7 @@ static void st_slot_clear(struct st *st)
 /* Online [s, e) (every block OFFLINE) through an init request of one chunk
  * per plug block, worked by the allocators and by the controller (cpu 0)
  * after a few turns; once complete, the figures are checked as
- * kernel/hotplug.c poll_init() copies them. */
+ * kernel/hotplug_step.c hot_step_init() copies them. */
 static int st_online_request(struct st *st, struct st_node *sn, uint64_t s, uint64_t e)
 {
 	struct meminit_request *r = &st->req;
@@ -241,7 +241,7 @@ static int st_online_request(struct st *st, struct st_node *sn, uint64_t s, uint
 	cpumask_t ran;
 	uint64_t start, end;
 
-	if (!mm_hot_chunks(&sn->node, 0, s, e, st->chunks, ST_CHUNKS))
+	if (!memmap_chunks(&sn->node, &(struct mm_range){ s, e }, 1, st->chunks, ST_CHUNKS))
 		return -1;
 	for (uint64_t p = s; p < e && n < ST_CHUNKS; p += BLK)
 		st->chunks[n++] = (struct mm_range){ p, p + BLK };
@@ -257,7 +257,7 @@ static int st_online_request(struct st *st, struct st_node *sn, uint64_t s, uint
 			meminit_request_work(r);
 		sched_yield();
 	}
-	ran = r->ran;		/* what poll_init() copies once it sees complete */
+	ran = r->ran;		/* what hot_step_init() copies once it sees complete */
 	start = r->start_tsc;
 	end = r->end_tsc;
 	if (!cpumask_weight(&ran) || !end || end < start)

@@ -108,7 +108,7 @@ static void om_describe(struct om *m, uint32_t nid)
 	fn->no = memmap_owned_ranges(nid, m->mem, m->nmem, m->span, OM_NODES, fn->owned, OM_MAX);
 	assert_true(fn->no <= OM_MAX);
 	assert_int_equal(memmap_node_set_owned(&fn->node, fn->owned, fn->no), 0);
-	fn->nc = memmap_node_chunks(&fn->node, fn->chunks, OM_MAX_CHUNKS);
+	fn->nc = memmap_chunks(&fn->node, NULL, 0, fn->chunks, OM_MAX_CHUNKS);
 	assert_true(fn->nc <= OM_MAX_CHUNKS);
 }
 
@@ -680,10 +680,10 @@ static void test_owned_ranges_one_node(void **state)
 	assert_ranges(out, n, own, 2);
 	assert_int_equal(memmap_node_init(&node, 0, span[0].start_pfn, span[0].end_pfn, present, 3,
 					  present, 3, 0, 0, bits), 0);
-	nc = memmap_node_chunks(&node, plain, 32);
+	nc = memmap_chunks(&node, NULL, 0, plain, 32);
 	assert_int_equal(nc, 9);
 	assert_int_equal(memmap_node_set_owned(&node, out, n), 0);
-	assert_ranges(owned_chunks, memmap_node_chunks(&node, owned_chunks, 32), plain, nc);
+	assert_ranges(owned_chunks, memmap_chunks(&node, NULL, 0, owned_chunks, 32), plain, nc);
 }
 
 static void test_set_owned_rules(void **state)

@@ -3,7 +3,7 @@
  * (issue 16, item 7): worker threads take one request's chunks through
  * meminit_request_work() while a reader waits for the request to be
  * complete (meminit_request_complete(), acquire) and copies at once what
- * kernel/hotplug.c poll_init() and mm/meminit.c collect() copy: the CPUs
+ * kernel/hotplug_step.c hot_step_init() and mm/meminit.c collect() copy: the CPUs
  * that ran it, its first start and last end.  Everything a reader copies
  * after seeing complete must already be written: the CPU list non-empty,
  * end_tsc set and not before start_tsc.  Many trials, each a fresh run of
@@ -64,7 +64,7 @@ static bool rq_trial(struct rq *q, uint32_t *empty_cpus, uint32_t *bad_times)
 		assert_int_equal(pthread_create(&th[i], NULL, rq_work, &w[i]), 0);
 	while (!meminit_request_complete(&q->req))
 		cpu_relax();
-	/* what poll_init() copies, at once */
+	/* what hot_step_init() copies, at once */
 	ran = q->req.ran;
 	start = q->req.start_tsc;
 	end = q->req.end_tsc;
@@ -114,9 +114,93 @@ static void test_figures_written_before_complete(void **state)
 	free(q);
 }
 
+/* Tables for max chunks, as the hot-plug service gets them (one block). */
+static struct meminit_tables rq_tables(uint32_t max)
+{
+	void *mem = aligned_alloc(64, (meminit_tables_bytes(max) + 63) & ~63ULL);
+
+	assert_non_null(mem);
+	return meminit_tables_carve(mem, max);
+}
+
+/* The constructors build the same request for every kind: chunks from the
+ * one chunker, pages, kind and index, reset for a first run; the hot one
+ * refuses a bad range by name (what mm_hot_chunks() refused) and too many
+ * chunks, and limits the worker set to hot_cpus. */
+static void test_constructors(void **state)
+{
+	struct ht *t = ht_create(4 * GiB, 4 * GiB + 256 * MiB + 4 * MiB);
+	struct mm_hot_region *a = ht_region(t, 0, 5 * GiB, 5 * GiB + 64 * MiB, BLK, MM_MEMMAP_DRAM);
+	struct mm_hot_region *b = ht_region(t, 1, 6 * GiB, 6 * GiB + 512 * MiB, BLK,
+					    MM_MEMMAP_DEVICE);
+	struct meminit_tables t4 = rq_tables(4), t3 = rq_tables(3);
+	struct meminit_request r;
+	struct mm_range plain[4];
+	cpumask_t workers;
+
+	(void)state;
+	cpumask_clear(&workers);
+	for (uint32_t c = 1; c <= 3; c++)
+		cpumask_set(&workers, c);
+	assert_int_equal(meminit_request_dram(&r, &t->node, &t4), 0);
+	assert_int_equal(r.kind, MEMINIT_KIND_DRAM);
+	assert_int_equal(r.nchunks, 3);		/* two whole sections and 4 MiB */
+	assert_int_equal(memmap_chunks(&t->node, NULL, 0, plain, 4), 3);
+	assert_memory_equal(r.chunks, plain, 3 * sizeof(plain[0]));
+	assert_int_equal(r.pages, PFN(256 * MiB + 4 * MiB));
+	assert_false(meminit_request_complete(&r));
+	assert_int_equal(r.start_tsc, UINT64_MAX);
+
+	host_console_reset();
+	assert_int_equal(meminit_request_hot(&r, &t->node, 5, a->start_pfn, a->end_pfn, &t4,
+					     &workers, 0), -1);
+	assert_true(host_console_contains("no such hot region"));
+	assert_int_equal(r.nchunks, 0);
+	ht_online(t, 0, a->start_pfn, a->start_pfn + BLK);
+	assert_int_equal(meminit_request_hot(&r, &t->node, 0, a->start_pfn, a->end_pfn, &t4,
+					     &workers, 0), -1);
+	assert_true(host_console_contains("a block is not OFFLINE"));
+	assert_int_equal(meminit_request_hot(&r, &t->node, 1, b->start_pfn, b->start_pfn + BLK,
+					     &t4, &workers, 0), -1);
+	assert_true(host_console_contains("not section aligned"));
+	assert_int_equal(meminit_request_hot(&r, &t->node, 1, b->start_pfn, b->end_pfn, &t3,
+					     &workers, 0), -1);	/* 4 sections, room for 3 */
+	assert_int_equal(r.nchunks, 0);
+
+	assert_int_equal(meminit_request_hot(&r, &t->node, 1, b->start_pfn, b->end_pfn, &t4,
+					     &workers, 2), 0);
+	assert_int_equal(r.kind, MEMINIT_KIND_HOTPLUG);
+	assert_int_equal(r.dev, 1);
+	assert_int_equal(r.nchunks, 4);
+	assert_int_equal(r.pages, b->end_pfn - b->start_pfn);
+	for (uint32_t c = 0; c < 4; c++)
+		assert_int_equal(r.chunks[c].start_pfn, b->start_pfn + c * PAGES_PER_SECTION);
+	assert_int_equal(cpumask_weight(&r.assigned), 2);	/* hot_cpus=2: CPUs 1 and 2 */
+	assert_true(cpumask_test(&r.assigned, 1) && cpumask_test(&r.assigned, 2));
+	assert_int_equal(meminit_request_hot(&r, &t->node, 1, b->start_pfn, b->end_pfn, &t4,
+					     &workers, 0), 0);
+	assert_int_equal(cpumask_weight(&r.assigned), 3);
+	/* the one wait: pending until the deadline, then the one message */
+	assert_int_equal(meminit_request_poll(&r, 5, 5, 7), MEMINIT_POLL_PENDING);
+	host_console_reset();
+	assert_int_equal(meminit_request_poll(&r, 6, 5, 7), MEMINIT_POLL_TIMED_OUT);
+	assert_true(host_console_contains("meminit: node 1 hotplug request: 0 of 4 chunks "
+					  "published after 7 ms"));
+	meminit_request_work(&r);	/* the boot CPU's shim id: not in assigned, helps anyway */
+	assert_true(meminit_request_complete(&r));
+	assert_int_equal(meminit_request_poll(&r, 6, 5, 7), MEMINIT_POLL_DONE);
+	assert_int_equal(r.failures, 0);
+	assert_int_equal(t->node.nr_hot_chunks_spliced, 1 + 4);
+	assert_int_equal(ht_verify(t, NULL), 0);
+	free(t4.results);
+	free(t3.results);
+	ht_destroy(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_constructors),
 		cmocka_unit_test(test_figures_written_before_complete),
 	};
 
