@@ -458,7 +458,7 @@ struct memmap_pages {
 };
 
 /* What a node's counters and descriptions say, kind by kind
- * (memmap_account(); docs/mm.md, "Accounting rule"). */
+ * (memmap_account(); docs/mm.md, "Verifier"). */
 struct memmap_account {
 	uint64_t usable_ranges;		/* pages in node->usable */
 	uint64_t listed_free;		/* pages on the free lists (DRAM and hot) */

@@ -1,6 +1,6 @@
 /*
  * The accounting rule of a node's pages, stated once (docs/mm.md,
- * "Accounting rule"): used by the verifier (mm/verify.c), which adds what its
+ * "Verifier"): used by the verifier (mm/verify.c), which adds what its
  * page walk counted, and by the live checks (kernel/serve_check.c), which
  * add the pages the kernel's users hold.  Reads the node's counters and
  * descriptions only; the node must be quiescent (no CPU allocating,
