@@ -49,6 +49,8 @@ struct run_kind {
 					 * page with another node's id is one error of
 					 * its own (else the id is checked as a field) */
 	const char *free_space;		/* where a free block must lie */
+	bool counts_blocks;		/* its free heads feed free_blocks (DRAM's only,
+					 * as struct memmap_verify_result says) */
 	/* End of the stretch of the run from pfn whose pages are all set aside
 	 * or all not (*set_aside says which). */
 	uint64_t (*stretch)(const struct run *r, uint64_t pfn, bool *set_aside);
@@ -255,7 +257,7 @@ static uint64_t hot_stretch(const struct run *r, uint64_t pfn, bool *set_aside)
 
 static const struct run_kind kind_dram = {
 	.name = "", .set_aside_flags = PG_reserved, .shares_sections = true,
-	.free_space = "usable memory", .stretch = dram_stretch,
+	.free_space = "usable memory", .counts_blocks = true, .stretch = dram_stretch,
 };
 static const struct run_kind kind_device = {
 	.name = "device ", .compound = true, .stretch = device_stretch,
@@ -319,8 +321,7 @@ static uint64_t check_free_head(struct verify_walk *w, const struct run *r, uint
 	w->heads[zone][order]++;
 	end = min_u64(end, free_end);
 	c->free += end - pfn;
-	if (r->kind == &kind_dram)
-		w->res->free_blocks++;
+	w->res->free_blocks += r->kind->counts_blocks;
 	return end;
 }
 
