@@ -415,7 +415,7 @@ void buddy_free_pages(struct mm_node *node, uint64_t pfn, unsigned order);
  * (reported via kprintf). */
 int buddy_self_test(struct mm_node *node, void *(*phys_to_virt)(uint64_t phys));
 
-/* ---- verifier and checksum (mm/verify.c) ------------------------------------ */
+/* ---- verifier and checksum (mm/verify.c), accounting rule (mm/account.c) ---- */
 
 struct memmap_verify_result {
 	uint64_t errors;
@@ -442,6 +442,58 @@ struct memmap_verify_result {
  * holds, -1 otherwise.  Caller holds no lock; the node must be quiescent (no
  * concurrent allocation) and every chunk of it, DRAM and device, spliced. */
 int memmap_verify(const struct mm_node *node, struct memmap_verify_result *res);
+
+/* Pages of one kind of memory by state, as counters or a page walk give them. */
+struct memmap_pages {
+	uint64_t total;		/* DRAM: usable (counters) or walked; device: initialized;
+				 * hot: online */
+	uint64_t set_aside;	/* never the buddy's: DRAM reserved (walk only), device
+				 * and hot pages holding their memmap */
+	uint64_t free, allocated;
+	uint64_t isolated_free;	/* hot: free pages of ISOLATED blocks (off the lists) */
+};
+
+/* What a node's counters and descriptions say, kind by kind
+ * (memmap_account(); docs/mm.md, "Verifier"). */
+struct memmap_account {
+	uint64_t usable_ranges;		/* pages in node->usable */
+	uint64_t listed_free;		/* pages on the free lists (DRAM and hot) */
+	uint64_t device_described;	/* pages of the device ranges */
+	uint64_t device_memmap_described; /* of those, altmap pages */
+	uint64_t held;			/* pages the kernel's users hold, or
+					 * MEMMAP_HELD_UNKNOWN */
+	struct memmap_pages dram;	/* total: ram_usable - early_reserved; free and
+					 * allocated: the node's counters minus the regions' */
+	struct memmap_pages device;	/* nr_device_pages, nr_device_altmap_pages */
+	struct memmap_pages hot;	/* the regions' counters summed */
+	uint32_t nr_regions;
+	struct memmap_pages region[MM_MAX_HOT_REGIONS];	/* each region's, node->hot order */
+};
+#define MEMMAP_HELD_UNKNOWN	UINT64_MAX
+
+/* What the verifier's page walk counted, to hold against the counters. */
+struct memmap_walk {
+	struct memmap_pages dram, device, hot;
+	struct memmap_pages region[MM_MAX_HOT_REGIONS];
+};
+
+/* Fill *a from the node's counters and descriptions; held: pages the
+ * caller's users hold (MEMMAP_HELD_UNKNOWN: not checked).  Node quiescent. */
+void memmap_account(const struct mm_node *node, uint64_t held, struct memmap_account *a);
+
+/* Receives one broken rule: pfn (0: the node as a whole) and the message. */
+typedef void memmap_account_report_fn(void *arg, uint64_t pfn, const char *msg);
+
+/* The one accounting rule: DRAM free + allocated = usable (reserved pages
+ * lie outside usable); device pages = described, altmap = described; each
+ * hot region online = altmap + free + allocated + isolated free, isolated
+ * free = 0; allocated = held when held is known; and, with a page walk w
+ * (NULL: counters only), every count of the walk = its counter and the free
+ * lists hold nr_free_pages.  Each broken rule goes to report.  Returns how
+ * many broke. */
+unsigned memmap_account_check(const struct mm_node *node, const struct memmap_account *a,
+			      const struct memmap_walk *w, memmap_account_report_fn *report,
+			      void *arg);
 
 /* 64-bit hash of the node's memmap (links excluded), pageblock bits and free
  * block set, online hot pages included; identical across init modes and

@@ -10,13 +10,6 @@
 #include "kprintf.h"
 #include "report.h"
 
-struct node_account {
-	uint64_t dram_usable, dram_free, dram_allocated;
-	uint64_t hot_online, hot_altmap, hot_free, hot_allocated, hot_isolated;
-	uint64_t workload, service, pinned;
-	uint64_t device, device_memmap;	/* persistent memory: never free nor allocated */
-};
-
 /* Pages the workload holds on nid (its rings), and whether each CPU's own
  * counts balance (allocated - freed = held). */
 static uint64_t workload_pages(const struct serve_ctx *s, uint32_t nid, bool *balanced)
@@ -38,60 +31,33 @@ static uint64_t workload_pages(const struct serve_ctx *s, uint32_t nid, bool *ba
 	return pages;
 }
 
-/* The node's counters by kind; false (reported) when they do not add up. */
-static bool account(const struct serve_ctx *s, uint32_t nid, struct node_account *a,
-		    bool *balanced)
+static void report_broken(void *arg, uint64_t pfn, const char *msg)
 {
-	const struct mm_node *n = &s->mm->plan[nid].node;
-	bool ok = true;
-
-	*a = (struct node_account){ .dram_usable = n->ram_usable_pages - n->early_reserved_pages,
-				    .service = s->meta_pages[nid], .pinned = s->pinned_pages[nid] };
-	for (uint32_t h = 0; h < n->nr_hot; h++) {
-		const struct mm_hot_region *r = n->hot[h];
-
-		a->hot_online += r->online_pages;
-		a->hot_altmap += r->altmap_pages;
-		a->hot_free += r->free_pages;
-		a->hot_allocated += r->allocated_pages;
-		a->hot_isolated += r->isolated_free_pages;
-	}
-	for (uint32_t d = 0; d < n->nr_dev; d++)
-		a->device += n->dev[d].end_pfn - n->dev[d].start_pfn;
-	a->device_memmap = n->nr_device_altmap_pages;
-	if (a->device != n->nr_device_pages) {
-		kprintf("serve: node %u: device ranges hold %llu pages, %llu initialized\n", nid,
-			(unsigned long long)a->device, (unsigned long long)n->nr_device_pages);
-		ok = false;
-	}
-	a->dram_free = n->nr_free_pages - a->hot_free;
-	a->dram_allocated = n->nr_allocated_pages - a->hot_allocated;
-	a->workload = workload_pages(s, nid, balanced);
-	if (a->dram_free + a->dram_allocated != a->dram_usable) {
-		kprintf("serve: node %u: DRAM free %llu + allocated %llu != usable %llu\n", nid,
-			(unsigned long long)a->dram_free, (unsigned long long)a->dram_allocated,
-			(unsigned long long)a->dram_usable);
-		ok = false;
-	}
-	if (a->hot_online - a->hot_altmap != a->hot_free + a->hot_allocated || a->hot_isolated) {
-		kprintf("serve: node %u: hot-added online %llu - memmap %llu != free %llu + "
-			"allocated %llu (isolated %llu)\n", nid, (unsigned long long)a->hot_online,
-			(unsigned long long)a->hot_altmap, (unsigned long long)a->hot_free,
-			(unsigned long long)a->hot_allocated, (unsigned long long)a->hot_isolated);
-		ok = false;
-	}
-	if (a->workload + a->service + a->pinned != n->nr_allocated_pages) {
-		kprintf("serve: node %u: allocated %llu pages, but the workload holds %llu, the "
-			"hot-plug service %llu and the pins %llu\n", nid,
-			(unsigned long long)n->nr_allocated_pages, (unsigned long long)a->workload,
-			(unsigned long long)a->service, (unsigned long long)a->pinned);
-		ok = false;
-	}
-	return ok;
+	(void)pfn;
+	kprintf("serve: node %u: %s\n", *(const uint32_t *)arg, msg);
 }
 
-static void emit_node(struct json *j, const struct mm_node *n, bool verified,
-		      const struct node_account *a)
+/* The node's accounting by kind, the kernel's holders included (the
+ * workload, the hot-plug service's metadata, the pins): the rule is
+ * mm/'s (memmap_account_check()); false (reported) when it breaks. */
+static bool account(const struct serve_ctx *s, uint32_t nid, struct memmap_account *a,
+		    uint64_t *workload, bool *balanced)
+{
+	const struct mm_node *n = &s->mm->plan[nid].node;
+
+	*workload = workload_pages(s, nid, balanced);
+	memmap_account(n, *workload + s->meta_pages[nid] + s->pinned_pages[nid], a);
+	if (memmap_account_check(n, a, NULL, report_broken, &nid) == 0)
+		return true;
+	kprintf("serve: node %u: allocated %llu pages; the workload holds %llu, the hot-plug "
+		"service %llu and the pins %llu\n", nid, (unsigned long long)n->nr_allocated_pages,
+		(unsigned long long)*workload, (unsigned long long)s->meta_pages[nid],
+		(unsigned long long)s->pinned_pages[nid]);
+	return false;
+}
+
+static void emit_node(struct json *j, const struct serve_ctx *s, const struct mm_node *n,
+		      bool verified, const struct memmap_account *a, uint64_t workload)
 {
 	json_obj_begin(j, NULL);
 	json_u64(j, "node", n->nid);
@@ -99,18 +65,18 @@ static void emit_node(struct json *j, const struct mm_node *n, bool verified,
 	/* the span as the splice and offline move it, with the free counts */
 	json_hex(j, "span_start", n->span_start_pfn << PAGE_SHIFT);
 	json_hex(j, "span_end", n->span_end_pfn << PAGE_SHIFT);
-	json_u64(j, "dram_usable", a->dram_usable);
-	json_u64(j, "dram_free", a->dram_free);
-	json_u64(j, "dram_allocated", a->dram_allocated);
-	json_u64(j, "device", a->device);
-	json_u64(j, "device_memmap", a->device_memmap);
-	json_u64(j, "hot_online", a->hot_online);
-	json_u64(j, "hot_memmap", a->hot_altmap);
-	json_u64(j, "hot_free", a->hot_free);
-	json_u64(j, "hot_allocated", a->hot_allocated);
-	json_u64(j, "workload", a->workload);
-	json_u64(j, "service", a->service);
-	json_u64(j, "pinned", a->pinned);
+	json_u64(j, "dram_usable", a->dram.total);
+	json_u64(j, "dram_free", a->dram.free);
+	json_u64(j, "dram_allocated", a->dram.allocated);
+	json_u64(j, "device", a->device_described);
+	json_u64(j, "device_memmap", a->device.set_aside);
+	json_u64(j, "hot_online", a->hot.total);
+	json_u64(j, "hot_memmap", a->hot.set_aside);
+	json_u64(j, "hot_free", a->hot.free);
+	json_u64(j, "hot_allocated", a->hot.allocated);
+	json_u64(j, "workload", workload);
+	json_u64(j, "service", s->meta_pages[n->nid]);
+	json_u64(j, "pinned", s->pinned_pages[n->nid]);
 	json_obj_end(j);
 }
 
@@ -129,15 +95,16 @@ bool serve_check(struct serve_ctx *s, const char *when, int64_t seq)
 	for (uint32_t nid = 0; nid < s->mm->nnodes; nid++) {
 		const struct mm_node_plan *p = &s->mm->plan[nid];
 		struct memmap_verify_result v;
-		struct node_account a;
+		struct memmap_account a;
+		uint64_t workload;
 		bool verified = true;
 
 		if (!mm_plan_has_work(p) && !p->node.nr_hot)
 			continue;
 		verified = memmap_verify(&p->node, &v) == 0;
-		if (!account(s, nid, &a, &balanced) || !verified)
+		if (!account(s, nid, &a, &workload, &balanced) || !verified)
 			ok = false;
-		emit_node(&j, &p->node, verified, &a);
+		emit_node(&j, s, &p->node, verified, &a, workload);
 	}
 	json_arr_end(&j);
 	if (!balanced) {

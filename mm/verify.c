@@ -1,48 +1,111 @@
 /*
- * Memmap verifier and checksum.
+ * Memmap verifier and checksum: one walk over every struct page of a node.
  *
  * Written apart from the initializer on purpose: the expected state of each
- * pfn is derived here from the node's usable ranges and the zone boundaries
- * (16 MiB, 4 GiB) without calling mm/memmap_init.c or mm/internal.h helpers,
- * so a bug in one is not silently mirrored by the other.  Both walk only the
- * pfns the node owns (node->owned; without it, its span's present
- * sections), never another node's struct pages, and the verifier checks
- * each page's node id against the owner.  Both functions read a quiescent
- * node (no CPU allocating or initializing it) and write
- * nothing but their result.  Definitions: docs/mm.md.
+ * pfn is derived here from the node's descriptions (usable ranges, zone
+ * boundaries at 16 MiB and 4 GiB, device and hot region descriptions)
+ * without calling mm/memmap_init.c or mm/internal.h helpers, so a bug in one
+ * is not silently mirrored by the other.
+ *
+ * A node's pfns come in runs of three kinds: DRAM pieces (an owned range cut
+ * at sections, in sections holding the node's RAM: never another node's
+ * struct pages), device ranges, and runs of adjacent ONLINE blocks of a
+ * hot-pluggable region (OFFLINE blocks are not read; an ISOLATED one is an
+ * error, the kernel verifies only when nothing is being offlined).  One
+ * walker, walk_run(), checks every page of every run; what differs by kind
+ * is the kind's table (struct run_kind): which pfns are set aside and the
+ * flags they carry, whether the other pages are the buddy allocator's (free
+ * heads, their tails, allocated pages) or a device's compound pages, and
+ * where its pageblock bits live.  The counts go through the one accounting
+ * rule, memmap_account_check() (mm/account.c).
+ *
+ * Both memmap_verify() and memmap_checksum() read a quiescent node (no CPU
+ * allocating, initializing or offlining it) and write nothing but their
+ * result.  Callers: the boot CPU (meminit), the live checks, host tests.
+ * Definitions: docs/mm.md, "Verifier" and "Checksum".
  */
 #include <stdarg.h>
+#include <stdbool.h>
 #include "kstring.h"
 #include "mm.h"
 #include "kprintf.h"
-#include "verify.h"
 
 #define VERIFY_MAX_REPORTS	8
+#define SECTION_PAGES		(1ULL << 15)	/* 128 MiB */
+#define PAGEBLOCK_PAGES		512ULL		/* 2 MiB */
+#define HOT_ALTMAP_PAGES	512ULL		/* memmap_on_memory: 2 MiB of struct pages
+						 * at the start of each section */
 
-void verr(struct vctx *v, uint64_t pfn, const char *fmt, ...)
+struct run;
+
+/* What one kind of run expects of its pages: the data the one walker reads. */
+struct run_kind {
+	const char *name;		/* message prefix: "", "hot ", "device " */
+	uint64_t set_aside_flags;	/* PG_* of a set-aside page (refcount 1, owner
+					 * fields 0); device: its own image */
+	bool compound;			/* not the buddy's: each page a device page whose
+					 * whole image follows from the description */
+	bool shares_sections;		/* its sections may hold another node's pfns: a
+					 * page with another node's id is one error of
+					 * its own (else the id is checked as a field) */
+	const char *free_space;		/* where a free block must lie */
+	bool counts_blocks;		/* its free heads feed free_blocks (DRAM's only,
+					 * as struct memmap_verify_result says) */
+	/* End of the stretch of the run from pfn whose pages are all set aside
+	 * or all not (*set_aside says which). */
+	uint64_t (*stretch)(const struct run *r, uint64_t pfn, bool *set_aside);
+};
+
+/* Adjacent pfns of one kind whose expected state follows from one description. */
+struct run {
+	const struct run_kind *kind;
+	uint64_t start_pfn, end_pfn;
+	const struct mm_node *node;
+	const struct mm_device *dev;		/* device run */
+	const struct mm_hot_region *region;	/* hot run */
+};
+
+/* One verification in progress: the node, its result, what the walk found. */
+struct verify_walk {
+	const struct mm_node *node;
+	struct memmap_verify_result *res;
+	uint64_t heads[MM_NR_ZONES][NR_ORDERS];	/* free heads met, per list */
+	struct memmap_walk counted;		/* pages by kind and state */
+};
+
+/* Report a verification error at pfn (the first few are printed). */
+KPRINTF_FMT(3, 4)
+static void verify_error(struct verify_walk *w, uint64_t pfn, const char *fmt, ...)
 {
 	char msg[128];
 	va_list ap;
 
-	if (v->res->errors++ >= VERIFY_MAX_REPORTS)
+	if (w->res->errors++ >= VERIFY_MAX_REPORTS)
 		return;
 	va_start(ap, fmt);
 	kvsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	kprintf("verify: node %u pfn 0x%llx: %s\n", v->node->nid, (unsigned long long)pfn, msg);
+	kprintf("verify: node %u pfn 0x%llx: %s\n", w->node->nid, (unsigned long long)pfn, msg);
 }
 
-unsigned verify_expected_zone(uint64_t pfn)
+static void account_error(void *arg, uint64_t pfn, const char *msg)
+{
+	verify_error(arg, pfn, "%s", msg);
+}
+
+static unsigned expected_zone(uint64_t pfn)
 {
 	uint64_t addr = pfn << 12;
 
 	return addr < (16ULL << 20) ? ZONE_DMA : addr < (4ULL << 30) ? ZONE_DMA32 : ZONE_NORMAL;
 }
 
+/* ---- the node's pfns: owned DRAM, devices, hot regions ------------------------ */
+
 /* Whether the section of pfn has struct pages for the node (holds its RAM). */
 static int section_has_ram(const struct mm_node *node, uint64_t pfn)
 {
-	uint64_t sec_start = pfn & ~((1ULL << 15) - 1), sec_end = sec_start + (1ULL << 15);
+	uint64_t sec_start = pfn & ~(SECTION_PAGES - 1), sec_end = sec_start + SECTION_PAGES;
 
 	for (uint32_t i = 0; i < node->nr_present; i++)
 		if (node->present[i].start_pfn < sec_end && node->present[i].end_pfn > sec_start)
@@ -61,7 +124,7 @@ static struct mm_range owned_range(const struct mm_node *node, uint32_t i)
 	return node->owned ? node->owned[i] : (struct mm_range){ node->start_pfn, node->end_pfn };
 }
 
-/* Whether the node owns DRAM pfn pfn: the only struct pages it may read. */
+/* Whether the node owns DRAM pfn pfn: the only DRAM struct pages it may read. */
 static int has_page(const struct mm_node *node, uint64_t pfn)
 {
 	uint32_t lo = 0, hi = owned_count(node);
@@ -84,134 +147,11 @@ static int has_page(const struct mm_node *node, uint64_t pfn)
  * the range's. */
 static uint64_t piece_end(struct mm_range r, uint64_t s)
 {
-	uint64_t e = (s | ((1ULL << 15) - 1)) + 1;
+	uint64_t e = (s | (SECTION_PAGES - 1)) + 1;
 
 	return e < r.end_pfn ? e : r.end_pfn;
 }
 
-/* Index of the usable range holding pfn, or -1.  Ranges are sorted. */
-static int64_t usable_index(const struct mm_node *node, uint64_t pfn)
-{
-	uint32_t lo = 0, hi = node->nr_usable;
-
-	while (lo < hi) {
-		uint32_t mid = (lo + hi) / 2;
-
-		if (node->usable[mid].end_pfn <= pfn)
-			lo = mid + 1;
-		else if (node->usable[mid].start_pfn > pfn)
-			hi = mid;
-		else
-			return mid;
-	}
-	return -1;
-}
-
-/* Whether [pfn, end) is entirely usable (adjacent ranges count as one). */
-static int all_usable(const struct mm_node *node, uint64_t pfn, uint64_t end)
-{
-	int64_t i = usable_index(node, pfn);
-
-	if (i < 0)
-		return 0;
-	while (node->usable[i].end_pfn < end) {
-		if ((uint32_t)i + 1 >= node->nr_usable ||
-		    node->usable[i + 1].start_pfn != node->usable[i].end_pfn)
-			return 0;
-		i++;
-	}
-	return 1;
-}
-
-static unsigned pageblock_mt(const struct mm_node *node, uint64_t pfn)
-{
-	const struct mm_hot_region *r;
-	uint64_t idx;
-
-	if ((r = verify_hot_region(node, pfn)))
-		return verify_hot_pageblock_mt(r, pfn);
-	idx = (pfn - (node->start_pfn & ~((1ULL << 15) - 1))) / 512;
-
-	return (node->pageblock_mt[idx / 2] >> ((idx & 1) * 4)) & 0xf;
-}
-
-void verify_check_fields(struct vctx *v, uint64_t pfn, const struct page *p, uint64_t pg,
-			 int32_t refcount)
-{
-	if ((p->flags & ~((1ULL << 52) - 1)) !=
-	    (((uint64_t)v->node->nid << 54) | ((uint64_t)verify_expected_zone(pfn) << 52)))
-		verr(v, pfn, "zone/node bits 0x%llx", (unsigned long long)p->flags);
-	if ((p->flags & ((1ULL << 52) - 1)) != pg)
-		verr(v, pfn, "flags 0x%llx, want 0x%llx", (unsigned long long)p->flags,
-		     (unsigned long long)pg);
-	if (refcount >= 0 && p->refcount != refcount)
-		verr(v, pfn, "refcount %d, want %d", p->refcount, refcount);
-	if (p->mapcount != -1)
-		verr(v, pfn, "mapcount %d", p->mapcount);
-	if (!(pg & PG_buddy) && (p->next_pfn != PFN_NONE || p->prev_pfn != PFN_NONE))
-		verr(v, pfn, "links set on a page that is no free head");
-	if (!(pg & PG_buddy) && p->order)
-		verr(v, pfn, "order %u on a page that is no free head", p->order);
-	if (p->_unused || (refcount >= 0 && (p->private || p->mapping || p->index)))
-		verr(v, pfn, "owner fields not zero");
-}
-
-/* A free head: alignment, extent, zone, and that its buddy is not also a free
- * head of the same order (the two would have had to merge). */
-static uint64_t check_head(struct vctx *v, uint64_t pfn, const struct page *p)
-{
-	unsigned order = p->order > MAX_ORDER ? 0 : p->order;
-	uint64_t end = pfn + (1ULL << order), buddy = pfn ^ (1ULL << order);
-
-	verify_check_fields(v, pfn, p, PG_buddy, 0);
-	if (p->order > MAX_ORDER)
-		verr(v, pfn, "order %u > MAX_ORDER", p->order);
-	if (pfn & ((1ULL << order) - 1))
-		verr(v, pfn, "block of order %u not aligned", order);
-	if (!all_usable(v->node, pfn, end) || end > v->node->end_pfn)
-		verr(v, pfn, "block of order %u leaves usable memory", order);
-	if (verify_expected_zone(pfn) != verify_expected_zone(end - 1))
-		verr(v, pfn, "block of order %u crosses a zone boundary", order);
-	if (order < MAX_ORDER && has_page(v->node, buddy) && verify_expected_zone(buddy) == verify_expected_zone(pfn) &&
-	    (pfn_to_page(buddy)->flags & PG_buddy) && pfn_to_page(buddy)->order == order)
-		verr(v, pfn, "free buddy 0x%llx of order %u not merged", (unsigned long long)buddy, order);
-	v->heads[verify_expected_zone(pfn)][order]++;
-	v->res->free_blocks++;
-	v->res->free_pages += 1ULL << order;
-	return end;
-}
-
-/* Every page of one section piece [s, e), in pfn order; block_end carries a
- * free block's extent across calls. */
-static void walk_pages(struct vctx *v, uint64_t s, uint64_t e, uint64_t *block_end)
-{
-	for (uint64_t pfn = s; pfn < e; pfn++) {
-		const struct page *p = pfn_to_page(pfn);
-
-		v->res->pages_checked++;
-		if (page_nid(p) != v->node->nid) {
-			verr(v, pfn, "struct page of node %u on a pfn node %u owns", page_nid(p),
-			     v->node->nid);
-		} else if (usable_index(v->node, pfn) < 0) {
-			verify_check_fields(v, pfn, p, PG_reserved, 1);
-			v->res->reserved_pages++;
-		} else if (pfn < *block_end) {
-			verify_check_fields(v, pfn, p, 0, 0);
-		} else if (p->flags & PG_buddy) {
-			*block_end = check_head(v, pfn, p);
-		} else {
-			verify_check_fields(v, pfn, p, 0, -1);		/* allocated: owner's fields */
-			v->res->allocated_pages++;
-		}
-		if ((pfn & 511) == 0 || pfn == s)
-			if (pageblock_mt(v->node, pfn) != MIGRATE_MOVABLE)
-				verr(v, pfn, "pageblock migratetype %u", pageblock_mt(v->node, pfn));
-	}
-}
-
-/* ---- device pages ------------------------------------------------------------ */
-
-/* Whether pfn lies in one of the node's device ranges. */
 static int is_device_pfn(const struct mm_node *node, uint64_t pfn)
 {
 	for (uint32_t d = 0; d < node->nr_dev; d++)
@@ -220,184 +160,384 @@ static int is_device_pfn(const struct mm_node *node, uint64_t pfn)
 	return 0;
 }
 
+/* The region holding pfn, or NULL. */
+static const struct mm_hot_region *hot_region(const struct mm_node *node, uint64_t pfn)
+{
+	for (uint32_t i = 0; i < node->nr_hot; i++)
+		if (pfn >= node->hot[i]->start_pfn && pfn < node->hot[i]->end_pfn)
+			return node->hot[i];
+	return NULL;
+}
+
+static unsigned block_state(const struct mm_hot_region *r, uint64_t pfn)
+{
+	return r->state[(pfn - r->start_pfn) / r->block_pages];
+}
+
+/* Whether pfn lies in an ONLINE block of one of the node's regions. */
+static int hot_online(const struct mm_node *node, uint64_t pfn)
+{
+	const struct mm_hot_region *r = hot_region(node, pfn);
+
+	return r && block_state(r, pfn) == MM_HOT_ONLINE;
+}
+
+/* End of the run of blocks in the same state as the one at b. */
+static uint64_t block_run_end(const struct mm_hot_region *r, uint64_t b)
+{
+	unsigned st = block_state(r, b);
+	uint64_t e = b + r->block_pages;
+
+	while (e < r->end_pfn && block_state(r, e) == st)
+		e += r->block_pages;
+	return e;
+}
+
+/* Migratetype of pfn's pageblock: in its region's bitmap or the node's. */
+static unsigned pageblock_mt(const struct mm_node *node, uint64_t pfn)
+{
+	const struct mm_hot_region *r = hot_region(node, pfn);
+	const uint8_t *bits = r ? r->pageblock_mt : node->pageblock_mt;
+	uint64_t base = r ? r->start_pfn : node->start_pfn & ~(SECTION_PAGES - 1);
+	uint64_t idx = (pfn - base) / PAGEBLOCK_PAGES;
+
+	return (bits[idx / 2] >> ((idx & 1) * 4)) & 0xf;
+}
+
+/* ---- the kinds of run --------------------------------------------------------- */
+
+static uint64_t min_u64(uint64_t a, uint64_t b)
+{
+	return a < b ? a : b;
+}
+
+/* DRAM: pages outside the usable ranges are reserved (adjacent ranges count
+ * as one stretch).  Ranges are sorted. */
+static uint64_t dram_stretch(const struct run *r, uint64_t pfn, bool *set_aside)
+{
+	const struct mm_node *node = r->node;
+	uint32_t lo = 0, hi = node->nr_usable;
+
+	while (lo < hi) {			/* first range ending after pfn */
+		uint32_t mid = (lo + hi) / 2;
+
+		if (node->usable[mid].end_pfn <= pfn)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*set_aside = lo == node->nr_usable || node->usable[lo].start_pfn > pfn;
+	if (*set_aside)
+		return lo == node->nr_usable ? r->end_pfn
+					     : min_u64(node->usable[lo].start_pfn, r->end_pfn);
+	while (lo + 1 < node->nr_usable && node->usable[lo + 1].start_pfn == node->usable[lo].end_pfn)
+		lo++;
+	return min_u64(node->usable[lo].end_pfn, r->end_pfn);
+}
+
+/* Device: its first altmap_pfns pages hold its memmap. */
+static uint64_t device_stretch(const struct run *r, uint64_t pfn, bool *set_aside)
+{
+	uint64_t altmap_end = r->dev->start_pfn + r->dev->altmap_pfns;
+
+	*set_aside = pfn < altmap_end;
+	return *set_aside ? altmap_end : r->end_pfn;
+}
+
+/* Hot, memmap on the region: each section's first pages hold its memmap. */
+static uint64_t hot_stretch(const struct run *r, uint64_t pfn, bool *set_aside)
+{
+	uint64_t sec = pfn & ~(SECTION_PAGES - 1);
+
+	*set_aside = r->region->memmap_loc == MM_MEMMAP_DEVICE && pfn - sec < HOT_ALTMAP_PAGES;
+	if (r->region->memmap_loc != MM_MEMMAP_DEVICE)
+		return r->end_pfn;
+	return min_u64(*set_aside ? sec + HOT_ALTMAP_PAGES : sec + SECTION_PAGES, r->end_pfn);
+}
+
+static const struct run_kind kind_dram = {
+	.name = "", .set_aside_flags = PG_reserved, .shares_sections = true,
+	.free_space = "usable memory", .counts_blocks = true, .stretch = dram_stretch,
+};
+static const struct run_kind kind_device = {
+	.name = "device ", .compound = true, .stretch = device_stretch,
+};
+static const struct run_kind kind_hot = {
+	.name = "hot ", .set_aside_flags = PG_reserved | PG_vmemmap_self_hosted,
+	.free_space = "the online run", .stretch = hot_stretch,
+};
+
+/* ---- the one page walker --------------------------------------------------- */
+
+/* A buddy page: flags low bits pg, zone and node bits, refcount (< 0: any,
+ * owner fields free), mapcount -1, links and order only on free heads. */
+static void check_fields(struct verify_walk *w, uint64_t pfn, const struct page *p, uint64_t pg,
+			 int32_t refcount)
+{
+	if ((p->flags & ~((1ULL << 52) - 1)) !=
+	    (((uint64_t)w->node->nid << 54) | ((uint64_t)expected_zone(pfn) << 52)))
+		verify_error(w, pfn, "zone/node bits 0x%llx", (unsigned long long)p->flags);
+	if ((p->flags & ((1ULL << 52) - 1)) != pg)
+		verify_error(w, pfn, "flags 0x%llx, want 0x%llx", (unsigned long long)p->flags,
+			     (unsigned long long)pg);
+	if (refcount >= 0 && p->refcount != refcount)
+		verify_error(w, pfn, "refcount %d, want %d", p->refcount, refcount);
+	if (p->mapcount != -1)
+		verify_error(w, pfn, "mapcount %d", p->mapcount);
+	if (!(pg & PG_buddy) && (p->next_pfn != PFN_NONE || p->prev_pfn != PFN_NONE))
+		verify_error(w, pfn, "links set on a page that is no free head");
+	if (!(pg & PG_buddy) && p->order)
+		verify_error(w, pfn, "order %u on a page that is no free head", p->order);
+	if (p->_unused || (refcount >= 0 && (p->private || p->mapping || p->index)))
+		verify_error(w, pfn, "owner fields not zero");
+}
+
+/* A free head at pfn, its free stretch ending at free_end: order, alignment,
+ * extent (inside the stretch), one zone, and no free buddy of the same order
+ * in the run left unmerged.  Returns the block's end inside the stretch. */
+static uint64_t check_free_head(struct verify_walk *w, const struct run *r, uint64_t pfn,
+				const struct page *p, uint64_t free_end, struct memmap_pages *c)
+{
+	const char *k = r->kind->name;
+	unsigned order = p->order > MAX_ORDER ? 0 : p->order, zone = expected_zone(pfn);
+	uint64_t end = pfn + (1ULL << order), buddy = pfn ^ (1ULL << order);
+
+	check_fields(w, pfn, p, PG_buddy, 0);
+	if (p->order > MAX_ORDER)
+		verify_error(w, pfn, "%sblock order %u > MAX_ORDER", k, p->order);
+	if (pfn & ((1ULL << order) - 1))
+		verify_error(w, pfn, "%sblock of order %u not aligned", k, order);
+	if (end > free_end)
+		verify_error(w, pfn, "%sblock of order %u leaves %s [0x%llx, 0x%llx)", k, order,
+			     r->kind->free_space, (unsigned long long)r->start_pfn,
+			     (unsigned long long)r->end_pfn);
+	if (zone != expected_zone(end - 1))
+		verify_error(w, pfn, "%sblock of order %u crosses a zone boundary", k, order);
+	if (order < MAX_ORDER && buddy >= r->start_pfn && buddy < r->end_pfn &&
+	    expected_zone(buddy) == zone && (pfn_to_page(buddy)->flags & PG_buddy) &&
+	    pfn_to_page(buddy)->order == order)
+		verify_error(w, pfn, "free %sbuddy 0x%llx of order %u not merged", k,
+			     (unsigned long long)buddy, order);
+	w->heads[zone][order]++;
+	end = min_u64(end, free_end);
+	c->free += end - pfn;
+	w->res->free_blocks += r->kind->counts_blocks;
+	return end;
+}
+
 /* The state a device page must have, derived from the description alone. */
 static struct page device_page_expected(const struct mm_node *node, const struct mm_device *d,
-					uint64_t pfn, int *tail)
+					uint64_t pfn, bool set_aside)
 {
 	uint64_t size = 1ULL << d->compound_order, head = pfn & ~(size - 1);
 	struct page p = {
-		.flags = (1ULL << 0) | (3ULL << 52) | ((uint64_t)node->nid << 54),
-		.refcount = 1, .mapcount = -1, .next_pfn = UINT64_MAX, .prev_pfn = UINT64_MAX,
+		.flags = PG_reserved | ((uint64_t)ZONE_DEVICE << 52) | ((uint64_t)node->nid << 54),
+		.refcount = 1, .mapcount = -1, .next_pfn = PFN_NONE, .prev_pfn = PFN_NONE,
 		.private = d->id,
 	};
 
-	*tail = 0;
-	if (pfn < d->start_pfn + d->altmap_pfns) {
-		p.flags |= 1ULL << 3;			/* PG_vmemmap_self_hosted */
+	if (set_aside) {
+		p.flags |= PG_vmemmap_self_hosted;
 	} else if (size > 1 && pfn == head) {
-		p.flags |= 1ULL << 2;			/* PG_head */
+		p.flags |= PG_head;
 		p.order = d->compound_order;
 	} else if (size > 1) {
 		p.refcount = 0;
-		p.index = head;				/* compound_head */
-		*tail = 1;
+		p.compound_head = head;
 	}
 	return p;
 }
 
-/* Report the first field of a device page that differs from want. */
-static void verr_device_page(struct vctx *v, uint64_t pfn, const struct page *p,
-			     const struct page *want, int aliased)
+/* Whether device pfn's struct page is read through a shared vmemmap page:
+ * a compound tail past the distinct first ones (its alias). */
+static bool device_aliased(const struct mm_device *d, uint64_t pfn)
+{
+	return mm_device_vmemmap_shared(d) &&
+	       (pfn & ((1ULL << d->compound_order) - 1)) >= MM_COMPOUND_DISTINCT_PAGES;
+}
+
+/* A device page: all 64 bytes; reports the first word that differs.  An
+ * aliased page is read through its alias, so a vmemmap page mapped to the
+ * wrong place is caught. */
+static void check_device_page(struct verify_walk *w, const struct run *r, uint64_t pfn,
+			      const struct page *p, bool set_aside)
 {
 	static const char *const names[8] = {
 		"flags", "refcount/mapcount", "next_pfn", "prev_pfn", "order", "private",
 		"mapping", "compound_head/index",
 	};
-	const uint64_t *got = (const uint64_t *)p, *exp = (const uint64_t *)want;
-	unsigned w = 0;
+	struct page want = device_page_expected(w->node, r->dev, pfn, set_aside);
+	const uint64_t *got = (const uint64_t *)p, *exp = (const uint64_t *)&want;
+	unsigned i = 0;
 
-	while (w < 7 && got[w] == exp[w])
-		w++;
-	verr(v, pfn, "device page%s: %s 0x%llx, want 0x%llx",
-	     aliased ? " (via shared vmemmap)" : "", names[w], (unsigned long long)got[w],
-	     (unsigned long long)exp[w]);
+	if (!memcmp(p, &want, sizeof(want)))
+		return;
+	while (i < 7 && got[i] == exp[i])
+		i++;
+	verify_error(w, pfn, "%spage%s: %s 0x%llx, want 0x%llx", r->kind->name,
+		     device_aliased(r->dev, pfn) ? " (via shared vmemmap)" : "", names[i],
+		     (unsigned long long)got[i], (unsigned long long)exp[i]);
 }
 
-/* Every page of one device: its state, and each pageblock MOVABLE. */
-static void walk_device(struct vctx *v, const struct mm_device *d)
+/*
+ * Every page of run r, in pfn order, against what its kind expects; counts
+ * into *c.  Pages of a run: a DRAM page with another node's id is one error
+ * of its own; a set-aside page has the kind's flags (device: its whole image);
+ * the others are device pages, or the buddy's: a tail of the current free
+ * block, a free head, or an allocated page.  Every pageblock MOVABLE.
+ */
+static void walk_run(struct verify_walk *w, const struct run *r, struct memmap_pages *c)
 {
-	uint64_t size = 1ULL << d->compound_order;
-	int shared = d->memmap_loc == MM_MEMMAP_DRAM && size > 1;
+	uint64_t stretch_end = r->start_pfn, block_end = r->start_pfn;
+	bool set_aside = false;
 
-	for (uint64_t pfn = d->start_pfn; pfn < d->end_pfn; pfn++) {
-		int tail, aliased = shared && (pfn & (size - 1)) >= 128;
-		struct page want = device_page_expected(v->node, d, pfn, &tail);
+	for (uint64_t pfn = r->start_pfn; pfn < r->end_pfn; pfn++) {
 		const struct page *p = pfn_to_page(pfn);
 
-		if (memcmp(p, &want, sizeof(want)))
-			verr_device_page(v, pfn, p, &want, aliased);
-		v->res->device_pages++;
-		v->res->altmap_pages += pfn < d->start_pfn + d->altmap_pfns;
-		v->res->compound_heads += !!(want.flags & (1ULL << 2));
-		v->res->aliased_pages += aliased;
-		if ((pfn & 511) == 0 && pageblock_mt(v->node, pfn) != MIGRATE_MOVABLE)
-			verr(v, pfn, "device pageblock migratetype %u", pageblock_mt(v->node, pfn));
+		if (pfn == stretch_end)
+			stretch_end = r->kind->stretch(r, pfn, &set_aside);
+		c->total++;					/* from the description */
+		c->set_aside += set_aside;
+		if (r->kind->compound) {
+			w->res->compound_heads += r->dev->compound_order && !set_aside &&
+						  !(pfn & ((1ULL << r->dev->compound_order) - 1));
+			w->res->aliased_pages += device_aliased(r->dev, pfn);
+		}
+		if (r->kind->shares_sections && page_nid(p) != w->node->nid) {
+			verify_error(w, pfn, "struct page of node %u on a pfn node %u owns",
+				     page_nid(p), w->node->nid);
+		} else if (r->kind->compound) {
+			check_device_page(w, r, pfn, p, set_aside);
+		} else if (set_aside) {
+			check_fields(w, pfn, p, r->kind->set_aside_flags, 1);
+		} else if (pfn < block_end) {
+			check_fields(w, pfn, p, 0, 0);			/* a free block's tail */
+		} else if (p->flags & PG_buddy) {
+			block_end = check_free_head(w, r, pfn, p, stretch_end, c);
+		} else {
+			check_fields(w, pfn, p, 0, -1);			/* allocated: owner's fields */
+			c->allocated++;
+		}
+		if (((pfn & (PAGEBLOCK_PAGES - 1)) == 0 || pfn == r->start_pfn) &&
+		    pageblock_mt(w->node, pfn) != MIGRATE_MOVABLE)
+			verify_error(w, pfn, "%spageblock migratetype %u", r->kind->name,
+				     pageblock_mt(w->node, pfn));
 	}
 }
 
-static void check_device_totals(struct vctx *v)
+/* Every run of the node: DRAM pieces, devices, each region's ONLINE runs. */
+static void walk_node(struct verify_walk *w)
 {
-	const struct mm_node *node = v->node;
-	uint64_t pages = 0, altmap = 0;
+	const struct mm_node *node = w->node;
+	struct memmap_walk *c = &w->counted;
 
+	for (uint32_t i = 0; i < owned_count(node); i++) {	/* owned pfns only */
+		struct mm_range o = owned_range(node, i);
+
+		for (uint64_t s = o.start_pfn; s < o.end_pfn; s = piece_end(o, s))
+			if (section_has_ram(node, s))
+				walk_run(w, &(struct run){ .kind = &kind_dram, .start_pfn = s,
+							   .end_pfn = piece_end(o, s),
+							   .node = node }, &c->dram);
+	}
 	for (uint32_t d = 0; d < node->nr_dev; d++) {
-		pages += node->dev[d].end_pfn - node->dev[d].start_pfn;
-		altmap += node->dev[d].altmap_pfns;
+		const struct mm_device *dev = &node->dev[d];
+
+		walk_run(w, &(struct run){ .kind = &kind_device, .start_pfn = dev->start_pfn,
+					   .end_pfn = dev->end_pfn, .node = node, .dev = dev },
+			 &c->device);
 	}
-	if (pages != node->nr_device_pages || pages != v->res->device_pages)
-		verr(v, 0, "device pages: described %llu, page walk %llu, counter %llu",
-		     (unsigned long long)pages, (unsigned long long)v->res->device_pages,
-		     (unsigned long long)node->nr_device_pages);
-	if (altmap != node->nr_device_altmap_pages || altmap != v->res->altmap_pages)
-		verr(v, 0, "altmap pages: described %llu, page walk %llu, counter %llu",
-		     (unsigned long long)altmap, (unsigned long long)v->res->altmap_pages,
-		     (unsigned long long)node->nr_device_altmap_pages);
+	for (uint32_t h = 0; h < node->nr_hot; h++) {
+		const struct mm_hot_region *r = node->hot[h];
+
+		for (uint64_t b = r->start_pfn; b < r->end_pfn; b = block_run_end(r, b)) {
+			if (block_state(r, b) == MM_HOT_ONLINE)
+				walk_run(w, &(struct run){ .kind = &kind_hot, .start_pfn = b,
+							   .end_pfn = block_run_end(r, b),
+							   .node = node, .region = r },
+					 &c->region[h]);
+			else if (block_state(r, b) != MM_HOT_OFFLINE)
+				verify_error(w, b, "hot region %u: block state %u at verify time "
+					     "(only ONLINE and OFFLINE are allowed)", r->id,
+					     block_state(r, b));
+		}
+		c->hot.total += c->region[h].total;
+		c->hot.set_aside += c->region[h].set_aside;
+		c->hot.free += c->region[h].free;
+		c->hot.allocated += c->region[h].allocated;
+	}
 }
 
-static void walk_list(struct vctx *v, unsigned zone, unsigned order)
+/* A free list: doubly linked, each element a free head of the node of the
+ * list's order and zone (never a device page), length = nr_free = the heads
+ * the page walk found, tail right. */
+static void walk_list(struct verify_walk *w, unsigned zone, unsigned order)
 {
-	const struct mm_free_list *l = &v->node->free_area[zone][order];
+	const struct mm_free_list *l = &w->node->free_area[zone][order];
 	uint64_t prev = PFN_NONE, cur = l->head, n = 0;
 
 	while (cur != PFN_NONE) {
 		const struct page *p;
 
 		if (n >= l->nr_free) {
-			verr(v, cur, "list (zone %u, order %u) longer than nr_free %llu", zone, order,
-			     (unsigned long long)l->nr_free);
+			verify_error(w, cur, "list (zone %u, order %u) longer than nr_free %llu", zone,
+				     order, (unsigned long long)l->nr_free);
 			return;
 		}
-		if (is_device_pfn(v->node, cur)) {
-			verr(v, cur, "device page on free list (zone %u, order %u)", zone, order);
+		if (is_device_pfn(w->node, cur)) {
+			verify_error(w, cur, "device page on free list (zone %u, order %u)", zone,
+				     order);
 			return;
 		}
-		if (!has_page(v->node, cur) && !verify_hot_online(v->node, cur)) {
-			verr(v, cur, "list (zone %u, order %u) leaves the node's present and online "
-				     "hot memory", zone, order);
+		if (!has_page(w->node, cur) && !hot_online(w->node, cur)) {
+			verify_error(w, cur, "list (zone %u, order %u) leaves the node's present and "
+				     "online hot memory", zone, order);
 			return;
 		}
 		p = pfn_to_page(cur);
-		if (!(p->flags & PG_buddy) || p->order != order || verify_expected_zone(cur) != zone)
-			verr(v, cur, "on list (zone %u, order %u) but not such a free head", zone, order);
+		if (!(p->flags & PG_buddy) || p->order != order || expected_zone(cur) != zone)
+			verify_error(w, cur, "on list (zone %u, order %u) but not such a free head",
+				     zone, order);
 		if (p->prev_pfn != prev)
-			verr(v, cur, "prev link 0x%llx, want 0x%llx", (unsigned long long)p->prev_pfn,
-			     (unsigned long long)prev);
+			verify_error(w, cur, "prev link 0x%llx, want 0x%llx",
+				     (unsigned long long)p->prev_pfn, (unsigned long long)prev);
 		prev = cur;
 		cur = p->next_pfn;
 		n++;
 	}
 	if (n != l->nr_free || l->tail != prev)
-		verr(v, prev, "list (zone %u, order %u): %llu blocks, nr_free %llu, tail 0x%llx",
-		     zone, order, (unsigned long long)n, (unsigned long long)l->nr_free,
-		     (unsigned long long)l->tail);
-	if (n != v->heads[zone][order])
-		verr(v, prev, "list (zone %u, order %u): %llu blocks, page walk found %llu", zone,
-		     order, (unsigned long long)n, (unsigned long long)v->heads[zone][order]);
-}
-
-static void check_totals(struct vctx *v)
-{
-	const struct mm_node *node = v->node;
-	uint64_t usable = 0, listed = 0;
-
-	for (uint32_t i = 0; i < node->nr_usable; i++)
-		usable += node->usable[i].end_pfn - node->usable[i].start_pfn;
-	for (unsigned z = 0; z < MM_NR_ZONES; z++)
-		for (unsigned o = 0; o <= MAX_ORDER; o++)
-			listed += node->free_area[z][o].nr_free << o;
-	if (usable != node->ram_usable_pages - node->early_reserved_pages)
-		verr(v, 0, "usable ranges hold %llu pages, memory map says %llu - %llu reserved",
-		     (unsigned long long)usable, (unsigned long long)node->ram_usable_pages,
-		     (unsigned long long)node->early_reserved_pages);
-	if (v->res->free_pages + v->res->hot_free_pages != node->nr_free_pages ||
-	    listed != node->nr_free_pages)
-		verr(v, 0, "free pages: page walk %llu (hot %llu), lists %llu, counter %llu",
-		     (unsigned long long)(v->res->free_pages + v->res->hot_free_pages),
-		     (unsigned long long)v->res->hot_free_pages, (unsigned long long)listed,
-		     (unsigned long long)node->nr_free_pages);
-	/* DRAM's share: the node's counters minus the regions' */
-	if (v->res->allocated_pages != node->nr_allocated_pages - v->hot_allocated_counted ||
-	    v->res->free_pages != node->nr_free_pages - v->hot_free_counted ||
-	    v->res->free_pages + v->res->allocated_pages != usable)
-		verr(v, 0, "DRAM free %llu + allocated %llu (counters %llu, %llu) != usable %llu",
-		     (unsigned long long)v->res->free_pages,
-		     (unsigned long long)v->res->allocated_pages,
-		     (unsigned long long)(node->nr_free_pages - v->hot_free_counted),
-		     (unsigned long long)(node->nr_allocated_pages - v->hot_allocated_counted),
-		     (unsigned long long)usable);
+		verify_error(w, prev, "list (zone %u, order %u): %llu blocks, nr_free %llu, tail "
+			     "0x%llx", zone, order, (unsigned long long)n,
+			     (unsigned long long)l->nr_free, (unsigned long long)l->tail);
+	if (n != w->heads[zone][order])
+		verify_error(w, prev, "list (zone %u, order %u): %llu blocks, page walk found %llu",
+			     zone, order, (unsigned long long)n,
+			     (unsigned long long)w->heads[zone][order]);
 }
 
 int memmap_verify(const struct mm_node *node, struct memmap_verify_result *res)
 {
-	struct vctx v = { .node = node, .res = res };
-	uint64_t block_end = 0;
+	struct verify_walk w = { .node = node, .res = res };
+	const struct memmap_walk *c = &w.counted;
+	struct memmap_account a;
 
 	*res = (struct memmap_verify_result){ 0 };
-	for (uint32_t i = 0; i < owned_count(node); i++) {	/* owned pfns only */
-		struct mm_range r = owned_range(node, i);
-
-		for (uint64_t s = r.start_pfn; s < r.end_pfn; s = piece_end(r, s))
-			if (section_has_ram(node, s))
-				walk_pages(&v, s, piece_end(r, s), &block_end);
-	}
-	for (uint32_t d = 0; d < node->nr_dev; d++)
-		walk_device(&v, &node->dev[d]);
-	verify_hot_walk(&v);
+	walk_node(&w);
 	for (unsigned z = 0; z < MM_NR_ZONES; z++)
 		for (unsigned o = 0; o <= MAX_ORDER; o++)
-			walk_list(&v, z, o);
-	check_totals(&v);
-	check_device_totals(&v);
+			walk_list(&w, z, o);
+	memmap_account(node, MEMMAP_HELD_UNKNOWN, &a);
+	memmap_account_check(node, &a, c, account_error, &w);
+	res->pages_checked = c->dram.total;
+	res->reserved_pages = c->dram.set_aside;
+	res->free_pages = c->dram.free;
+	res->allocated_pages = c->dram.allocated;
+	res->device_pages = c->device.total;
+	res->altmap_pages = c->device.set_aside;
+	res->hot_pages = c->hot.total;
+	res->hot_altmap_pages = c->hot.set_aside;
+	res->hot_free_pages = c->hot.free;
+	res->hot_allocated_pages = c->hot.allocated;
 	if (res->errors > VERIFY_MAX_REPORTS)
 		kprintf("verify: node %u: %llu errors in all\n", node->nid,
 			(unsigned long long)res->errors);
@@ -406,16 +546,28 @@ int memmap_verify(const struct mm_node *node, struct memmap_verify_result *res)
 
 /* ---- checksum --------------------------------------------------------------- */
 
-#define mix64		verify_mix64
-#define hash_word	verify_hash_word
+static uint64_t mix64(uint64_t x)
+{
+	x ^= x >> 30;
+	x *= 0xbf58476d1ce4e5b9ULL;
+	x ^= x >> 27;
+	x *= 0x94d049bb133111ebULL;
+	return x ^ (x >> 31);
+}
+
+static uint64_t hash_word(uint64_t h, uint64_t w)
+{
+	h = (h ^ w) * 0x9e3779b97f4a7c15ULL;
+	return h ^ (h >> 29);
+}
 
 static uint64_t block_hash(uint64_t pfn, unsigned order, unsigned zone, unsigned mt)
 {
 	return mix64(pfn ^ mix64(order | ((uint64_t)zone << 8) | ((uint64_t)mt << 16)));
 }
 
-/* Every present page of [s, e) minus its link words, and the free heads met. */
-void verify_checksum_pages(const struct mm_node *node, uint64_t s, uint64_t e, uint64_t *pages,
+/* Every page of [s, e) minus its link words, and the free heads met. */
+static void checksum_pages(const struct mm_node *node, uint64_t s, uint64_t e, uint64_t *pages,
 			   uint64_t *blocks)
 {
 	for (uint64_t pfn = s; pfn < e; pfn++) {
@@ -428,7 +580,7 @@ void verify_checksum_pages(const struct mm_node *node, uint64_t s, uint64_t e, u
 		h = hash_word(h, p->private);
 		h = hash_word(h, p->mapping);
 		*pages = hash_word(h, p->index);
-		if ((pfn & 511) == 0 || pfn == s)
+		if ((pfn & (PAGEBLOCK_PAGES - 1)) == 0 || pfn == s)
 			*pages = hash_word(*pages, pageblock_mt(node, pfn));
 		if (p->flags & PG_buddy)
 			*blocks = hash_word(*blocks, block_hash(pfn, p->order, page_zone_id(p),
@@ -450,11 +602,38 @@ static uint64_t checksum_devices(const struct mm_node *node)
 		h = hash_word(h, dev->end_pfn ^ ((uint64_t)dev->id << 32));
 		h = hash_word(h, dev->compound_order | ((uint64_t)dev->memmap_loc << 8));
 		h = hash_word(h, dev->altmap_pfns);
-		verify_checksum_pages(node, dev->start_pfn, dev->end_pfn, &h, &heads);
+		checksum_pages(node, dev->start_pfn, dev->end_pfn, &h, &heads);
 		h = hash_word(h, heads);
 	}
 	h = hash_word(h, node->nr_device_pages);
 	return hash_word(h, node->nr_device_altmap_pages);
+}
+
+/* Each ONLINE run of each region and the regions' counters, or 0 when no
+ * block is online (nodes without online hot memory keep their checksum). */
+static uint64_t checksum_hot(const struct mm_node *node)
+{
+	uint64_t pages = 0x686f74ULL, blocks = 0, online = 0;
+
+	for (uint32_t i = 0; i < node->nr_hot; i++) {
+		const struct mm_hot_region *r = node->hot[i];
+
+		for (uint64_t b = r->start_pfn; b < r->end_pfn; b = block_run_end(r, b)) {
+			uint64_t e = block_run_end(r, b);
+
+			if (block_state(r, b) != MM_HOT_ONLINE)
+				continue;
+			online += e - b;
+			pages = hash_word(pages, b ^ ((uint64_t)r->id << 48));
+			pages = hash_word(pages, e);
+			checksum_pages(node, b, e, &pages, &blocks);
+		}
+		pages = hash_word(pages, r->online_pages ^ (r->altmap_pages << 32));
+		pages = hash_word(pages, r->free_pages ^ (r->allocated_pages << 32));
+	}
+	if (!online)
+		return 0;
+	return hash_word(mix64(pages), mix64(blocks)) | 1;
 }
 
 /* The free lists as a multiset (sum of block hashes: list order drops out). */
@@ -468,7 +647,7 @@ static uint64_t checksum_lists(const struct mm_node *node)
 			uint64_t cur = l->head, n = 0;
 
 			for (; cur != PFN_NONE && n < l->nr_free &&
-			       (has_page(node, cur) || verify_hot_online(node, cur)); n++) {
+			       (has_page(node, cur) || hot_online(node, cur)); n++) {
 				sum += block_hash(cur, o, z, pageblock_mt(node, cur));
 				cur = pfn_to_page(cur)->next_pfn;
 			}
@@ -488,7 +667,7 @@ uint64_t memmap_checksum(const struct mm_node *node)
 		for (uint64_t s = r.start_pfn; s < r.end_pfn; s = piece_end(r, s))
 			if (section_has_ram(node, s)) {
 				pages = hash_word(pages, s);
-				verify_checksum_pages(node, s, piece_end(r, s), &pages, &blocks);
+				checksum_pages(node, s, piece_end(r, s), &pages, &blocks);
 			}
 	}
 	h = hash_word(mix64(pages), mix64(blocks));
@@ -497,7 +676,7 @@ uint64_t memmap_checksum(const struct mm_node *node)
 	h = hash_word(h, node->nr_allocated_pages);
 	if (node->nr_dev)	/* DRAM-only nodes keep their checksum */
 		h = hash_word(h, checksum_devices(node));
-	hot = verify_hot_checksum(node);
+	hot = checksum_hot(node);
 	if (hot)		/* so do nodes with no online hot memory */
 		h = hash_word(h, hot);
 	return mix64(hash_word(h, node->nid));

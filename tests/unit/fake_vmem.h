@@ -27,7 +27,6 @@
 #include <sys/mman.h>
 #include "hotplug.h"
 #include "../../kernel/hotplug_internal.h"
-#include "../../mm/verify.h"
 
 #define FK_MiB		(1ULL << 20)
 #define FK_GiB		(1ULL << 30)

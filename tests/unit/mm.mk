@@ -1,7 +1,7 @@
 # Host unit tests of mm/: range initializer, device pages, hot-pluggable memory,
 # buddy allocator, memblock.
 MM_CORE_SRCS := mm/memmap_init.c mm/memmap_device.c mm/hotplug.c mm/hotplug_offline.c \
-	mm/buddy.c mm/verify.c mm/verify_hot.c mm/memblock.c
+	mm/buddy.c mm/verify.c mm/account.c mm/memblock.c
 
 UNIT_TESTS += test_memmap test_buddy test_memblock test_device
 test_memmap_SRCS := tests/unit/test_memmap.c $(MM_CORE_SRCS)
@@ -19,8 +19,8 @@ $(BUILD)/unit/test_memmap $(BUILD)/unit/test_memblock $(BUILD)/unit/test_device:
 UNIT_TESTS += test_hotplug
 test_hotplug_SRCS := tests/unit/test_hotplug.c $(MM_CORE_SRCS)
 test_hotplug_CFLAGS := -pthread
-$(BUILD)/unit/test_hotplug: tests/unit/hot_fixture.h mm/internal.h mm/verify.h
+$(BUILD)/unit/test_hotplug: tests/unit/hot_fixture.h mm/internal.h
 UNIT_TESTS += test_hotplug_offline
 test_hotplug_offline_SRCS := tests/unit/test_hotplug_offline.c $(MM_CORE_SRCS)
 test_hotplug_offline_CFLAGS := -pthread
-$(BUILD)/unit/test_hotplug_offline: tests/unit/hot_fixture.h mm/internal.h mm/verify.h
+$(BUILD)/unit/test_hotplug_offline: tests/unit/hot_fixture.h mm/internal.h

@@ -524,6 +524,40 @@ static void test_verifier_catches(void **state)
 	vmemmap_destroy();
 }
 
+/* One field of a compound head, then one of a tail read through a shared
+ * vmemmap page: exactly one error each. */
+static void test_device_head_and_tail_field(void **state)
+{
+	struct dt_node *n;
+	struct memmap_verify_result vr;
+	uint64_t good, h = PFN(5 * GiB) + 2048;
+
+	(void)state;
+	vmemmap_create();
+	n = dt_node(0, 4 * GiB, 4 * GiB + 256 * MiB, 4 * GiB, 6 * GiB);
+	dt_add_device(n, 5 * GiB, 6 * GiB, 9, MM_MEMMAP_DRAM);
+	dt_plan(n);
+	dt_share_vmemmap(n);
+	dt_init_serial(n);
+	good = dt_verified_sum(n, &vr);
+	pfn_to_page(h)->order = 8;				/* a compound head's order */
+	host_console_reset();
+	assert_int_equal(memmap_verify(&n->node, &vr), -1);
+	assert_int_equal(vr.errors, 1);
+	assert_true(host_console_contains("device page: order 0x8, want 0x9"));
+	assert_int_not_equal(memmap_checksum(&n->node), good);
+	pfn_to_page(h)->order = 9;
+	pfn_to_page(h + 1)->mapping = 1;			/* a distinct tail's field */
+	host_console_reset();
+	assert_int_equal(memmap_verify(&n->node, &vr), -1);
+	assert_int_equal(vr.errors, 1);
+	assert_true(host_console_contains("device page: mapping 0x1, want 0x0"));
+	pfn_to_page(h + 1)->mapping = 0;
+	assert_int_equal(dt_verified_sum(n, &vr), good);
+	dt_free(n);
+	vmemmap_destroy();
+}
+
 static void expect_rejected(struct dt_node *n, const char *why)
 {
 	host_console_reset();
@@ -594,6 +628,7 @@ int main(void)
 		cmocka_unit_test(test_poison_range),
 		cmocka_unit_test(test_chunking_same_checksum),
 		cmocka_unit_test(test_verifier_catches),
+		cmocka_unit_test(test_device_head_and_tail_field),
 		cmocka_unit_test(test_bad_devices_rejected),
 	};
 

@@ -345,6 +345,37 @@ static void expect_caught(struct ht *t, const char *what)
 	assert_true(host_console_contains(what));
 }
 
+/* One field of a free head, then one of its tail, in an online hot run:
+ * exactly one error each. */
+static void test_hot_head_and_tail_field(void **state)
+{
+	struct ht *t = ht_create(DRAM_S, DRAM_E);
+	struct mm_hot_region *r = ht_region(t, 0, REG_S, REG_E, BLK, MM_MEMMAP_DEVICE);
+	uint64_t s = r->start_pfn, head = s + 1024, sum;
+	struct memmap_verify_result vr;
+
+	(void)state;
+	ht_online(t, 0, s, s + PAGES_PER_SECTION);
+	sum = memmap_checksum(&t->node);
+	assert_true(pfn_to_page(head)->flags & PG_buddy);
+	pfn_to_page(head)->refcount = 1;			/* a free head's field */
+	host_console_reset();
+	assert_int_equal(ht_verify(t, &vr), -1);
+	assert_int_equal(vr.errors, 1);
+	assert_true(host_console_contains("refcount 1, want 0"));
+	assert_int_not_equal(memmap_checksum(&t->node), sum);
+	pfn_to_page(head)->refcount = 0;
+	pfn_to_page(head + 5)->next_pfn = head;		/* a tail's field */
+	host_console_reset();
+	assert_int_equal(ht_verify(t, &vr), -1);
+	assert_int_equal(vr.errors, 1);
+	assert_true(host_console_contains("links set on a page that is no free head"));
+	pfn_to_page(head + 5)->next_pfn = PFN_NONE;
+	assert_int_equal(ht_verify(t, NULL), 0);
+	assert_int_equal(memmap_checksum(&t->node), sum);
+	ht_destroy(t);
+}
+
 static void test_verifier_catches_hot(void **state)
 {
 	struct ht *t = ht_create(DRAM_S, DRAM_E);
@@ -496,6 +527,7 @@ int main(void)
 		cmocka_unit_test(test_region_and_add_refusals),
 		cmocka_unit_test(test_empty_region_checksum_and_reset),
 		cmocka_unit_test(test_verifier_catches_hot),
+		cmocka_unit_test(test_hot_head_and_tail_field),
 		cmocka_unit_test(test_hot_double_free_refused),
 		cmocka_unit_test(test_concurrent_splice),
 	};

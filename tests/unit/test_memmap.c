@@ -478,6 +478,40 @@ static void test_corruption_detected(void **state)
 	fm_destroy(m);
 }
 
+/* One field of a free head, then one of its tail: the walk reports each as
+ * exactly one error, and the checksum moves. */
+static void expect_errors(struct fake_machine *m, uint32_t nid, uint64_t good, uint64_t errors,
+			  const char *what)
+{
+	struct memmap_verify_result vr;
+
+	host_console_reset();
+	assert_int_equal(memmap_verify(&m->n[nid].node, &vr), -1);
+	assert_int_equal(vr.errors, errors);
+	assert_true(host_console_contains(what));
+	assert_int_not_equal(memmap_checksum(&m->n[nid].node), good);
+}
+
+static void test_dram_head_and_tail_field(void **state)
+{
+	struct fake_machine *m = fm_create();
+	struct mm_node *node = &m->n[1].node;
+	uint64_t good, head;
+
+	(void)state;
+	fm_init_serial(m, 1);
+	good = memmap_checksum(node);
+	head = node->free_area[ZONE_NORMAL][MAX_ORDER].head;
+	pfn_to_page(head)->mapcount = 0;			/* a free head's field */
+	expect_errors(m, 1, good, 1, "mapcount 0");
+	pfn_to_page(head)->mapcount = -1;
+	pfn_to_page(head + 7)->index = 3;			/* a tail's field */
+	expect_errors(m, 1, good, 1, "owner fields not zero");
+	pfn_to_page(head + 7)->index = 0;
+	assert_int_equal(fm_verify(m, 1), 0);
+	assert_int_equal(memmap_checksum(node), good);
+	fm_destroy(m);
+}
 
 /* Two nodes sharing one section, the boundary not MAX_ORDER-aligned: each
  * node initializes its part, buddies never merge across the boundary. */
@@ -529,6 +563,7 @@ int main(void)
 		cmocka_unit_test(test_split_usable_same_checksum),
 		cmocka_unit_test(test_bad_chunks_rejected),
 		cmocka_unit_test(test_corruption_detected),
+		cmocka_unit_test(test_dram_head_and_tail_field),
 		cmocka_unit_test(test_nodes_share_a_section),
 	};
 
