@@ -364,8 +364,8 @@ int mm_hot_region_init(struct mm_hot_region *r, uint32_t id, uint64_t start_pfn,
  * a region sharing a section with any node's memory. */
 int memmap_node_add_hot(struct mm_node *node, struct mm_hot_region *r);
 
-/* Index of the region of node holding pfn, or MM_NO_HOT.  Node lock held,
- * or node quiescent. */
+/* Index of the region of node holding pfn, or MM_NO_HOT.  Any CPU, no lock:
+ * regions are append-only (mm/lookup.c). */
 uint32_t mm_hot_find(const struct mm_node *node, uint64_t pfn);
 
 /*

@@ -119,16 +119,6 @@ int memmap_node_add_hot(struct mm_node *node, struct mm_hot_region *r)
 	return why ? -1 : 0;
 }
 
-uint32_t mm_hot_find(const struct mm_node *node, uint64_t pfn)
-{
-	uint32_t n = __atomic_load_n(&node->nr_hot, __ATOMIC_ACQUIRE);
-
-	for (uint32_t i = 0; i < n; i++)
-		if (pfn >= node->hot[i]->start_pfn && pfn < node->hot[i]->end_pfn)
-			return i;
-	return MM_NO_HOT;
-}
-
 const char *mm_hot_range_problem(const struct mm_node *node, uint32_t h, uint64_t s, uint64_t e,
 				 unsigned want)
 {

@@ -136,10 +136,11 @@ enum mm_chunk_kind { MM_CHUNK_NONE, MM_CHUNK_DRAM, MM_CHUNK_DEVICE, MM_CHUNK_HOT
 
 /* ---- device ranges (mm/memmap_device.c) ----------------------------------- */
 
-/* Index in node->dev[] of the device holding pfn, or MM_NO_DEVICE. */
+/* Index in node->dev[] of the device holding pfn, or MM_NO_DEVICE.
+ * mm/lookup.c. */
 uint32_t mm_device_at(const struct mm_node *node, uint64_t pfn);
 
-/* First device pfn at or after pfn (UINT64_MAX when none). */
+/* First device pfn at or after pfn (UINT64_MAX when none).  mm/lookup.c. */
 uint64_t mm_next_device_start(const struct mm_node *node, uint64_t pfn);
 
 /* Write the device pages [s, e) of device di (the initializer's third kind
@@ -250,8 +251,15 @@ const char *mm_hot_range_problem(const struct mm_node *node, uint32_t h, uint64_
 /* Whether the node owns DRAM pfn pfn (docs/mm.md, "Node ownership per pfn"):
  * in one of its owned ranges (without an owned list: in its span and a
  * present section).  Reads only (C) fields: any CPU, no lock.
- * mm/memmap_init.c. */
+ * mm/lookup.c, like the owned-range helpers below. */
 int mm_pfn_owned(const struct mm_node *node, uint64_t pfn);
+
+/* The node's owned ranges: count, range i (without an owned list, the span,
+ * whose pfns in present sections it owns), and the range holding pfn into
+ * *r (0 when the node does not own pfn). */
+uint32_t mm_owned_count(const struct mm_node *node);
+struct mm_range mm_owned_range(const struct mm_node *node, uint32_t i);
+int mm_owned_range_at(const struct mm_node *node, uint64_t pfn, struct mm_range *r);
 
 /* Whether [s, e) (a buddy block: inside one section) lies in one owned range
  * of the node, so that its struct pages are the node's to read and write.

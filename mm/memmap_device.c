@@ -17,22 +17,6 @@
 #include "kprintf.h"
 #include "kstring.h"
 
-uint32_t mm_device_at(const struct mm_node *node, uint64_t pfn)
-{
-	for (uint32_t d = 0; d < node->nr_dev; d++)
-		if (pfn >= node->dev[d].start_pfn && pfn < node->dev[d].end_pfn)
-			return d;
-	return MM_NO_DEVICE;
-}
-
-uint64_t mm_next_device_start(const struct mm_node *node, uint64_t pfn)
-{
-	for (uint32_t d = 0; d < node->nr_dev; d++)
-		if (node->dev[d].start_pfn >= pfn)
-			return node->dev[d].start_pfn;
-	return UINT64_MAX;
-}
-
 uint64_t memmap_device_altmap_pfns(uint64_t start_pfn, uint64_t end_pfn, unsigned compound_order)
 {
 	uint64_t bytes = (end_pfn - start_pfn) * sizeof(struct page);

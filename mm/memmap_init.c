@@ -33,16 +33,6 @@ static int ranges_sorted(const struct mm_range *r, uint32_t n)
 	return 1;
 }
 
-int memmap_section_present(const struct mm_node *node, uint64_t sec)
-{
-	uint64_t s = section_nr_to_pfn(sec), e = s + PAGES_PER_SECTION;
-
-	for (uint32_t i = 0; i < node->nr_present; i++)
-		if (node->present[i].start_pfn < e && node->present[i].end_pfn > s)
-			return 1;
-	return 0;
-}
-
 static int usable_inside_present(const struct mm_node *node)
 {
 	for (uint32_t i = 0; i < node->nr_usable; i++) {
@@ -144,52 +134,6 @@ int memmap_node_set_owned(struct mm_node *node, const struct mm_range *owned, ui
 	return 0;
 }
 
-/* Owned range i of the node; without an owned list, the span (its pfns in
- * present sections). */
-static struct mm_range owned_range(const struct mm_node *node, uint32_t i)
-{
-	return node->owned ? node->owned[i] : (struct mm_range){ node->start_pfn, node->end_pfn };
-}
-
-static uint32_t owned_count(const struct mm_node *node)
-{
-	return node->owned ? node->nr_owned : node->start_pfn < node->end_pfn;
-}
-
-/* The owned range holding pfn into *r; 0 when the node does not own pfn. */
-static int owned_range_at(const struct mm_node *node, uint64_t pfn, struct mm_range *r)
-{
-	uint32_t lo = 0, hi = owned_count(node);
-
-	while (lo < hi) {
-		uint32_t mid = lo + (hi - lo) / 2;
-
-		*r = owned_range(node, mid);
-		if (r->end_pfn <= pfn)
-			lo = mid + 1;
-		else if (r->start_pfn > pfn)
-			hi = mid;
-		else	/* an owned list lies in present sections; the span needs the check */
-			return node->owned || memmap_section_present(node, pfn_to_section_nr(pfn));
-	}
-	return 0;
-}
-
-int mm_pfn_owned(const struct mm_node *node, uint64_t pfn)
-{
-	struct mm_range r;
-
-	return owned_range_at(node, pfn, &r);
-}
-
-int mm_block_owned(const struct mm_node *node, uint64_t s, uint64_t e)
-{
-	struct mm_range r;
-
-	return s < e && owned_range_at(node, s, &r) && e <= r.end_pfn &&
-	       pfn_to_section_nr(s) == pfn_to_section_nr(e - 1);
-}
-
 /* Cut r at section boundaries into out[n..]; with present_only, pieces in
  * sections without RAM of the node are dropped.  Returns the new count. */
 static uint32_t cut_at_sections(const struct mm_node *node, struct mm_range r, bool present_only,
@@ -218,8 +162,8 @@ uint32_t memmap_chunks(const struct mm_node *node, const struct mm_range *ranges
 			n = cut_at_sections(node, ranges[i], false, out, max, n);
 		return n;
 	}
-	for (uint32_t i = 0; i < owned_count(node); i++)
-		n = cut_at_sections(node, owned_range(node, i), true, out, max, n);
+	for (uint32_t i = 0; i < mm_owned_count(node); i++)
+		n = cut_at_sections(node, mm_owned_range(node, i), true, out, max, n);
 	return n;
 }
 
@@ -318,7 +262,7 @@ static unsigned chunk_kind(const struct mm_node *node, uint64_t s, uint64_t e, u
 		return e <= node->dev[d].end_pfn && !(s & (MM_DEVICE_ALIGN_PAGES - 1)) &&
 		       !(e & (MM_DEVICE_ALIGN_PAGES - 1)) ? MM_CHUNK_DEVICE : MM_CHUNK_NONE;
 	}
-	if (!owned_range_at(node, s, &r) || e > r.end_pfn ||
+	if (!mm_owned_range_at(node, s, &r) || e > r.end_pfn ||
 	    ((s & (MAX_ORDER_NR_PAGES - 1)) && s != r.start_pfn) ||
 	    ((e & (MAX_ORDER_NR_PAGES - 1)) && e != r.end_pfn))
 		return MM_CHUNK_NONE;
