@@ -50,7 +50,7 @@ KCFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -ffreestanding -fno-stack-pro
 # Only boot/ sees the UEFI headers.
 BOOT_CFLAGS := -I$(EFIINC) -I$(EFIINC)/x86_64
 
-KDIRS  := boot arch/x86_64 acpi numa mm smp lib kernel pci virtio
+KDIRS  := boot arch/x86_64 acpi numa mm smp lib kernel serve pci virtio
 KSRCS  := $(foreach d,$(KDIRS),$(wildcard $(d)/*.c))
 KASRCS := $(foreach d,$(KDIRS),$(wildcard $(d)/*.S))
 KOBJS  := $(patsubst %.c,$(BUILD)/k/%.o,$(KSRCS)) $(patsubst %.S,$(BUILD)/k/%.o,$(KASRCS))

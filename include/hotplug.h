@@ -1,9 +1,9 @@
 /*
  * The live system (docs/hotplug.md): with serve_s=N the kernel stays up N
  * seconds after its report.  Every CPU runs a bounded allocation/free
- * workload on every node (kernel/serve.c); the boot CPU also watches each
+ * workload on every node (serve/workload.c); the boot CPU also watches each
  * live virtio-mem device and serves changes of its requested size
- * (kernel/hotplug.c): a plug becomes a MEMINIT_KIND_HOTPLUG init request
+ * (serve/hotplug.c): a plug becomes a MEMINIT_KIND_HOTPLUG init request
  * that the node's own worker CPUs pick up between their allocations, and
  * whose chunks are spliced into the live node; an unplug isolates the top
  * blocks, waits (bounded) for the workload to free them, takes them
@@ -133,7 +133,7 @@ struct hot_ops;
 struct serve_ctx {
 	struct mm_state *mm;		/* (C) */
 	const struct hot_ops *ops;	/* (C) the step logic's device, mappings, clock
-					 * (kernel/hotplug_internal.h); hotplug_register()
+					 * (serve/internal.h); hotplug_register()
 					 * sets the kernel's */
 	uint32_t ncpus;			/* (C) */
 	uint32_t hot_cpus;		/* (C) a hot-add's CPUs: the node's first N workers, 0 = all */
@@ -163,10 +163,14 @@ struct serve_ctx {
 	uint64_t start_tsc;		/* (B) serve_begin */
 };
 
-/* kernel/hotplug.c, boot CPU.  Register every problem-free device (start
- * it, give its node the region); devices that fail are reported and left
- * alone.  Before the workload starts. */
-void hotplug_register(struct serve_ctx *s);
+/* serve/hotplug_setup.c, boot CPU.  Register every problem-free device
+ * (start it, give its node the region); devices that fail are reported and
+ * left alone.  Before the workload starts.  ops: how the step logic reaches
+ * the device, page tables, clock and slots: the kernel passes
+ * hotplug_kernel_ops, host tests a fake device's. */
+void hotplug_register(struct serve_ctx *s, const struct hot_ops *ops);
+/* The kernel's ops: virtio/mem.c, paging, rdtsc, the slots (serve/hotplug.c). */
+extern const struct hot_ops hotplug_kernel_ops;
 /* s->cpu for s->ncpus CPUs, zeroed, from boot memory (node 0 first), counted
  * as the service's pages.  0, or -1 (reported).  Boot CPU, before the phase. */
 int hotplug_alloc_workload(struct serve_ctx *s);
@@ -176,7 +180,8 @@ int hotplug_alloc_workload(struct serve_ctx *s);
  * queued behind their boot-time chunks; the boot CPU waits for them (it
  * does not help unless it is one of them) before it helps its own node. */
 void hotplug_during_boot_init(void *serve_ctx);
-/* One pass of the boot CPU's service: poll each device, advance its event. */
+/* One pass of the boot CPU's service: poll each device, advance its event
+ * (the check after an event is the workload loop's, serve/workload.c). */
 void hotplug_poll(struct serve_ctx *s);
 /* Whether any device has an event in flight. */
 bool hotplug_busy(const struct serve_ctx *s);
@@ -186,14 +191,14 @@ bool hotplug_busy(const struct serve_ctx *s);
 bool serve_check(struct serve_ctx *s, const char *when, int64_t seq);
 
 /* Upper bound (ns) of the bucket holding the pct-th percentile of hist, and
- * the number of operations in it (kernel/serve.c). */
+ * the number of operations in it (serve/hist.c). */
 uint64_t serve_hist_pct_ns(const uint64_t *hist, unsigned pct);
 uint64_t serve_hist_count(const uint64_t *hist);
 
 /* debug_hot_pin: free what the pins hold (the end of the phase). */
 void hotplug_unpin(struct serve_ctx *s);
 
-/* kernel/serve.c.  The whole live phase: serve_s seconds, then every CPU
+/* serve/workload.c.  The whole live phase: serve_s seconds, then every CPU
  * frees what it holds and the final check runs.  Returns 0, or -1 (a check
  * failed, a CPU did not answer, an event failed). */
 int serve_run(struct serve_ctx *s, uint64_t serve_s);

@@ -41,7 +41,7 @@
 enum meminit_kind {
 	MEMINIT_KIND_DRAM,	/* boot-time RAM from the memory map: free lists */
 	MEMINIT_KIND_DEVICE,	/* persistent memory: ZONE_DEVICE pages, no free lists */
-	MEMINIT_KIND_HOTPLUG,	/* blocks plugged while the kernel runs (kernel/hotplug.c) */
+	MEMINIT_KIND_HOTPLUG,	/* blocks plugged while the kernel runs (serve/hotplug.c) */
 	MEMINIT_NKINDS
 };
 extern const char *const meminit_kind_names[MEMINIT_NKINDS];
@@ -184,7 +184,7 @@ struct meminit_config {
 	/* deferred: called on the boot CPU once it has allocated and waited for
 	 * its devices, while the nodes' CPUs still initialize the rest and
 	 * before it helps them (memory hot-added during boot-time init,
-	 * kernel/hotplug.c); NULL: none. */
+	 * serve/hotplug.c); NULL: none. */
 	void (*deferred_hook)(void *ctx);
 	void *deferred_ctx;
 };

@@ -360,7 +360,7 @@ int mm_hot_region_init(struct mm_hot_region *r, uint32_t id, uint64_t start_pfn,
  * a block of it is not OFFLINE, it shares a section with the node's RAM, or
  * it overlaps a device or another region of the node.  It may lie in a hole
  * of the node's [start_pfn, end_pfn) (docs/mm.md "Regions and block
- * states").  Other nodes are not looked at: kernel/hotplug_setup.c refuses
+ * states").  Other nodes are not looked at: serve/hotplug_setup.c refuses
  * a region sharing a section with any node's memory. */
 int memmap_node_add_hot(struct mm_node *node, struct mm_hot_region *r);
 

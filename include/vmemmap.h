@@ -1,7 +1,7 @@
 /*
  * The one vmemmap mapper (mm/vmemmap.c): backs the struct pages of a pfn
  * range, for every kind of memory — boot DRAM (mm/setup.c), persistent
- * memory (mm/setup_device.c) and hot-added blocks (kernel/hotplug_setup.c)
+ * memory (mm/setup_device.c) and hot-added blocks (serve/hotplug_setup.c)
  * — from the source its caller gives: memblock at boot, the buddy
  * allocator's boot memory for hot-add, or the range's own pages (altmap).
  * Boot CPU only; other CPUs may run meanwhile as long as they do not use

@@ -188,7 +188,7 @@ static int run_live(struct kernel *k)
 	timeline_mark(&k->timeline, "serve");
 	if (hotplug_alloc_workload(&k->serve))
 		return -1;
-	hotplug_register(&k->serve);
+	hotplug_register(&k->serve, &hotplug_kernel_ops);
 	return serve_run(&k->serve, k->opts.serve_s);
 }
 

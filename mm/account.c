@@ -1,7 +1,7 @@
 /*
  * The accounting rule of a node's pages, stated once (docs/mm.md,
  * "Verifier"): used by the verifier (mm/verify.c), which adds what its
- * page walk counted, and by the live checks (kernel/serve_check.c), which
+ * page walk counted, and by the live checks (serve/check.c), which
  * add the pages the kernel's users hold.  Reads the node's counters and
  * descriptions only; the node must be quiescent (no CPU allocating,
  * initializing or offlining it).  Uses nothing of mm/internal.h, like the

@@ -1,4 +1,4 @@
-/* libFuzzer: the hot-plug service's step logic (kernel/hotplug_step.c, the
+/* libFuzzer: the hot-plug service's step logic (serve/hotplug_step.c, the
  * kernel's own code) against the fake virtio-mem device of
  * tests/unit/fake_vmem.h, over the real memory model and init requests.
  * The input is a program: the host's requested sizes, the device's answers

@@ -12,6 +12,6 @@ fuzz_virtq_SRCS := tests/fuzz/fuzz_virtq.c virtio/virtqueue.c
 # The hot-plug service's step logic against a fake virtio-mem device whose
 # answers and configuration come from the input (tests/unit/fake_vmem.h).
 FUZZERS += fuzz_hotplug
-fuzz_hotplug_SRCS := tests/fuzz/fuzz_hotplug.c kernel/hotplug_step.c virtio/mem_check.c \
+fuzz_hotplug_SRCS := tests/fuzz/fuzz_hotplug.c serve/hotplug_step.c virtio/mem_check.c \
 	mm/request.c $(MM_CORE_SRCS)
-$(BUILD)/fuzz/fuzz_hotplug: tests/unit/fake_vmem.h kernel/hotplug_internal.h mm/internal.h
+$(BUILD)/fuzz/fuzz_hotplug: tests/unit/fake_vmem.h serve/internal.h mm/internal.h

@@ -1,7 +1,7 @@
 /*
  * A fake virtio-mem device and the host half of the hot-plug service, for
  * tests/unit/test_hotplug_service.c and tests/fuzz/fuzz_hotplug.c: the
- * kernel's step logic (kernel/hotplug_step.c) runs unchanged against it,
+ * kernel's step logic (serve/hotplug_step.c) runs unchanged against it,
  * over the real memory model (mm/) and init requests (mm/request.c).
  *
  * The device keeps the truth: one bit per block, plugged or not.  Its
@@ -26,7 +26,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include "hotplug.h"
-#include "../../kernel/hotplug_internal.h"
+#include "../../serve/internal.h"
 
 #define FK_MiB		(1ULL << 20)
 #define FK_GiB		(1ULL << 30)

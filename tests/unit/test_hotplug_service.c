@@ -1,5 +1,5 @@
 /*
- * The hot-plug service's step logic (kernel/hotplug_step.c) against a fake
+ * The hot-plug service's step logic (serve/hotplug_step.c) against a fake
  * virtio-mem device (fake_vmem.h) over the real memory model: each case a
  * device that misbehaves one way, and after every step numaboot's view of
  * what is plugged must equal the device's (or the difference be the range

@@ -5,7 +5,7 @@
  * changes the nodes' hot regions under them: it onlines OFFLINE block runs
  * as an init request (mm/request.c) of one chunk per plug block that the
  * allocators help between two operations, as the live phase's CPUs do
- * (kernel/serve.c), then checks the request's figures as hot_step_init()
+ * (serve/workload.c), then checks the request's figures as hot_step_init()
  * copies them; and it isolates ONLINE runs, waits (bounded) for the
  * allocators to free what they hold there, then offlines them, or gives
  * them back (unisolate).
@@ -74,7 +74,7 @@ struct st {
 	uint64_t helped;		/* (A) chunks the allocators ran */
 	struct mm_range chunks[ST_CHUNKS];		/* controller's */
 	struct memmap_chunk_result res[ST_CHUNKS];	/* controller's */
-	/* The hot request in flight, as kernel/hotplug.c's hot_slot: the
+	/* The hot request in flight, as serve/hotplug.c's hot_slot: the
 	 * controller publishes it (release), clears it and waits until no
 	 * allocator holds it (users) before it reuses it. */
 	struct meminit_request req;
@@ -150,7 +150,7 @@ static bool st_stopping(struct st *st)
 
 /* ---- allocators ----------------------------------------------------------------- */
 
-/* Help the hot request in flight, as kernel/serve.c help_requests() does. */
+/* Help the hot request in flight, as serve/workload.c help_requests() does. */
 static void st_help(struct st *st, uint32_t cpu)
 {
 	struct meminit_request *r;
@@ -221,7 +221,7 @@ static bool st_run_in(const struct st_node *sn, uint64_t b, uint64_t len, unsign
 }
 
 /* The request is over: clear the slot (sequentially consistent: the store
- * before the load of users, as kernel/hotplug.c slot_clear()) and wait
+ * before the load of users, as serve/hotplug.c slot_clear()) and wait
  * until no allocator is inside it. */
 static void st_slot_clear(struct st *st)
 {
@@ -233,7 +233,7 @@ static void st_slot_clear(struct st *st)
 /* Online [s, e) (every block OFFLINE) through an init request of one chunk
  * per plug block, worked by the allocators and by the controller (cpu 0)
  * after a few turns; once complete, the figures are checked as
- * kernel/hotplug_step.c hot_step_init() copies them. */
+ * serve/hotplug_step.c hot_step_init() copies them. */
 static int st_online_request(struct st *st, struct st_node *sn, uint64_t s, uint64_t e)
 {
 	struct meminit_request *r = &st->req;

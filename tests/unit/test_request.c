@@ -3,7 +3,7 @@
  * (issue 16, item 7): worker threads take one request's chunks through
  * meminit_request_work() while a reader waits for the request to be
  * complete (meminit_request_complete(), acquire) and copies at once what
- * kernel/hotplug_step.c hot_step_init() and mm/meminit.c collect() copy: the CPUs
+ * serve/hotplug_step.c hot_step_init() and mm/meminit.c collect() copy: the CPUs
  * that ran it, its first start and last end.  Everything a reader copies
  * after seeing complete must already be written: the CPU list non-empty,
  * end_tsc set and not before start_tsc.  Many trials, each a fresh run of

@@ -9,7 +9,7 @@ test_virtqueue_SRCS := tests/unit/test_virtqueue.c virtio/virtqueue.c
 # The hot-plug service's step logic against a fake virtio-mem device, over
 # the real memory model and init requests (tests/unit/fake_vmem.h).
 UNIT_TESTS += test_hotplug_service
-test_hotplug_service_SRCS := tests/unit/test_hotplug_service.c kernel/hotplug_step.c \
+test_hotplug_service_SRCS := tests/unit/test_hotplug_service.c serve/hotplug_step.c \
 	virtio/mem_check.c mm/request.c $(MM_CORE_SRCS)
 test_hotplug_service_CFLAGS := -pthread
-$(BUILD)/unit/test_hotplug_service: tests/unit/fake_vmem.h kernel/hotplug_internal.h mm/internal.h
+$(BUILD)/unit/test_hotplug_service: tests/unit/fake_vmem.h serve/internal.h mm/internal.h

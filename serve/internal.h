@@ -1,7 +1,7 @@
-/* kernel/hotplug*.c: the service's own interface.  The step logic
- * (kernel/hotplug_step.c) reaches the device, the page tables, the clock
+/* serve/hotplug*.c: the service's own interface.  The step logic
+ * (serve/hotplug_step.c) reaches the device, the page tables, the clock
  * and the workload CPUs only through struct hot_ops, so that the same code
- * runs in the kernel (hotplug_kernel_ops, kernel/hotplug.c) and against a
+ * runs in the kernel (hotplug_kernel_ops, serve/hotplug.c) and against a
  * fake device on the host (tests/unit/test_hotplug_service.c,
  * tests/fuzz/fuzz_hotplug.c). */
 #ifndef NUMABOOT_KERNEL_HOTPLUG_INTERNAL_H
@@ -36,14 +36,12 @@ struct hot_ops {
 		     const struct hot_event *ev);
 };
 
-/* The kernel's: virtio/mem.c, paging, rdtsc, the slots (kernel/hotplug.c). */
-extern const struct hot_ops hotplug_kernel_ops;
 
-/* kernel/hotplug_setup.c: the kernel's hot_ops.map (page tables and DRAM
+/* serve/hotplug_setup.c: the kernel's hot_ops.map (page tables and DRAM
  * memmap pages from boot memory, counted in meta_pages). */
 int hotplug_map(struct serve_ctx *s, struct hot_dev *d, uint64_t addr, uint64_t bytes);
 
-/* kernel/hotplug_step.c: one pass of the step logic for one device, by its
+/* serve/hotplug_step.c: one pass of the step logic for one device, by its
  * state (boot CPU); hot_step_idle() looks for a change of the requested
  * size and starts a step, hot_step_init() advances a plug's init request,
  * hot_step_drain() an unplug's drain. */
@@ -56,7 +54,7 @@ void hot_step_init(struct serve_ctx *s, struct hot_dev *d);
 void hot_step_init_polled(struct serve_ctx *s, struct hot_dev *d, enum meminit_poll st);
 /* A plug's budget: deadline_tsc = the event's posted_tsc + budget_ms, and
  * the timeout message names budget_ms.  HOT_INIT_TIMEOUT_MS in the live
- * phase; longer for a plug during boot-time init (kernel/hotplug.c). */
+ * phase; longer for a plug during boot-time init (serve/hotplug.c). */
 void hot_step_budget(struct hot_dev *d, uint64_t budget_ms);
 void hot_step_drain(struct serve_ctx *s, struct hot_dev *d);
 void hot_step_busy(struct serve_ctx *s, struct hot_dev *d);

@@ -4,7 +4,7 @@
  * what each answer of the device does to numaboot's view of what is
  * plugged.  Boot CPU only.  Everything outside the memory model (the
  * device, page tables, the clock, the workload CPUs' slots, the event
- * record) is reached through s->ops (kernel/hotplug_internal.h), so this
+ * record) is reached through s->ops (serve/internal.h), so this
  * file runs unchanged in the kernel and against the fake device of the
  * host tests and the fuzzer.
  *
@@ -25,7 +25,7 @@
  */
 #include <stdarg.h>
 #include "hotplug.h"
-#include "hotplug_internal.h"
+#include "internal.h"
 #include "kassert.h"
 #include "kprintf.h"
 

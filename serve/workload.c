@@ -1,7 +1,7 @@
 /*
  * The live phase (serve_s=N, docs/hotplug.md): every CPU allocates and
  * frees on every node while the boot CPU serves virtio-mem changes
- * (kernel/hotplug.c).  Each CPU, between two workload operations, helps
+ * (serve/hotplug.c).  Each CPU, between two workload operations, helps
  * any hot-plug request in flight whose assigned set holds it: the same
  * worker and chunks as boot memory, picked up by the node's own CPUs with
  * nobody stopped.  The only stops are the checks after each event and at
@@ -71,29 +71,6 @@ static void record_stall(struct serve_ctx *s, struct serve_cpu *c, uint64_t d)
 	c->hist[b]++;
 	if (d > c->max_stall_tsc)
 		c->max_stall_tsc = d;
-}
-
-uint64_t serve_hist_count(const uint64_t *hist)
-{
-	uint64_t n = 0;
-
-	for (unsigned b = 0; b < SERVE_HIST; b++)
-		n += hist[b];
-	return n;
-}
-
-uint64_t serve_hist_pct_ns(const uint64_t *hist, unsigned pct)
-{
-	uint64_t n = serve_hist_count(hist), seen = 0;
-
-	if (!n)
-		return 0;
-	for (unsigned b = 0; b < SERVE_HIST; b++) {
-		seen += hist[b];
-		if (seen * 100 >= n * pct)
-			return tsc_to_ns(2ULL << b);
-	}
-	return tsc_to_ns(1ULL << (SERVE_HIST - 1));
 }
 
 static bool pfn_is_hot(const struct mm_node *n, uint64_t pfn)
@@ -302,6 +279,22 @@ static void emit_end(const struct serve_ctx *s, int err)
 	json_emit(&j);
 }
 
+/* The check after an event, once no step is in flight (so that no event's
+ * figures hold a pause): every other CPU parked, then serve_check(). */
+static void check_after_event(struct serve_ctx *s)
+{
+	bool ok;
+
+	if (!s->unchecked || hotplug_busy(s))
+		return;
+	ok = serve_pause(s);
+	ok = ok && serve_check(s, "event", (int64_t)s->nevents - 1);
+	serve_resume(s);
+	if (!ok)
+		s->failed = true;
+	s->unchecked = false;
+}
+
 /* The boot CPU's loop: serve the devices every millisecond, run the
  * workload in between, until the end; then wait for an event in flight. */
 static void boot_loop(struct serve_ctx *s)
@@ -321,6 +314,7 @@ static void boot_loop(struct serve_ctx *s)
 		}
 		if (now >= next_poll) {
 			hotplug_poll(s);
+			check_after_event(s);
 			next_poll = rdtsc() + serve_ms_to_tsc(1);
 		}
 		serve_step(s, 0, i++);

@@ -1,6 +1,6 @@
 /*
  * Serving virtio-mem while the kernel runs (docs/hotplug.md): the kernel's
- * side of the service.  The step logic is kernel/hotplug_step.c; here are
+ * side of the service.  The step logic is serve/hotplug_step.c; here are
  * the operations it uses in the kernel (hotplug_kernel_ops: the device's
  * requests, page tables, rdtsc, the slots the workload CPUs read), the
  * event record, the pass over the devices and the plug during boot-time
@@ -16,7 +16,7 @@
  */
 #include <stdarg.h>
 #include "hotplug.h"
-#include "hotplug_internal.h"
+#include "internal.h"
 #include "json.h"
 #include "kprintf.h"
 #include "kstring.h"
@@ -101,7 +101,7 @@ static void slot_clear(struct serve_ctx *s, struct hot_dev *d)
 	/* Sequentially consistent: the store must be visible before users is
 	 * read (a store-load pair x86 would otherwise reorder), as the CPU's
 	 * locked increment of users is before its load of req or ev
-	 * (kernel/serve.c help_requests(), record_stall()).  Once users is 0
+	 * (serve/workload.c help_requests(), record_stall()).  Once users is 0
 	 * no CPU charges the event any more: its figures are final. */
 	__atomic_store_n(&sl->req, NULL, __ATOMIC_SEQ_CST);
 	__atomic_store_n(&sl->ev, NULL, __ATOMIC_SEQ_CST);
@@ -117,7 +117,7 @@ static void publish(struct serve_ctx *s, struct hot_dev *d, bool req)
 {
 	/* Release: the event (and the request's chunks, page tables and
 	 * vmemmap) before the pointers; pairs with the acquire loads in
-	 * kernel/serve.c help_requests() and record_stall(). */
+	 * serve/workload.c help_requests() and record_stall(). */
 	__atomic_store_n(&s->slot[d->idx].ev, d->ev, __ATOMIC_RELEASE);
 	if (req)
 		__atomic_store_n(&s->slot[d->idx].req, &d->req, __ATOMIC_RELEASE);
@@ -165,16 +165,6 @@ void hotplug_poll(struct serve_ctx *s)
 {
 	for (uint32_t i = 0; i < s->ndev && !s->failed; i++)
 		hot_step(s, &s->dev[i]);
-	/* The check runs with no step in flight, so no event's figures hold a pause. */
-	if (s->unchecked && !hotplug_busy(s)) {
-		bool ok = serve_pause(s);
-
-		ok = ok && serve_check(s, "event", (int64_t)s->nevents - 1);
-		serve_resume(s);
-		if (!ok)
-			s->failed = true;
-		s->unchecked = false;
-	}
 }
 
 /* ---- during boot-time deferred init ----------------------------------------------- */
@@ -207,7 +197,7 @@ void hotplug_during_boot_init(void *ctx)
 	uint64_t budget_ms = boot_plug_budget_ms();
 	int err;
 
-	hotplug_register(s);
+	hotplug_register(s, &hotplug_kernel_ops);
 	s->start_tsc = rdtsc();
 	for (uint32_t i = 0; i < s->ndev; i++) {
 		struct hot_dev *d = &s->dev[i];

@@ -5,7 +5,7 @@
  * the identity map, their sections' vmemmap).  Boot CPU only.
  */
 #include "hotplug.h"
-#include "hotplug_internal.h"
+#include "internal.h"
 #include "kprintf.h"
 #include "kstring.h"
 #include "kassert.h"
@@ -163,12 +163,12 @@ static int register_one(struct serve_ctx *s, struct virtio_mem_dev *vd, uint32_t
 	return 0;
 }
 
-void hotplug_register(struct serve_ctx *s)
+void hotplug_register(struct serve_ctx *s, const struct hot_ops *ops)
 {
 	if (s->registered)
 		return;
 	s->registered = true;
-	s->ops = &hotplug_kernel_ops;
+	s->ops = ops;
 	mm_plan_drop_fenced(s->mm);
 	for (uint32_t i = 0; i < s->vset->ndevs; i++) {
 		struct virtio_mem_dev *vd = &s->vset->dev[i];
