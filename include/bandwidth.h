@@ -41,7 +41,7 @@ struct bw_job {
 
 /* One timed pass of one method over every job at once: the cross-call's
  * argument, so it must outlive the call (include/smp.h): never on the
- * stack.  Lock letters as include/meminit.h. */
+ * stack.  Lock letters: include/locking.h. */
 struct bw_pass {
 	struct bw_job *jobs;		/* (R) the boot CPU's, before the call */
 	uint32_t njobs;			/* (R) */

@@ -9,9 +9,9 @@
  * blocks, waits (bounded) for the workload to free them, takes them
  * offline and tells the device.  No CPU ever waits for another node's work.
  *
- * Lock letters as include/meminit.h: (B) boot CPU only; (A) atomic;
- * (W) the CPU that owns the slot writes it, the boot CPU reads it while
- * that CPU is paused or after it left (the pause handshake orders them).
+ * Lock letters: include/locking.h.  (W) here: the CPU that owns the slot
+ * writes it; the boot CPU reads it while that CPU is paused or after it
+ * left (the pause handshake orders them).
  */
 #ifndef NUMABOOT_HOTPLUG_H
 #define NUMABOOT_HOTPLUG_H

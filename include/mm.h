@@ -6,7 +6,8 @@
  * Everything here is pure C over plain arrays of [start, end) ranges; it
  * runs in the kernel and in host tests alike.  No function keeps state
  * between calls other than in the structures passed to it.
- * docs/mm.md is the reference for the contracts.
+ * docs/mm.md is the reference for the contracts.  Lock letters:
+ * include/locking.h.
  */
 #ifndef NUMABOOT_MM_H
 #define NUMABOOT_MM_H
@@ -222,7 +223,7 @@ int memmap_section_present(const struct mm_node *node, uint64_t sec);
  * node's ownership ends, at any page.  Otherwise every piece of the nr
  * ranges is kept: a device's range, or a range [s, e) of a hot region
  * (block aligned, every block OFFLINE; the hot request's constructor checks
- * that).  The request constructors (include/meminit.h) call it; a 1 GiB
+ * that).  The request constructors (include/meminit_request.h) call it; a 1 GiB
  * compound device page spans 8 chunks, each writing the struct pages of its
  * own pfns.  Pure: any CPU, (C) fields only.
  */

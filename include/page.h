@@ -95,8 +95,8 @@ enum mm_migratetype {
 #define MM_MAX_NODES		(1U << PAGE_NODE_BITS)
 
 /*
- * The page descriptor.  Lock letters: (I) written by the range initializer
- * only, (L) node lock, (O) owner of an allocated page.  Device (ZONE_DEVICE)
+ * The page descriptor.  Lock letters (include/locking.h): (I) the range
+ * initializer, (L) node lock, (O) whoever holds the allocated page.  Device (ZONE_DEVICE)
  * pages are (I) throughout: private holds the device id, and a compound
  * tail's compound_head the pfn of its head (docs/mm.md, "Device pages").
  */

@@ -3,7 +3,7 @@
  * CPU's own node (memblock, through struct smp_mem), reached through the
  * GS base, which points at the area itself (gs:0 holds `self`).
  *
- * Lock letters for the fields: (C) constant once the CPU is online,
+ * Lock letters (include/locking.h): (C) constant once the CPU is online,
  * (O) written only by the owning CPU, (A) atomic, (Q) under queue.lock.
  */
 #ifndef NUMABOOT_PERCPU_H

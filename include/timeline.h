@@ -41,7 +41,7 @@ struct timeline_span {
 
 struct timeline {
 	uint64_t efi_main_tsc;		/* (C) 0: unknown (boot_info without it) */
-	uint32_t nmarks;		/* (F) boot CPU only */
+	uint32_t nmarks;		/* (B) */
 	uint32_t nspans;		/* (A) slots claimed, may exceed TIMELINE_MAX_SPANS */
 	struct timeline_mark marks[TIMELINE_MAX_MARKS];
 	struct timeline_span spans[TIMELINE_MAX_SPANS];
