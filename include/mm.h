@@ -145,7 +145,7 @@ struct mm_node {
 						 *     (altmap pages included) */
 	uint64_t nr_device_altmap_pages;	/* (L) of those, pages holding the memmap */
 
-	/* Hot-pluggable memory (mm/hotplug.c).  nr_free_pages and
+	/* Hot-pluggable memory (mm/hot_region.c).  nr_free_pages and
 	 * nr_allocated_pages above count DRAM and hot pages together; each
 	 * region keeps its own share, so DRAM = node - sum of regions. */
 	struct mm_hot_region *hot[MM_MAX_HOT_REGIONS];	/* (L) added by memmap_node_add_hot();
@@ -341,7 +341,7 @@ int memmap_init_range(const struct mm_node *node, uint64_t start_pfn, uint64_t e
  */
 void memmap_splice_chunk(struct mm_node *node, struct memmap_chunk_result *res);
 
-/* ---- hot-pluggable memory (mm/hotplug.c) ---------------------------------- */
+/* ---- hot-pluggable memory (mm/hot_region.c) ---------------------------------- */
 
 /* Bytes of state (one per block) and of pageblock bits a region needs. */
 uint64_t mm_hot_state_bytes(uint64_t start_pfn, uint64_t end_pfn, uint64_t block_pages);

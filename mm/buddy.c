@@ -324,7 +324,7 @@ void buddy_free_pages(struct mm_node *node, uint64_t pfn, unsigned order)
 	uint64_t irq;
 	unsigned zone;
 
-	if (order <= MAX_ORDER && !mm_pfn_boot(node, pfn)) {
+	if (order <= MAX_ORDER && !mm_pfn_initialized_at_boot(node, pfn)) {
 		hot_free(node, pfn, order);
 		return;
 	}
@@ -349,7 +349,7 @@ static int self_test_block(const struct mm_node *node, uint64_t pfn, unsigned or
 {
 	const struct page *p = pfn_to_page(pfn);
 	uint64_t *mem, words = (PAGE_SIZE << order) / 8;
-	int dram = mm_pfn_boot(node, pfn);	/* else hot */
+	int dram = mm_pfn_initialized_at_boot(node, pfn);	/* else hot */
 
 	if ((pfn & ((1ULL << order) - 1)) || (!dram && mm_hot_find(node, pfn) == MM_NO_HOT) ||
 	    (p->flags & (PG_reserved | PG_buddy)) || page_nid(p) != node->nid || p->refcount != 1)

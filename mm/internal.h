@@ -166,7 +166,7 @@ void mm_merge_free_block(struct mm_node *node, uint32_t h, uint64_t pfn, unsigne
 void mm_merge_isolated_block(struct mm_node *node, uint32_t h, uint64_t pfn, unsigned zone,
 			     unsigned order);
 
-/* ---- hot-pluggable regions (mm/hotplug.c, mm/hotplug_offline.c) ------------- */
+/* ---- hot-pluggable regions (mm/hot_region.c, mm/hot_offline.c) ------------- */
 
 /* State of the plug block holding pfn (a pfn of r).  Relaxed atomic: the
  * states are (L), but the initializer checks them without the lock. */
@@ -244,7 +244,7 @@ static inline uint64_t mm_hash_word(uint64_t h, uint64_t w)
 
 /* Why [s, e) of hot region h of node cannot go from state want (whole
  * blocks inside the region, whole sections with the memmap on it, every
- * block in want), or NULL.  mm/hotplug.c. */
+ * block in want), or NULL.  mm/hot_region.c. */
 const char *mm_hot_range_problem(const struct mm_node *node, uint32_t h, uint64_t s, uint64_t e,
 				 unsigned want);
 
@@ -274,7 +274,7 @@ int mm_block_owned(const struct mm_node *node, uint64_t s, uint64_t e);
  * it may sit in a hole of [start_pfn, end_pfn) (QEMU puts a virtio-mem
  * region below a node's NVDIMM when it was created first).  Lock-free: reads
  * only (C) fields. */
-static inline int mm_pfn_boot(const struct mm_node *node, uint64_t pfn)
+static inline int mm_pfn_initialized_at_boot(const struct mm_node *node, uint64_t pfn)
 {
 	return mm_pfn_owned(node, pfn) || mm_device_at(node, pfn) != MM_NO_DEVICE;
 }

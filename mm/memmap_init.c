@@ -252,7 +252,7 @@ static unsigned chunk_kind(const struct mm_node *node, uint64_t s, uint64_t e, u
 	*idx = 0;
 	if (s >= e)
 		return MM_CHUNK_NONE;
-	if (!mm_pfn_boot(node, s))
+	if (!mm_pfn_initialized_at_boot(node, s))
 		return chunk_kind_hot(node, s, e, idx, why);
 	if (e > node->end_pfn || pfn_to_section_nr(s) != pfn_to_section_nr(e - 1))
 		return MM_CHUNK_NONE;
@@ -391,7 +391,7 @@ static uint64_t init_run(const struct mm_node *node, struct memmap_chunk_result 
 	return next;
 }
 
-/* A hot chunk (mm/hotplug.c checked it): with the memmap on the region, the
+/* A hot chunk (mm/hot_region.c checked it): with the memmap on the region, the
  * section's first MM_HOT_ALTMAP_PAGES hold it (reserved, self-hosted); every
  * other page is free, in maximal aligned blocks cut at zone boundaries. */
 static void init_hot_chunk(const struct mm_node *node, uint32_t h,

@@ -9,7 +9,7 @@
  * host tests and the fuzzer.
  *
  * A device's region [addr, addr + region_size) is a hot-pluggable region of
- * its node (mm/hotplug.c).  What is online is always a prefix,
+ * its node (mm/hot_region.c).  What is online is always a prefix,
  * [addr, addr + online_bytes): a plug step adds the next blocks, an unplug
  * step takes the top ones away (as Linux's virtio-mem prefers).  A step:
  *

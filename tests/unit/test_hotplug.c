@@ -1,5 +1,5 @@
 /*
- * Host tests of onlining hot-pluggable memory (mm/hotplug.c): regions of a
+ * Host tests of onlining hot-pluggable memory (mm/hot_region.c): regions of a
  * node, hot chunks through the one range initializer, the splice into a
  * live allocator (list heads, merging across plug boundaries, counts and
  * span in one step), the verifier and checksum over online hot runs, and

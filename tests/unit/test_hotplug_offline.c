@@ -1,5 +1,5 @@
 /*
- * Host tests of taking hot-added memory offline (mm/hotplug_offline.c):
+ * Host tests of taking hot-added memory offline (mm/hot_offline.c):
  * isolation (free blocks split at the range's edges, nothing allocated from
  * it again, frees into it kept off the lists), the busy count, offline
  * refused while a page is allocated (the pfn named) and done once it is

@@ -1,7 +1,7 @@
 /*
  * Hot-pluggable memory of a node: its regions (virtio-mem devices) and
  * what the one splice does to a region when one of its chunks goes online.
- * Taking memory offline is in mm/hotplug_offline.c.
+ * Taking memory offline is in mm/hot_offline.c.
  *
  * A hot chunk is built like every other (meminit_request_hot() in
  * mm/request.c checks the range with mm_hot_range_problem() here and cuts it
