@@ -134,22 +134,6 @@ const struct hot_ops hotplug_kernel_ops = {
 	.map = hotplug_map, .publish = publish, .retire = slot_clear, .emit = emit_event,
 };
 
-/* hotplug_during_boot_init()'s names for the steps it drives. */
-static void poll_idle(struct serve_ctx *s, struct hot_dev *d)
-{
-	hot_step_idle(s, d);
-}
-
-static KPRINTF_FMT(4, 5) void refuse(struct serve_ctx *s, struct hot_dev *d, uint32_t status,
-				     const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	hot_vrefuse(s, d, status, fmt, ap);
-	va_end(ap);
-}
-
 void hotplug_unpin(struct serve_ctx *s)
 {
 	for (uint32_t i = 0; i < s->npinned; i++) {
@@ -202,7 +186,7 @@ void hotplug_during_boot_init(void *ctx)
 	for (uint32_t i = 0; i < s->ndev; i++) {
 		struct hot_dev *d = &s->dev[i];
 
-		poll_idle(s, d);
+		hot_step_idle(s, d);
 		if (d->state != HOT_INIT)
 			continue;
 		d->ev->at_boot = true;
@@ -235,7 +219,7 @@ void hotplug_during_boot_init(void *ctx)
 			s->failed = true;
 		if (d->state == HOT_INIT) {	/* its CPUs never ran it */
 			s->failed = true;
-			refuse(s, d, HOT_FAILED, "the plug's cross-call failed");
+			hot_refuse(s, d, HOT_FAILED, "the plug's cross-call failed");
 		}
 	}
 }

@@ -74,23 +74,16 @@ static void end_step(struct serve_ctx *s, struct hot_dev *d, uint32_t status)
 
 /* End the step with a reason; the request it served counts as served, so
  * the device is asked again only when the host changes its request. */
-void hot_vrefuse(struct serve_ctx *s, struct hot_dev *d, uint32_t status, const char *fmt,
-		 va_list ap)
-{
-	kvsnprintf(d->ev->reason, sizeof(d->ev->reason), fmt, ap);
-	d->served = d->ev->requested_size;
-	d->ev->status = status;
-	end_step(s, d, status);
-}
-
-static KPRINTF_FMT(4, 5) void refuse(struct serve_ctx *s, struct hot_dev *d, uint32_t status,
-				     const char *fmt, ...)
+void hot_refuse(struct serve_ctx *s, struct hot_dev *d, uint32_t status, const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
-	hot_vrefuse(s, d, status, fmt, ap);
+	kvsnprintf(d->ev->reason, sizeof(d->ev->reason), fmt, ap);
 	va_end(ap);
+	d->served = d->ev->requested_size;
+	d->ev->status = status;
+	end_step(s, d, status);
 }
 
 /* ---- the next step's range ------------------------------------------------------- */
@@ -246,12 +239,12 @@ static void send_plug(struct serve_ctx *s, struct hot_dev *d)
 	if (s->ops->plug(d->vd, d->ev->addr, d->ev->bytes / dev_block(d), &resp)) {
 		if (!d->vd->live)
 			return after_silence(s, d);
-		return refuse(s, d, HOT_REFUSED, "the PLUG request was refused before it was sent");
+		return hot_refuse(s, d, HOT_REFUSED, "the PLUG request was refused before it was sent");
 	}
 	if (resp == VIRTIO_MEM_RESP_BUSY)
 		return busy(s, d);
 	if (resp != VIRTIO_MEM_RESP_ACK)
-		return refuse(s, d, HOT_NACK, "the device answered %s to PLUG",
+		return hot_refuse(s, d, HOT_NACK, "the device answered %s to PLUG",
 			      virtio_mem_resp_name(resp));
 	publish_request(s, d);	/* nothing left that can refuse it */
 }
@@ -266,15 +259,15 @@ static void start_plug(struct serve_ctx *s, struct hot_dev *d, uint64_t target)
 	d->ev->addr = addr;
 	d->ev->bytes = bytes;
 	if (!bytes)
-		return refuse(s, d, HOT_REFUSED, "%llu bytes more is not a multiple of the plug "
+		return hot_refuse(s, d, HOT_REFUSED, "%llu bytes more is not a multiple of the plug "
 			      "unit (%llu bytes)", (unsigned long long)(target - d->online_bytes),
 			      (unsigned long long)d->unit);
 	if (plan_request(s, d, addr >> PAGE_SHIFT, (addr + bytes) >> PAGE_SHIFT))
-		return refuse(s, d, HOT_REFUSED, "%llu bytes at 0x%llx are no range of at most %u "
+		return hot_refuse(s, d, HOT_REFUSED, "%llu bytes at 0x%llx are no range of at most %u "
 			      "sections of offline blocks: PLUG not sent", (unsigned long long)bytes,
 			      (unsigned long long)addr, HOT_EVENT_MAX_CHUNKS);
 	if (s->ops->map(s, d, addr, bytes))
-		return refuse(s, d, HOT_REFUSED, "no memory or page tables to map %llu bytes at "
+		return hot_refuse(s, d, HOT_REFUSED, "no memory or page tables to map %llu bytes at "
 			      "0x%llx: PLUG not sent", (unsigned long long)bytes,
 			      (unsigned long long)addr);
 	send_plug(s, d);
@@ -316,7 +309,7 @@ void hot_step_init_polled(struct serve_ctx *s, struct hot_dev *d, enum meminit_p
 		return;
 	if (st == MEMINIT_POLL_TIMED_OUT) {	/* reported by the poll */
 		s->failed = true;
-		return refuse(s, d, HOT_FAILED, "the node's CPUs did not finish %llu of its chunks "
+		return hot_refuse(s, d, HOT_FAILED, "the node's CPUs did not finish %llu of its chunks "
 			      "in time", (unsigned long long)(r->nchunks -
 				      __atomic_load_n(&r->next_splice, __ATOMIC_RELAXED)));
 	}
@@ -326,7 +319,7 @@ void hot_step_init_polled(struct serve_ctx *s, struct hot_dev *d, enum meminit_p
 	ev->cpus = r->ran;
 	if (r->failures) {
 		s->failed = true;
-		return refuse(s, d, HOT_FAILED, "%u chunks refused by the initializer",
+		return hot_refuse(s, d, HOT_FAILED, "%u chunks refused by the initializer",
 			      r->failures);
 	}
 	if (ev->op == HOT_PLUG) {
@@ -350,13 +343,13 @@ static void start_unplug(struct serve_ctx *s, struct hot_dev *d, uint64_t target
 		hot_plan_unplug(addr, d->online_bytes, keep, d->unit, dev_block(d)) : 0;
 	d->ev->addr = addr + d->online_bytes - d->ev->bytes;
 	if (!d->ev->bytes)
-		return refuse(s, d, HOT_REFUSED, "%llu bytes less is not a multiple of the plug "
+		return hot_refuse(s, d, HOT_REFUSED, "%llu bytes less is not a multiple of the plug "
 			      "unit (%llu bytes)", (unsigned long long)(d->online_bytes - target),
 			      (unsigned long long)d->unit);
 	d->range_s = d->ev->addr >> PAGE_SHIFT;
 	d->range_e = (addr + d->online_bytes) >> PAGE_SHIFT;
 	if (mm_hot_isolate(dev_node(s, d), d->hot, d->range_s, d->range_e, why, sizeof(why)))
-		return refuse(s, d, HOT_REFUSED, "%s", why);
+		return hot_refuse(s, d, HOT_REFUSED, "%s", why);
 	d->state = HOT_DRAIN;
 	d->deadline_tsc = now(s) + serve_ms_to_tsc(HOT_DRAIN_MS);
 	s->ops->publish(s, d, false);
@@ -418,10 +411,10 @@ void hot_step_drain(struct serve_ctx *s, struct hot_dev *d)
 	    mm_hot_offline(dev_node(s, d), d->hot, d->range_s, d->range_e, why, sizeof(why))) {
 		mm_hot_unisolate(dev_node(s, d), d->hot, d->range_s, d->range_e);
 		if (busy_pages)
-			return refuse(s, d, HOT_REFUSED, "%llu pages still allocated after %llu ms "
+			return hot_refuse(s, d, HOT_REFUSED, "%llu pages still allocated after %llu ms "
 				      "(numaboot does not migrate)", (unsigned long long)busy_pages,
 				      (unsigned long long)HOT_DRAIN_MS);
-		return refuse(s, d, HOT_REFUSED, "%s", why);
+		return hot_refuse(s, d, HOT_REFUSED, "%s", why);
 	}
 	send_unplug(s, d);
 }
@@ -440,7 +433,7 @@ static void busy(struct serve_ctx *s, struct hot_dev *d)
 
 	if (d->busy_tries >= HOT_BUSY_RETRIES) {
 		if (d->ev->op == HOT_PLUG)
-			return refuse(s, d, HOT_NACK, "the device answered busy to PLUG %u times: "
+			return hot_refuse(s, d, HOT_NACK, "the device answered busy to PLUG %u times: "
 				      "given up", d->busy_tries + 1);
 		note(d, "the device answered busy to UNPLUG %u times: given up, blocks onlined "
 		     "again", d->busy_tries + 1);
@@ -535,7 +528,7 @@ void hot_step_idle(struct serve_ctx *s, struct hot_dev *d)
 	}
 	new_event(s, d, target > d->online_bytes ? HOT_PLUG : HOT_UNPLUG, target);
 	if (target > c->usable_region_size || target > c->region_size)
-		return refuse(s, d, HOT_REFUSED, "requested %llu bytes, above the usable region "
+		return hot_refuse(s, d, HOT_REFUSED, "requested %llu bytes, above the usable region "
 			      "(%llu bytes)", (unsigned long long)target,
 			      (unsigned long long)c->usable_region_size);
 	if (target > d->online_bytes)

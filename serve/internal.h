@@ -9,6 +9,7 @@
 
 #include <stdarg.h>
 #include "hotplug.h"
+#include "kprintf.h"
 
 struct hot_ops {
 	/* The clock, in TSC ticks (serve_ms_to_tsc() converts). */
@@ -74,7 +75,7 @@ uint64_t hot_plan_unplug(uint64_t base, uint64_t online, uint64_t keep, uint64_t
 const char *hot_region_conflict(const struct mm_state *mm, uint64_t sp, uint64_t ep, char *why,
 				size_t len);
 /* End d's step with status and a reason (the event record says why). */
-void hot_vrefuse(struct serve_ctx *s, struct hot_dev *d, uint32_t status, const char *fmt,
-		 va_list ap);
+KPRINTF_FMT(4, 5) void hot_refuse(struct serve_ctx *s, struct hot_dev *d, uint32_t status,
+				  const char *fmt, ...);
 
 #endif
