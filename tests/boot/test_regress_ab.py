@@ -16,7 +16,7 @@ default 0.05) so that `make test` fails on chance alone about 1 time in 100
 per test instead of 1 in 20; their false-call and detection rates, measured
 by tools/regress_power.py on this machine's spread, are in docs/regress.md
 ("The boot tests").  The kernel is the same file on both sides (--base-image):
-building a second revision is tested in tests/tools/test_regress_ab.py."""
+building a second revision is tested in tests/tools/test_regress_ab_tool.py."""
 import json
 import os
 import subprocess
