@@ -14,16 +14,7 @@
 #include <stdio.h>
 #include "fake_vmem.h"
 
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	setenv("HOST_CONSOLE_QUIET", "1", 0);
-	return 0;
-}
+#include "fuzz_quiet.inc"
 
 #define FUZZ_MAX_OPS	128	/* operations per input */
 

@@ -6,16 +6,7 @@
 #include <string.h>
 #include "virtio.h"
 
-int LLVMFuzzerInitialize(int *argc, char ***argv);
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	setenv("HOST_CONSOLE_QUIET", "1", 0);
-	return 0;
-}
+#include "fuzz_quiet.inc"
 
 static void check_region(const struct pci_func *f, const struct virtio_pci_region *r)
 {
