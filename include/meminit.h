@@ -61,6 +61,10 @@ struct meminit_node_result {
 	uint64_t checksum;
 	int verified;
 	struct memmap_verify_result v;
+	/* lazy: mode start to the node's heads spliced (every free page
+	 * allocatable) and to its last unit complete; units completed by an
+	 * allocation; struct pages the heads part wrote */
+	uint64_t lazy_allocatable_ns, lazy_complete_ns, lazy_on_demand, lazy_heads_written;
 };
 
 struct meminit_device_wait {
@@ -77,6 +81,31 @@ struct meminit_deferred_stats {
 	struct meminit_device_wait dev_wait[NUMA_MAX_PMEM];	/* devices, in wait order */
 };
 
+/* Allocation latencies of the boot CPU's workload (ns). */
+struct meminit_latency {
+	uint32_t n;
+	uint64_t p50, p99, max;
+};
+
+/*
+ * meminit=lazy: what the boot CPU saw.  The heads part runs on every
+ * node's worker CPUs through one cross-call while the boot CPU waits
+ * (its time on the critical path: boot_cpu_ns); then the nodes' workers
+ * complete the units in the background while the boot CPU allocates and
+ * frees on every node (during), helps, and once every unit is complete
+ * allocates and frees the same again (after).
+ */
+struct meminit_lazy_stats {
+	uint64_t allocatable_ns;	/* mode start to every node's heads spliced */
+	uint64_t complete_ns;		/* mode start to every unit of every node complete */
+	uint64_t boot_cpu_ns;		/* the boot CPU's wait for the heads part */
+	uint64_t heads_written;		/* struct pages the heads part wrote, all nodes */
+	uint64_t on_demand;		/* units completed by an allocation, all nodes */
+	uint64_t allocs_while_lazy;	/* allocations made while the node had lazy units */
+	struct meminit_latency during;	/* the boot CPU's allocations while units were lazy */
+	struct meminit_latency after;	/* the same workload once every unit is complete */
+};
+
 struct meminit_mode_result {
 	uint32_t mode;
 	bool ran;
@@ -87,6 +116,7 @@ struct meminit_mode_result {
 	uint32_t best_round;		/* the one reported, 0-based */
 	uint64_t ns_rounds[MEMINIT_MAX_ROUNDS];	/* each round's ns, in order */
 	struct meminit_deferred_stats deferred;
+	struct meminit_lazy_stats lazy;
 	struct meminit_node_result node[NUMA_MAX_NODES];
 };
 

@@ -12,6 +12,8 @@ enum meminit_mode {
 	MEMINIT_NODE,		/* one CPU per node, all nodes at once */
 	MEMINIT_PARALLEL,	/* every CPU of each node, via cross-calls (default) */
 	MEMINIT_DEFERRED,	/* a first part synchronously, the rest while allocating */
+	MEMINIT_LAZY,		/* free blocks' heads only, then the rest in the background
+				 * and on demand (lazy struct pages) */
 	MEMINIT_ALL,		/* every mode in turn on the same memory */
 	MEMINIT_NMODES
 };

@@ -69,6 +69,9 @@ struct meminit_request {
 	uint64_t complete_tsc;			/* (S) when the last chunk was published */
 	uint32_t complete;			/* (A) release-set with the last chunk published;
 						 * pairs with meminit_request_complete() */
+	uint32_t part;				/* (R) enum mm_init_part its chunks run: FULL
+						 *     (reset), or lazy's HEADS then TAILS; a
+						 *     TAILS chunk is not spliced (no lists) */
 	uint32_t init_repeat;			/* (R) debug_init_repeat: initializer runs per chunk, 0 = 1 */
 	struct timeline *timeline;		/* (R) per-CPU spans go there, or NULL */
 	const char *phase;			/* (R) the spans' name: the mode, "warmup" */
@@ -97,6 +100,7 @@ struct meminit_run {
 	struct meminit_request *req[MEMINIT_MAX_REQ];
 	uint32_t nreq;
 	struct meminit_request *hop_req[1 + NUMA_MAX_PMEM];	/* hop: one node's */
+	struct meminit_request *dram_req[NUMA_MAX_NODES];	/* lazy: every node's DRAM */
 	struct meminit_job job;			/* the cross-call argument */
 	const char *phase;			/* the mode or "warmup", for the timeline */
 	uint32_t slow_pct;			/* debug_slow_pct of this phase (0 = off); (R) for

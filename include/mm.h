@@ -157,6 +157,44 @@ struct mm_node {
 						 *     with the free counts, in one critical
 						 *     section (splice, offline) */
 	uint32_t nr_hot_chunks_spliced;		/* (L) of nr_chunks_spliced, hot chunks */
+
+	struct mm_lazy *lazy;			/* (C) pointer: lazy struct pages (mm/lazy.c,
+						 *     docs/mm.md "Lazy struct pages"); NULL:
+						 *     the node is never lazy */
+};
+
+/*
+ * A lazy unit's state.  Units of a node that is not lazy are COMPLETE.  A
+ * LAZY unit has the heads of its free blocks written (enough for the buddy
+ * allocator to hand any of them out) and nothing else; whoever first needs
+ * it complete (an allocation taking a block of it, under the node lock, or
+ * a background worker of the node, without it) claims it LAZY -> BUSY,
+ * writes every other struct page of the node in it, and stores COMPLETE;
+ * anyone else who needs it waits for COMPLETE.
+ */
+enum mm_lazy_state { MM_LAZY_COMPLETE = 0, MM_LAZY_LAZY = 1, MM_LAZY_BUSY = 2 };
+#define MM_LAZY_UNIT_PAGES	MAX_ORDER_NR_PAGES	/* a buddy block never crosses one */
+
+/* A node's lazy bookkeeping, in caller storage (memmap_node_set_lazy()). */
+struct mm_lazy {
+	uint8_t *state;		/* (C) pointer; one enum mm_lazy_state per MAX_ORDER unit of
+				 * the section-rounded span (origin mm_pageblock_origin()),
+				 * each (A): set by the boot CPU with the node quiescent
+				 * (arm, disarm), then LAZY -> BUSY by one CAS (the
+				 * completer), BUSY -> COMPLETE by its release store */
+	uint64_t nunits;	/* (C) */
+	uint64_t pending;	/* (A) units LAZY or BUSY: set at arm, decremented (release)
+				 * after each unit's COMPLETE store */
+	uint64_t on_demand;	/* (A) units completed by an allocation (relaxed: a figure) */
+};
+
+/* What memmap_init_range_part() writes of a chunk. */
+enum mm_init_part {
+	MM_INIT_FULL,	/* every struct page in its final state (memmap_init_range()) */
+	MM_INIT_HEADS,	/* lazy: the free blocks' heads (lists, counts) and the pageblock
+			 * bits; every other page is left as it was */
+	MM_INIT_TAILS,	/* lazy: the rest of the chunk, unit by unit, each unit claimed
+			 * (skipped when COMPLETE, waited for when BUSY); no lists */
 };
 
 /*
@@ -324,6 +362,46 @@ unsigned memmap_pageblock_migratetype(const struct mm_node *node, uint64_t pfn);
  */
 int memmap_init_range(const struct mm_node *node, uint64_t start_pfn, uint64_t end_pfn,
 		      struct memmap_chunk_result *res);
+
+/*
+ * The same initializer in parts, for lazy struct pages (docs/mm.md, "Lazy
+ * struct pages"): MM_INIT_HEADS then MM_INIT_TAILS of a DRAM chunk of a
+ * lazy node (memmap_lazy_arm()) leave exactly the state MM_INIT_FULL
+ * leaves.  HEADS fills res as FULL does (its lists splice the same; its
+ * pages_written counts only the heads) and writes no other struct page;
+ * TAILS completes every unit the chunk touches (its pages of the node
+ * outside the chunk too), fills no lists, and its result is not spliced.
+ * Other chunk kinds take only MM_INIT_FULL (-1 otherwise).
+ */
+int memmap_init_range_part(const struct mm_node *node, uint64_t start_pfn, uint64_t end_pfn,
+			   enum mm_init_part part, struct memmap_chunk_result *res);
+
+/* ---- lazy struct pages (mm/lazy.c) ----------------------------------------- */
+
+/* Bytes of unit states for a node of span [start_pfn, end_pfn). */
+uint64_t memmap_lazy_bytes(uint64_t start_pfn, uint64_t end_pfn);
+
+/* Give the node its lazy bookkeeping: lz and states (memmap_lazy_bytes() of
+ * the node's span, any content), every unit COMPLETE.  Boot CPU, node
+ * quiescent. */
+void memmap_node_set_lazy(struct mm_node *node, struct mm_lazy *lz, uint8_t *states);
+
+/* Make every unit holding a pfn the node owns LAZY, lazy_pending their
+ * count, before the node's MM_INIT_HEADS chunks run.  Returns -1 (reported)
+ * when the node has no unit states.  Boot CPU, node quiescent (no chunk
+ * running, no allocator). */
+int memmap_lazy_arm(struct mm_node *node);
+
+/* Every unit COMPLETE (memmap_node_reset() does this too).  Boot CPU, node
+ * quiescent. */
+void memmap_lazy_disarm(struct mm_node *node);
+
+/* Whether every unit of the node is COMPLETE (acquire: pairs with the
+ * release decrement of lazy_pending; the units' pages are then visible). */
+int memmap_lazy_done(const struct mm_node *node);
+
+/* Units of the node still LAZY or BUSY (relaxed: a figure). */
+uint64_t memmap_lazy_pending(const struct mm_node *node);
 
 /*
  * The one splice, for every kind of chunk: link a chunk's lists into the

@@ -31,6 +31,8 @@ struct mm_node_plan {
 	uint32_t init_node;			/* (C) whose CPUs initialize it (itself unless CPU-less) */
 	cpumask_t workers;			/* (C) its worker CPU set, mm_plan_workers() */
 	uint32_t first_worker;			/* (C) lowest CPU of workers */
+	struct mm_lazy lazy;			/* node.lazy for meminit=lazy (include/mm.h) */
+	uint8_t *lazy_states;			/* (C) its unit states, memmap_lazy_bytes() */
 };
 
 /* How persistent memory gets its memmap (options pmem_memmap, pmem_compound). */

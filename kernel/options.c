@@ -28,7 +28,9 @@ static const char *const pmem_memmap_words[] = { "dram", "device", NULL };
 static const char *const pmem_compound_words[] = { "4k", "2m", "1g", NULL };
 static const char *const hot_memmap_words[] = { "dram", "memory", NULL };
 /* debug_repeat_mode: "all", then enum meminit_mode order (serial = 1 ...) */
-static const char *const repeat_mode_words[] = { "all", "serial", "hop", "node", "parallel", "deferred", NULL };
+static const char *const repeat_mode_words[] = { "all", "serial", "hop", "node", "parallel", "deferred", "lazy", NULL };
+_Static_assert(sizeof(repeat_mode_words) / sizeof(repeat_mode_words[0]) == MEMINIT_ALL + 2,
+	       "debug_repeat_mode: a word per mode, \"all\" and the NULL");
 
 #define OFF(f) offsetof(struct options, f)
 static const struct opt_desc opt_table[] = {

@@ -194,6 +194,12 @@ static void report_node(const struct mm_state *mm, const struct meminit_results 
 	json_u64(&j, "usable_pages", p->node.ram_usable_pages);
 	json_u64(&j, "early_reserved_pages", p->node.early_reserved_pages);
 	json_devices(&j, &p->node);
+	if (r->mode == MEMINIT_LAZY) {
+		json_u64(&j, "lazy_allocatable_ns", nr->lazy_allocatable_ns);
+		json_u64(&j, "lazy_complete_ns", nr->lazy_complete_ns);
+		json_u64(&j, "lazy_heads_written", nr->lazy_heads_written);
+		json_u64(&j, "lazy_on_demand", nr->lazy_on_demand);
+	}
 	json_emit(&j);
 }
 
@@ -220,6 +226,52 @@ static void print_deferred(const struct meminit_deferred_stats *d)
 			d->dev_wait[i].nid, d->dev_wait[i].dev,
 			(unsigned long long)(d->dev_wait[i].ready_ns / 1000),
 			(unsigned long long)(d->dev_wait[i].waited_ns / 1000));
+}
+
+static void print_latency(const char *what, const struct meminit_latency *l)
+{
+	kprintf("meminit:   lazy: %s: %u allocations, p50 %llu ns, p99 %llu ns, max %llu ns\n", what,
+		l->n, (unsigned long long)l->p50, (unsigned long long)l->p99,
+		(unsigned long long)l->max);
+}
+
+static void print_lazy(const struct mm_state *mm, const struct meminit_mode_result *r)
+{
+	const struct meminit_lazy_stats *l = &r->lazy;
+
+	kprintf("meminit:   lazy: every page allocatable after %llu us (%llu struct pages written), "
+		"every struct page complete after %llu us, %llu units completed by allocations\n",
+		(unsigned long long)(l->allocatable_ns / 1000), (unsigned long long)l->heads_written,
+		(unsigned long long)(l->complete_ns / 1000), (unsigned long long)l->on_demand);
+	for (uint32_t nid = 0; nid < mm->nnodes; nid++)
+		if (mm_plan_has_work(&mm->plan[nid]) && mm->plan[nid].dram.nchunks)
+			kprintf("meminit:   lazy: node %u allocatable at %llu us, complete at %llu us\n", nid,
+				(unsigned long long)(r->node[nid].lazy_allocatable_ns / 1000),
+				(unsigned long long)(r->node[nid].lazy_complete_ns / 1000));
+	print_latency("while units were lazy", &l->during);
+	print_latency("after", &l->after);
+}
+
+static void json_latency(struct json *j, const char *name, const struct meminit_latency *l)
+{
+	json_obj_begin(j, name);
+	json_u64(j, "n", l->n);
+	json_u64(j, "p50_ns", l->p50);
+	json_u64(j, "p99_ns", l->p99);
+	json_u64(j, "max_ns", l->max);
+	json_obj_end(j);
+}
+
+static void json_lazy(struct json *j, const struct meminit_lazy_stats *l)
+{
+	json_u64(j, "allocatable_ns", l->allocatable_ns);
+	json_u64(j, "complete_ns", l->complete_ns);
+	json_u64(j, "boot_cpu_ns", l->boot_cpu_ns);
+	json_u64(j, "heads_written", l->heads_written);
+	json_u64(j, "on_demand", l->on_demand);
+	json_u64(j, "allocs_while_lazy", l->allocs_while_lazy);
+	json_latency(j, "alloc_while_lazy", &l->during);
+	json_latency(j, "alloc_after", &l->after);
 }
 
 /* meminit_rounds: every round's time; the mode's figures are the fastest's. */
@@ -266,6 +318,8 @@ static void report_mode(const struct mm_state *mm, const struct meminit_results 
 		print_rounds(r);
 	if (r->mode == MEMINIT_DEFERRED)
 		print_deferred(&r->deferred);
+	if (r->mode == MEMINIT_LAZY && r->ok)
+		print_lazy(mm, r);
 	for (uint32_t nid = 0; nid < mm->nnodes; nid++)
 		if (mm_plan_has_work(&mm->plan[nid]))
 			report_node(mm, res, r, nid);
@@ -291,6 +345,8 @@ static void report_mode(const struct mm_state *mm, const struct meminit_results 
 	}
 	if (r->mode == MEMINIT_DEFERRED)
 		json_deferred(&j, &r->deferred);
+	if (r->mode == MEMINIT_LAZY)
+		json_lazy(&j, &r->lazy);
 	json_emit(&j);
 }
 

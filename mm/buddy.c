@@ -157,6 +157,21 @@ static uint64_t list_pick(const struct mm_node *node, unsigned zone, unsigned o,
 	return pfn;
 }
 
+/* A block of a lazy node (meminit=lazy) is taken only from a COMPLETE unit:
+ * its split, its allocated head and every later free and merge read and
+ * write struct pages beyond the heads.  A pfn outside the unit states (a
+ * hot region's) is never lazy.  Lock held (mm/lazy.c: the wait for a unit
+ * another CPU is completing cannot deadlock). */
+static void lazy_complete(const struct mm_node *node, uint64_t pfn)
+{
+	const struct mm_lazy *lz = node->lazy;
+	uint64_t origin = mm_pageblock_origin(node);
+
+	if (lz && pfn >= origin && mm_lazy_unit(node, pfn) < lz->nunits &&
+	    !mm_lazy_unit_complete(node, mm_lazy_unit(node, pfn)))
+		mm_lazy_complete_pfn(node, pfn);
+}
+
 static uint64_t alloc_from_zone_locked(struct mm_node *node, unsigned zone, unsigned order,
 				       bool boot_only)
 {
@@ -165,6 +180,7 @@ static uint64_t alloc_from_zone_locked(struct mm_node *node, unsigned zone, unsi
 
 		if (pfn == PFN_NONE)
 			continue;
+		lazy_complete(node, pfn);
 		mm_list_del(node, zone, o, pfn);
 		while (o > order) {
 			o--;

@@ -216,6 +216,38 @@ void mm_hot_reset(struct mm_node *node);
 /* Span = [start_pfn, end_pfn) and every ONLINE or ISOLATED block.  Lock held. */
 void mm_hot_span_recompute(struct mm_node *node);
 
+/* ---- lazy struct pages (mm/lazy.c, mm/memmap_init.c) ------------------------ */
+
+/* Write every struct page of [s, e) but the heads of its free blocks (the
+ * TAILS part of the initializer): [s, e) is a DRAM chunk of the node
+ * (chunk_kind()) inside one lazy unit.  Returns the pages written. */
+uint64_t mm_init_tails(const struct mm_node *node, uint64_t s, uint64_t e);
+
+/* Unit index of pfn in node->lazy->state, and whether the unit is COMPLETE
+ * (acquire: its pages are then visible).  Any CPU. */
+static inline uint64_t mm_lazy_unit(const struct mm_node *node, uint64_t pfn)
+{
+	return (pfn - mm_pageblock_origin(node)) / MM_LAZY_UNIT_PAGES;
+}
+
+static inline int mm_lazy_unit_complete(const struct mm_node *node, uint64_t u)
+{
+	return __atomic_load_n(&node->lazy->state[u], __ATOMIC_ACQUIRE) == MM_LAZY_COMPLETE;
+}
+
+/* Make the unit holding pfn (a boot DRAM pfn of the node) COMPLETE: claim
+ * and complete it, or wait for the CPU that claimed it.  Returns 1 when
+ * this call completed it.  Any CPU; the allocator calls it under the node
+ * lock before it takes a block of a unit that is not COMPLETE (the tails'
+ * writer never takes the lock, so waiting under it cannot deadlock). */
+int mm_lazy_complete_pfn(const struct mm_node *node, uint64_t pfn);
+
+/* Make every unit [s, e) touches COMPLETE (the TAILS part of a chunk, run
+ * by a background worker): claim each LAZY one and complete it, wait for
+ * each BUSY one.  Returns the struct pages this call wrote.  Any CPU, no
+ * lock. */
+uint64_t mm_lazy_complete_range(const struct mm_node *node, uint64_t s, uint64_t e);
+
 /* ---- kernel setup (mm/setup.c) --------------------------------------------- */
 
 struct mm_state;

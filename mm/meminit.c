@@ -127,15 +127,16 @@ static int call_and_wait(struct meminit_run *run, const cpumask_t *mask)
 
 enum pick { PICK_FIRST, PICK_ALL, PICK_ALL_BUT_ME };
 
-/* Assign every request to CPUs of its node's worker set (the first, all,
- * or all but this CPU) and collect those CPUs in mask. */
-static void assign_worker_sets(struct meminit_run *run, enum pick pick, cpumask_t *mask)
+/* Assign requests req[0..n) to CPUs of their node's worker set (the
+ * first, all, or all but this CPU) and collect those CPUs in mask. */
+static void assign_requests(struct meminit_run *run, struct meminit_request **req, uint32_t n,
+			    enum pick pick, cpumask_t *mask)
 {
 	uint32_t me = smp_this_cpu();
 
 	cpumask_clear(mask);
-	for (uint32_t i = 0; i < run->nreq; i++) {
-		struct meminit_request *r = run->req[i];
+	for (uint32_t i = 0; i < n; i++) {
+		struct meminit_request *r = req[i];
 		const struct mm_node_plan *p = &run->mm->plan[r->node->nid];
 
 		for (uint32_t c = 0; c < smp_ncpus(); c++) {
@@ -146,6 +147,12 @@ static void assign_worker_sets(struct meminit_run *run, enum pick pick, cpumask_
 			cpumask_set(mask, c);
 		}
 	}
+}
+
+/* Every request of the run. */
+static void assign_worker_sets(struct meminit_run *run, enum pick pick, cpumask_t *mask)
+{
+	assign_requests(run, run->req, run->nreq, pick, mask);
 }
 
 /* ---- the modes ------------------------------------------------------------ */
@@ -313,6 +320,173 @@ static int mode_deferred(struct meminit_run *run, struct meminit_deferred_stats 
 	return err;
 }
 
+/* ---- lazy ------------------------------------------------------------------ */
+
+#define LAZY_ALLOCS		128	/* blocks the boot CPU allocates per node, per phase */
+#define LAZY_ALLOCS_MAX		256	/* all nodes together */
+
+/* Percentiles of n samples (sorted here; n small). */
+static struct meminit_latency latency_of(uint64_t *ns, uint32_t n)
+{
+	for (uint32_t i = 1; i < n; i++)
+		for (uint32_t j = i; j && ns[j - 1] > ns[j]; j--) {
+			uint64_t t = ns[j];
+
+			ns[j] = ns[j - 1];
+			ns[j - 1] = t;
+		}
+	if (!n)
+		return (struct meminit_latency){ 0 };
+	return (struct meminit_latency){ .n = n, .p50 = ns[(n - 1) / 2],
+					 .p99 = ns[(n * 99 + 99) / 100 - 1], .max = ns[n - 1] };
+}
+
+/*
+ * The boot CPU's workload: LAZY_ALLOCS blocks (orders 0..3) from every
+ * node with DRAM, each allocation timed, then all freed.  *while_lazy
+ * counts allocations begun while their node still had lazy units.
+ */
+static struct meminit_latency lazy_workload(struct meminit_run *run, uint64_t *while_lazy)
+{
+	struct deferred_alloc a[LAZY_ALLOCS_MAX];
+	uint64_t ns[LAZY_ALLOCS_MAX];
+	uint32_t n = 0;
+
+	for (uint32_t nid = 0; nid < run->mm->nnodes; nid++) {
+		struct mm_node_plan *p = &run->mm->plan[nid];
+
+		for (uint32_t i = 0; p->dram.nchunks && i < LAZY_ALLOCS && n < LAZY_ALLOCS_MAX; i++) {
+			uint32_t order = i % 4;
+			bool lazy = memmap_lazy_pending(&p->node) != 0;
+			uint64_t t0 = rdtsc(), pfn = buddy_alloc_pages(&p->node, order);
+
+			if (pfn == PFN_NONE)
+				continue;
+			ns[n] = tsc_to_ns(rdtsc() - t0);
+			*while_lazy += lazy;
+			a[n++] = (struct deferred_alloc){ pfn, nid, order };
+		}
+	}
+	for (uint32_t i = n; i-- > 0;)
+		buddy_free_pages(&run->mm->plan[a[i].nid].node, a[i].pfn, a[i].order);
+	return latency_of(ns, n);
+}
+
+/* Arm every node with DRAM and collect its DRAM request into run->dram_req;
+ * returns how many, or -1 when a node cannot be lazy. */
+static int lazy_arm(struct meminit_run *run, uint32_t *n)
+{
+	*n = 0;
+	for (uint32_t nid = 0; nid < run->mm->nnodes; nid++) {
+		struct mm_node_plan *p = &run->mm->plan[nid];
+
+		if (!mm_plan_has_work(p) || !p->dram.nchunks)
+			continue;
+		if (memmap_lazy_arm(&p->node))
+			return -1;
+		p->dram.part = MM_INIT_HEADS;
+		run->dram_req[(*n)++] = &p->dram;
+	}
+	return 0;
+}
+
+/* The nodes' figures once the drain is over (every request complete). */
+static void lazy_figures(struct meminit_run *run, uint32_t ndram, uint64_t t0_tsc,
+			 const uint64_t *heads_tsc, struct meminit_mode_result *r)
+{
+	for (uint32_t i = 0; i < ndram; i++) {
+		const struct meminit_request *q = run->dram_req[i];
+		struct meminit_node_result *nr = &r->node[q->node->nid];
+
+		nr->lazy_allocatable_ns = heads_tsc[i] > t0_tsc ? tsc_to_ns(heads_tsc[i] - t0_tsc) : 0;
+		nr->lazy_complete_ns = q->complete_tsc > t0_tsc ? tsc_to_ns(q->complete_tsc - t0_tsc) : 0;
+		nr->lazy_on_demand = __atomic_load_n(&q->node->lazy->on_demand, __ATOMIC_RELAXED);
+		r->lazy.on_demand += nr->lazy_on_demand;
+		if (nr->lazy_complete_ns > r->lazy.complete_ns)
+			r->lazy.complete_ns = nr->lazy_complete_ns;
+	}
+}
+
+/*
+ * lazy: the heads part of every node's DRAM on its worker CPUs (one
+ * cross-call, the boot CPU waits: every free page is then allocatable);
+ * then the rest of every unit (TAILS, the same requests and chunks) and
+ * every device, on the worker sets less the boot CPU, while the boot CPU
+ * allocates and frees on every node, then helps; the same workload again
+ * once every unit is complete.  Each node completes on its own: nothing
+ * waits for all nodes but the end of the mode.
+ */
+static int mode_lazy(struct meminit_run *run, struct meminit_mode_result *r)
+{
+	struct meminit_lazy_stats *st = &r->lazy;
+	uint64_t t0 = now_ns(), t0_tsc = rdtsc(), heads_tsc[NUMA_MAX_NODES];
+	uint32_t ndram, me = smp_this_cpu();
+	struct smp_call *h = NULL;
+	smp_call_fn fn;
+	cpumask_t mask;
+	int err = 0;
+
+	if (lazy_arm(run, &ndram))
+		return -1;
+	assign_requests(run, run->dram_req, ndram, PICK_ALL, &mask);
+	fn = set_job(run, run->dram_req, ndram);
+	err = smp_call(&mask, fn, &run->job);
+	st->boot_cpu_ns = now_ns() - t0;
+	for (uint32_t i = 0; i < ndram; i++) {
+		struct meminit_request *q = run->dram_req[i];
+
+		if (!meminit_request_complete(q))
+			err = err ? err : -1;
+		heads_tsc[i] = q->complete_tsc;
+		/* the heads part's CPUs count as the node's initializers too */
+		cpumask_or(&r->node[q->node->nid].cpus_ran, &q->ran);
+		r->node[q->node->nid].cpus_assigned = cpumask_weight(&q->assigned);
+		for (uint32_t c = 0; c < q->nchunks; c++) {
+			r->node[q->node->nid].lazy_heads_written += q->results[c].pages_written;
+			st->heads_written += q->results[c].pages_written;
+		}
+	}
+	st->allocatable_ns = st->boot_cpu_ns;
+	if (err) {
+		kprintf("meminit: lazy: heads part failed (%d)\n", err);
+		return err;
+	}
+	for (uint32_t i = 0; i < ndram; i++) {
+		meminit_request_reset(run->dram_req[i]);
+		run->dram_req[i]->part = MM_INIT_TAILS;	/* the reset kept its test aids */
+	}
+	assign_worker_sets(run, PICK_ALL_BUT_ME, &mask);
+	fn = set_job(run, run->req, run->nreq);
+	if (cpumask_weight(&mask))
+		h = smp_call_start(&mask, fn, &run->job, &err);
+	st->during = lazy_workload(run, &st->allocs_while_lazy);
+	for (uint32_t i = 0; i < run->nreq; i++) {	/* help: this CPU's nodes, or all */
+		const struct mm_node_plan *p = &run->mm->plan[run->req[i]->node->nid];
+
+		if (cpumask_test(&p->workers, me) || !h)
+			meminit_request_work(run->req[i]);
+	}
+	if (h) {
+		int werr = smp_call_wait(h, 0);
+
+		err = err ? err : werr;
+	}
+	for (uint32_t i = 0; i < run->nreq; i++)
+		if (!meminit_request_complete(run->req[i]))
+			err = err ? err : -1;
+	if (err)
+		return err;
+	lazy_figures(run, ndram, t0_tsc, heads_tsc, r);
+	for (uint32_t nid = 0; nid < run->mm->nnodes; nid++)
+		if (!memmap_lazy_done(&run->mm->plan[nid].node)) {
+			kprintf("meminit: lazy: node %u: %llu units not complete after the drain\n", nid,
+				(unsigned long long)memmap_lazy_pending(&run->mm->plan[nid].node));
+			err = -1;
+		}
+	st->after = lazy_workload(run, &(uint64_t){ 0 });
+	return err;
+}
+
 /* ---- driver: reset, run, verify ---------------------------------------------- */
 
 /* The kernel's phys-to-virt: every RAM page is identity mapped. */
@@ -397,9 +571,10 @@ static bool run_mode(struct meminit_run *run, uint32_t mode, bool poison, uint32
 	case MEMINIT_HOP: err = mode_hop(run); break;
 	case MEMINIT_NODE: err = mode_spread(run, false); break;
 	case MEMINIT_PARALLEL: err = mode_spread(run, true); break;
-	default: err = mode_deferred(run, &r->deferred); break;
+	case MEMINIT_DEFERRED: err = mode_deferred(run, &r->deferred); break;
+	default: err = mode_lazy(run, r); break;
 	}
-	r->ns = now_ns() - t0;
+	r->ns = mode == MEMINIT_LAZY && !err ? r->lazy.complete_ns : now_ns() - t0;
 	if (collect(run, r))
 		err = err ? err : -1;
 	if (round == rounds - 1)
@@ -527,7 +702,7 @@ int meminit_run(struct mm_state *mm, const struct meminit_config *cfg,
 	}
 	*run = (struct meminit_run){ .mm = mm, .cfg = cfg };
 	res->first = all ? MEMINIT_SERIAL : cfg->mode;
-	res->last = all ? MEMINIT_DEFERRED : cfg->mode;
+	res->last = all ? MEMINIT_LAZY : cfg->mode;
 	for (uint32_t mode = 0; mode < MEMINIT_ALL; mode++)
 		res->mode[mode].ran = false;
 	timeline_mark(cfg->timeline, "bandwidth");

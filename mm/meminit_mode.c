@@ -3,5 +3,5 @@
 #include "meminit_mode.h"
 
 const char *const meminit_mode_names[MEMINIT_NMODES + 1] = {
-	"serial", "hop", "node", "parallel", "deferred", "all", NULL,
+	"serial", "hop", "node", "parallel", "deferred", "lazy", "all", NULL,
 };

@@ -64,6 +64,8 @@ void memmap_node_reset(struct mm_node *node)
 	node->span_start_pfn = node->start_pfn;
 	node->span_end_pfn = node->end_pfn;
 	mm_hot_reset(node);
+	if (node->lazy)
+		memmap_lazy_disarm(node);
 }
 
 int memmap_node_init(struct mm_node *node, uint32_t nid, uint64_t start_pfn, uint64_t end_pfn,
@@ -313,44 +315,72 @@ static void chunk_finish_lists(const struct mm_node *node, struct memmap_chunk_r
 		}
 }
 
-/* [s, e) is free and inside one zone: maximal aligned blocks, tails plain. */
-static void init_free_zone_run(const struct mm_node *node, struct memmap_chunk_result *res,
-			       uint64_t s, uint64_t e)
+/* Whether the part writes the heads of free blocks (and their lists), and
+ * every other struct page. */
+static bool part_heads(enum mm_init_part part)
+{
+	return part != MM_INIT_TAILS;
+}
+
+static bool part_tails(enum mm_init_part part)
+{
+	return part != MM_INIT_HEADS;
+}
+
+/* [s, e) is free and inside one zone: maximal aligned blocks, tails plain.
+ * Returns the struct pages written. */
+static uint64_t init_free_zone_run(const struct mm_node *node, struct memmap_chunk_result *res,
+				   enum mm_init_part part, uint64_t s, uint64_t e)
 {
 	unsigned zone = mm_zone_of(s);
-	uint64_t tail_flags = page_flags_make(0, zone, node->nid);
+	uint64_t tail_flags = page_flags_make(0, zone, node->nid), written = 0;
 
 	while (s < e) {
 		unsigned order = mm_fit_order(s, e, MAX_ORDER);
 
-		chunk_add_block(node, res, zone, order, s);
-		mm_fill_pages(s + 1, (1ULL << order) - 1, tail_flags, 0, 0, 0);
+		if (part_heads(part)) {
+			chunk_add_block(node, res, zone, order, s);
+			written++;
+		}
+		if (part_tails(part)) {
+			mm_fill_pages(s + 1, (1ULL << order) - 1, tail_flags, 0, 0, 0);
+			written += (1ULL << order) - 1;
+		}
 		s += 1ULL << order;
 	}
+	return written;
 }
 
-static void init_free_run(const struct mm_node *node, struct memmap_chunk_result *res,
-			  uint64_t s, uint64_t e)
+static uint64_t init_free_run(const struct mm_node *node, struct memmap_chunk_result *res,
+			      enum mm_init_part part, uint64_t s, uint64_t e)
 {
+	uint64_t written = 0;
+
 	while (s < e) {
 		uint64_t zend = mm_min(e, mm_zone_end(s));
 
-		init_free_zone_run(node, res, s, zend);
+		written += init_free_zone_run(node, res, part, s, zend);
 		s = zend;
 	}
+	return written;
 }
 
-static void init_reserved_run(const struct mm_node *node, struct memmap_chunk_result *res,
-			      uint64_t s, uint64_t e)
+/* Reserved pages are no buddy's business: the tails part writes them. */
+static uint64_t init_reserved_run(const struct mm_node *node, struct memmap_chunk_result *res,
+				  enum mm_init_part part, uint64_t s, uint64_t e)
 {
-	res->reserved_pages += e - s;
-	while (s < e) {
-		uint64_t zend = mm_min(e, mm_zone_end(s));
+	if (res)
+		res->reserved_pages += e - s;
+	if (!part_tails(part))
+		return 0;
+	for (uint64_t z = s; z < e;) {
+		uint64_t zend = mm_min(e, mm_zone_end(z));
 
-		mm_fill_pages(s, zend - s, page_flags_make(PG_reserved, mm_zone_of(s), node->nid), 1,
+		mm_fill_pages(z, zend - z, page_flags_make(PG_reserved, mm_zone_of(z), node->nid), 1,
 			      0, 0);
-		s = zend;
+		z = zend;
 	}
+	return e - s;
 }
 
 /* End of the free run that starts in usable[*i] (adjacent ranges coalesced,
@@ -364,16 +394,20 @@ static uint64_t free_run_end(const struct mm_node *node, uint32_t i)
 	return end;
 }
 
-/* Write the run of one kind starting at pfn (< end): a device run, a free
- * run, or a reserved run up to the next usable or device pfn.  Returns the
- * run's end.  *i is the usable range cursor. */
+/* Write (the part of) the run of one kind starting at pfn (< end): a
+ * device run (MM_INIT_FULL only: chunk_start() refuses other parts of a
+ * device chunk), a free run, or a reserved run up to the next usable or
+ * device pfn.  Returns the run's end; *written grows by the struct pages
+ * written.  *i is the usable range cursor. */
 static uint64_t init_run(const struct mm_node *node, struct memmap_chunk_result *res,
-			 uint64_t pfn, uint64_t end, uint32_t *i)
+			 enum mm_init_part part, uint64_t pfn, uint64_t end, uint32_t *i,
+			 uint64_t *written)
 {
 	uint32_t d = mm_device_at(node, pfn);
 	uint64_t next;
 
 	if (d != MM_NO_DEVICE) {
+		kassert(part == MM_INIT_FULL);
 		next = mm_min(node->dev[d].end_pfn, end);
 		mm_init_device_run(node, d, res, pfn, next);
 		return next;
@@ -382,12 +416,12 @@ static uint64_t init_run(const struct mm_node *node, struct memmap_chunk_result 
 		(*i)++;
 	if (*i < node->nr_usable && node->usable[*i].start_pfn <= pfn) {
 		next = mm_min(free_run_end(node, *i), end);
-		init_free_run(node, res, pfn, next);
+		*written += init_free_run(node, res, part, pfn, next);
 		return next;
 	}
 	next = *i < node->nr_usable ? mm_min(node->usable[*i].start_pfn, end) : end;
 	next = mm_min(next, mm_next_device_start(node, pfn));
-	init_reserved_run(node, res, pfn, next);
+	*written += init_reserved_run(node, res, part, pfn, next);
 	return next;
 }
 
@@ -408,7 +442,7 @@ static void init_hot_chunk(const struct mm_node *node, uint32_t h,
 							   mm_zone_of(z), node->nid), 1, 0, 0);
 		z = zend;
 	}
-	init_free_run(node, res, s + altmap, e);
+	init_free_run(node, res, MM_INIT_FULL, s + altmap, e);
 }
 
 /* Reset res (also when the chunk is refused: a refused chunk splices as an
@@ -416,13 +450,19 @@ static void init_hot_chunk(const struct mm_node *node, uint32_t h,
  * refused one.  A hot chunk's blocks go to the head of the lists at its
  * splice, merged with their neighbours; boot chunks are appended. */
 static unsigned chunk_start(const struct mm_node *node, uint64_t s, uint64_t e,
-			    struct memmap_chunk_result *res, uint32_t *idx)
+			    enum mm_init_part part, struct memmap_chunk_result *res, uint32_t *idx)
 {
 	const char *why;
 	unsigned kind = chunk_kind(node, s, e, idx, &why);
 
 	result_reset(res, s, e);
 	res->at_head = kind == MM_CHUNK_HOT;
+	if (kind != MM_CHUNK_NONE && part != MM_INIT_FULL &&
+	    (kind != MM_CHUNK_DRAM || !node->lazy)) {
+		why = kind != MM_CHUNK_DRAM ? "only boot DRAM is initialized lazily" :
+					      "the node has no lazy unit states";
+		kind = MM_CHUNK_NONE;
+	}
 	if (kind == MM_CHUNK_NONE)
 		kprintf("memmap_init_range: node %u: bad chunk [0x%llx, 0x%llx): %s\n", node->nid,
 			(unsigned long long)s, (unsigned long long)e, why);
@@ -432,20 +472,43 @@ static unsigned chunk_start(const struct mm_node *node, uint64_t s, uint64_t e,
 int memmap_init_range(const struct mm_node *node, uint64_t start_pfn, uint64_t end_pfn,
 		      struct memmap_chunk_result *res)
 {
+	return memmap_init_range_part(node, start_pfn, end_pfn, MM_INIT_FULL, res);
+}
+
+uint64_t mm_init_tails(const struct mm_node *node, uint64_t s, uint64_t e)
+{
+	uint64_t written = 0;
+	uint32_t i = 0;
+
+	for (uint64_t pfn = s; pfn < e;)
+		pfn = init_run(node, NULL, MM_INIT_TAILS, pfn, e, &i, &written);
+	mm_fill_fence();	/* the pages are complete before the unit is marked so */
+	return written;
+}
+
+int memmap_init_range_part(const struct mm_node *node, uint64_t start_pfn, uint64_t end_pfn,
+			   enum mm_init_part part, struct memmap_chunk_result *res)
+{
 	uint32_t i = 0, idx;
-	unsigned kind = chunk_start(node, start_pfn, end_pfn, res, &idx);
+	uint64_t written = 0;
+	unsigned kind = chunk_start(node, start_pfn, end_pfn, part, res, &idx);
 
 	if (kind == MM_CHUNK_NONE)
 		return -1;
+	res->pages_initialized = end_pfn - start_pfn;
+	if (part == MM_INIT_TAILS) {
+		res->pages_written = mm_lazy_complete_range(node, start_pfn, end_pfn);
+		return 0;
+	}
 	if (kind == MM_CHUNK_HOT)
 		init_hot_chunk(node, idx, res, start_pfn, end_pfn);
 	for (uint64_t pfn = start_pfn; kind != MM_CHUNK_HOT && pfn < end_pfn;)
-		pfn = init_run(node, res, pfn, end_pfn, &i);
+		pfn = init_run(node, res, part, pfn, end_pfn, &i, &written);
 	chunk_finish_lists(node, res);
 	mm_fill_fence();	/* the pages are complete before the caller publishes them */
 	set_pageblocks_movable(node, start_pfn, end_pfn);
-	res->pages_initialized = end_pfn - start_pfn;
-	res->pages_written = res->pages_initialized - res->pages_aliased;
+	res->pages_written = part == MM_INIT_FULL ? res->pages_initialized - res->pages_aliased :
+			     written;
 	return 0;
 }
 

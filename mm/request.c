@@ -124,6 +124,7 @@ void meminit_request_reset(struct meminit_request *r)
 	r->next_splice = 0;
 	r->complete_tsc = 0;
 	r->complete = r->nchunks == 0;
+	r->part = MM_INIT_FULL;
 	if (r->nchunks)
 		memset(r->done, 0, r->nchunks);
 }
@@ -143,7 +144,8 @@ static void splice_ready(struct meminit_request *r)
 	spin_lock(&r->splice_lock);
 	while (r->next_splice < r->nchunks &&
 	       __atomic_load_n(&r->done[r->next_splice], __ATOMIC_ACQUIRE)) {
-		memmap_splice_chunk(r->node, &r->results[r->next_splice]);
+		if (r->part != MM_INIT_TAILS)	/* completed units publish nothing */
+			memmap_splice_chunk(r->node, &r->results[r->next_splice]);
 		/* relaxed store: a failed wait reports it without the lock */
 		__atomic_store_n(&r->next_splice, r->next_splice + 1, __ATOMIC_RELAXED);
 		if (r->next_splice == r->nchunks) {
@@ -160,8 +162,8 @@ static void splice_ready(struct meminit_request *r)
 static void run_chunk(struct meminit_request *r, uint32_t c)
 {
 	for (uint32_t i = 0; i < (r->init_repeat ? r->init_repeat : 1); i++)	/* a test aid */
-		if (memmap_init_range(r->node, r->chunks[c].start_pfn, r->chunks[c].end_pfn,
-				      &r->results[c]))
+		if (memmap_init_range_part(r->node, r->chunks[c].start_pfn, r->chunks[c].end_pfn,
+					   r->part, &r->results[c]))
 			__atomic_fetch_add(&r->failures, 1, __ATOMIC_RELAXED);
 	atomic_max_u64(&r->end_tsc, rdtsc());
 	/* release: pairs with the acquire load of done[c] in splice_ready() */

@@ -173,15 +173,19 @@ static int alloc_request_tables(struct mm_state *mm, uint32_t nid, uint32_t n,
 	return 0;
 }
 
-/* The DRAM request (its tables) and the pageblock bits. */
+/* The DRAM request (its tables), the pageblock bits and the lazy unit
+ * states. */
 static int alloc_node_tables(struct mm_state *mm, uint32_t nid)
 {
 	struct mm_node_plan *p = &mm->plan[nid];
 	uint64_t pa_bits = mm_alloc_near(mm, nid, memmap_pageblock_bytes(p->node.start_pfn,
 								      p->node.end_pfn), 64);
+	uint64_t pa_lazy = mm_alloc_near(mm, nid, memmap_lazy_bytes(p->node.start_pfn,
+								    p->node.end_pfn), 64);
 	struct meminit_tables t;
 
-	if (!pa_bits ||
+	p->lazy_states = (uint8_t *)pa_lazy;
+	if (!pa_bits || !pa_lazy ||
 	    alloc_request_tables(mm, nid, memmap_chunks(&p->node, NULL, 0, NULL, 0), &t) ||
 	    meminit_request_dram(&p->dram, &p->node, &t)) {
 		kprintf("mm: node %u: no memory for its chunk tables\n", nid);
@@ -244,6 +248,7 @@ static int describe_node(struct mm_state *mm, uint32_t nid)
 		kprintf("mm: node %u: inconsistent node description\n", nid);
 		return -1;
 	}
+	memmap_node_set_lazy(&p->node, &p->lazy, p->lazy_states);
 	return 0;
 }
 

@@ -93,6 +93,23 @@ static void account_error(void *arg, uint64_t pfn, const char *msg)
 	verify_error(arg, pfn, "%s", msg);
 }
 
+/* A lazy node (meminit=lazy) is verified once every unit is complete: a
+ * unit left LAZY or BUSY has struct pages nobody wrote (each is one error,
+ * named by its first pfn; the page walk then finds its pages too). */
+static void check_lazy_units(struct verify_walk *w)
+{
+	const struct mm_lazy *lz = w->node->lazy;
+	uint64_t origin = w->node->start_pfn & ~(SECTION_PAGES - 1);
+
+	for (uint64_t u = 0; lz && u < lz->nunits; u++) {
+		uint8_t st = __atomic_load_n(&lz->state[u], __ATOMIC_ACQUIRE);
+
+		if (st != MM_LAZY_COMPLETE)
+			verify_error(w, origin + u * MM_LAZY_UNIT_PAGES,
+				     "lazy unit not complete (state %u)", st);
+	}
+}
+
 static unsigned expected_zone(uint64_t pfn)
 {
 	uint64_t addr = pfn << 12;
@@ -522,6 +539,7 @@ int memmap_verify(const struct mm_node *node, struct memmap_verify_result *res)
 	struct memmap_account a;
 
 	*res = (struct memmap_verify_result){ 0 };
+	check_lazy_units(&w);
 	walk_node(&w);
 	for (unsigned z = 0; z < MM_NR_ZONES; z++)
 		for (unsigned o = 0; o <= MAX_ORDER; o++)

@@ -44,7 +44,7 @@ OUT_DIR = os.path.join(ROOT, 'build', 'bench')
 SCHEMA = 'numaboot-bench/1'
 GiB = 1 << 30
 PAGE = 4096
-MODES = ('serial', 'hop', 'node', 'parallel', 'deferred')
+MODES = ('serial', 'hop', 'node', 'parallel', 'deferred', 'lazy')
 
 # name -> (Topology, description).  Memory per node in GiB.
 MATRIX = {

@@ -19,7 +19,7 @@ import matplotlib
 matplotlib.use('Agg')
 import matplotlib.pyplot as plt  # noqa: E402
 
-MODES = ('serial', 'hop', 'node', 'parallel', 'deferred')
+MODES = ('serial', 'hop', 'node', 'parallel', 'deferred', 'lazy')
 
 
 def _grouped(ax, groups, series, values, ylabel, title):

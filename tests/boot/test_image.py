@@ -104,7 +104,7 @@ def test_save_efivar_records_let_regress_judge_the_run(tmp_path):
     serial = tmp_path / 'serial.txt'
     serial.write_text(r.output)
     (want, _), (got, _) = regress.load_results(str(serial)), regress.load_results(str(saved))   # (rows, identity)
-    assert set(got) == {f'boot/{m}' for m in ('serial', 'hop', 'node', 'parallel', 'deferred')}
+    assert set(got) == {f'boot/{m}' for m in ('serial', 'hop', 'node', 'parallel', 'deferred', 'lazy')}
     assert got == want
     base = tmp_path / 'base.json'
     tool = os.path.join(ROOT, 'tools', 'regress.py')

@@ -13,7 +13,7 @@ import pytest
 
 from conftest import ROOT
 
-MODES = ('serial', 'hop', 'node', 'parallel', 'deferred')
+MODES = ('serial', 'hop', 'node', 'parallel', 'deferred', 'lazy')
 
 @pytest.mark.skipif(not shutil.which('lava-run') or not shutil.which('mformat'),
                     reason='lava-dispatcher / mtools not installed: tools/install-deps.sh --lava')

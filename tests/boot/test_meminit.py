@@ -7,7 +7,7 @@ import pytest
 from conftest import boot, explain
 from qemu_run import Topology
 
-MODES = ['serial', 'hop', 'node', 'parallel', 'deferred']
+MODES = ['serial', 'hop', 'node', 'parallel', 'deferred', 'lazy']
 PAGE = 4096
 
 CASES = {

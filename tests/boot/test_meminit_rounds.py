@@ -6,7 +6,7 @@ fastest of the times the same record lists."""
 from conftest import boot, explain
 from qemu_run import Topology
 
-MODES = ['serial', 'hop', 'node', 'parallel', 'deferred']
+MODES = ['serial', 'hop', 'node', 'parallel', 'deferred', 'lazy']
 N1C2 = Topology(nodes=1, cpus=2, mem_gib=[1])
 N2C1 = Topology(nodes=2, cpus=1, mem_gib=[0.5, 0.5])
 

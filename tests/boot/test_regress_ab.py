@@ -29,7 +29,7 @@ sys.path.insert(0, os.path.join(ROOT, 'tools'))
 import regress_ab  # noqa: E402
 import regress_stats  # noqa: E402
 
-MODES = ('serial', 'hop', 'node', 'parallel', 'deferred')
+MODES = ('serial', 'hop', 'node', 'parallel', 'deferred', 'lazy')
 EFI = os.path.join(ROOT, 'build', 'numaboot.efi')
 SLOW_ROW = 'n1c2/node'
 SLOW = regress_ab.DEFAULT_OPTS + ' debug_slow_pct=50 debug_repeat_mode=node'

@@ -1,6 +1,6 @@
 # Host unit tests of mm/: range initializer, device pages, hot-pluggable memory,
 # buddy allocator, memblock.
-MM_CORE_SRCS := mm/lookup.c mm/memmap_init.c mm/memmap_device.c mm/hot_region.c mm/hot_offline.c \
+MM_CORE_SRCS := mm/lookup.c mm/memmap_init.c mm/lazy.c mm/memmap_device.c mm/hot_region.c mm/hot_offline.c \
 	mm/buddy.c mm/verify.c mm/account.c mm/memblock.c
 
 UNIT_TESTS += test_memmap test_buddy test_memblock test_device
@@ -24,3 +24,10 @@ UNIT_TESTS += test_hotplug_offline
 test_hotplug_offline_SRCS := tests/unit/test_hotplug_offline.c $(MM_CORE_SRCS)
 test_hotplug_offline_CFLAGS := -pthread
 $(BUILD)/unit/test_hotplug_offline: tests/unit/hot_fixture.h mm/internal.h
+
+# Lazy struct pages (mm/lazy.c): parts of the initializer, on-demand
+# completion, drain threads racing allocators (also under TSan: tsan.mk).
+UNIT_TESTS += test_lazy
+test_lazy_SRCS := tests/unit/test_lazy.c $(MM_CORE_SRCS)
+test_lazy_CFLAGS := -pthread
+$(BUILD)/unit/test_lazy: tests/unit/test_memmap.c mm/internal.h

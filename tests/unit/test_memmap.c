@@ -188,7 +188,7 @@ static void fm_init_serial(struct fake_machine *m, uint32_t nid)
 	}
 }
 
-static void fm_init_all_serial(struct fake_machine *m)
+static __attribute__((unused)) void fm_init_all_serial(struct fake_machine *m)
 {
 	for (uint32_t nid = 0; nid < FM_NODES; nid++)
 		fm_init_serial(m, nid);

@@ -61,7 +61,7 @@ static void test_rejects_by_name(void **state)
 	assert_true(host_console_contains("unknown option 'bogus'"));
 	assert_int_equal(parse(&o, "meminit=fast"), 1);
 	assert_true(host_console_contains("bad value 'fast' for meminit"));
-	assert_true(host_console_contains("serial|hop|node|parallel|deferred|all"));
+	assert_true(host_console_contains("serial|hop|node|parallel|deferred|lazy|all"));
 	assert_int_equal(parse(&o, "ap_timeout_ms=0 call_timeout_ms=12x noequals =5"), 4);
 	assert_true(host_console_contains("ap_timeout_ms"));
 	assert_true(host_console_contains("malformed word 'noequals'"));
