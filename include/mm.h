@@ -91,6 +91,14 @@ struct mm_hot_region {
 	uint64_t free_pages;		/* (L) of those, on the node's free lists */
 	uint64_t allocated_pages;	/* (L) of those, handed out by the buddy allocator */
 	uint64_t isolated_free_pages;	/* (L) of those, free in ISOLATED blocks (off the lists) */
+	uint8_t *lazy;			/* (C) pointer: one enum mm_lazy_state per block
+					 * (mm_hot_region_set_lazy()), NULL: never lazy.
+					 * Each (A): LAZY by the HEADS part of the chunk
+					 * onlining it (the block OFFLINE: nobody else reads
+					 * it), then as a node's units (struct mm_lazy) */
+	uint64_t lazy_pending;		/* (A) blocks LAZY or BUSY */
+	uint64_t lazy_on_demand;	/* (A) blocks completed by an allocation or an
+					 * isolation (relaxed: a figure) */
 };
 /* memmap_on_memory: pages at the start of each section holding its memmap. */
 #define MM_HOT_ALTMAP_PAGES	(SECTION_MEMMAP_BYTES / PAGE_SIZE)
@@ -172,7 +180,14 @@ struct mm_node {
  * writes every other struct page of the node in it, and stores COMPLETE;
  * anyone else who needs it waits for COMPLETE.
  */
-enum mm_lazy_state { MM_LAZY_COMPLETE = 0, MM_LAZY_LAZY = 1, MM_LAZY_BUSY = 2 };
+enum mm_lazy_state {
+	MM_LAZY_COMPLETE = 0,
+	MM_LAZY_LAZY = 1,
+	MM_LAZY_BUSY = 2,
+	MM_LAZY_LAZY_TAIL = 3,	/* a hot plug block smaller than MAX_ORDER whose first page
+				 * is a tail of a free block begun in the block below
+				 * (that is all it is: tails) */
+};
 #define MM_LAZY_UNIT_PAGES	MAX_ORDER_NR_PAGES	/* a buddy block never crosses one */
 
 /* A node's lazy bookkeeping, in caller storage (memmap_node_set_lazy()). */
@@ -366,12 +381,15 @@ int memmap_init_range(const struct mm_node *node, uint64_t start_pfn, uint64_t e
 /*
  * The same initializer in parts, for lazy struct pages (docs/mm.md, "Lazy
  * struct pages"): MM_INIT_HEADS then MM_INIT_TAILS of a DRAM chunk of a
- * lazy node (memmap_lazy_arm()) leave exactly the state MM_INIT_FULL
- * leaves.  HEADS fills res as FULL does (its lists splice the same; its
+ * lazy node (memmap_lazy_arm()), or of a hot chunk of a lazy region
+ * (mm_hot_region_set_lazy()), leave exactly the state MM_INIT_FULL leaves.
+ * HEADS fills res as FULL does (its lists splice the same; its
  * pages_written counts only the heads) and writes no other struct page;
- * TAILS completes every unit the chunk touches (its pages of the node
+ * a hot chunk's HEADS also makes its blocks LAZY (they are OFFLINE until
+ * its splice).  TAILS completes every unit (DRAM) or block (hot, which
+ * must be ONLINE by then) the chunk touches (a unit's pages of the node
  * outside the chunk too), fills no lists, and its result is not spliced.
- * Other chunk kinds take only MM_INIT_FULL (-1 otherwise).
+ * Device chunks take only MM_INIT_FULL (-1 otherwise).
  */
 int memmap_init_range_part(const struct mm_node *node, uint64_t start_pfn, uint64_t end_pfn,
 			   enum mm_init_part part, struct memmap_chunk_result *res);
@@ -433,6 +451,11 @@ uint64_t mm_hot_pageblock_bytes(uint64_t start_pfn, uint64_t end_pfn);
 int mm_hot_region_init(struct mm_hot_region *r, uint32_t id, uint64_t start_pfn,
 		       uint64_t end_pfn, uint64_t block_pages, enum mm_memmap_loc loc,
 		       uint8_t *state, uint8_t *pageblock_mt);
+
+/* Let region r be onlined lazily (MM_INIT_HEADS, then MM_INIT_TAILS, of
+ * its chunks): states, mm_hot_state_bytes() of them, every block COMPLETE.
+ * Before the region is added to its node. */
+void mm_hot_region_set_lazy(struct mm_hot_region *r, uint8_t *states);
 
 /* Give node a region (under the node lock; any time, the node may be
  * allocating).  Refused (-1, reported) when the node has MM_MAX_HOT_REGIONS,

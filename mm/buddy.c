@@ -157,19 +157,23 @@ static uint64_t list_pick(const struct mm_node *node, unsigned zone, unsigned o,
 	return pfn;
 }
 
-/* A block of a lazy node (meminit=lazy) is taken only from a COMPLETE unit:
- * its split, its allocated head and every later free and merge read and
- * write struct pages beyond the heads.  A pfn outside the unit states (a
- * hot region's) is never lazy.  Lock held (mm/lazy.c: the wait for a unit
- * another CPU is completing cannot deadlock). */
-static void lazy_complete(const struct mm_node *node, uint64_t pfn)
+/* A block of a lazy node (meminit=lazy) or region (hot_lazy) is taken
+ * only when every unit or plug block it covers is COMPLETE: its split, its
+ * allocated head and every later free and merge read and write struct pages
+ * beyond the heads.  A DRAM block lies in one unit; a hot block may cover
+ * two plug blocks (merged at a splice).  Lock held (mm/lazy.c: the wait for
+ * a unit another CPU is completing cannot deadlock). */
+static void lazy_complete(const struct mm_node *node, uint64_t pfn, unsigned order)
 {
 	const struct mm_lazy *lz = node->lazy;
 	uint64_t origin = mm_pageblock_origin(node);
+	uint32_t h;
 
 	if (lz && pfn >= origin && mm_lazy_unit(node, pfn) < lz->nunits &&
 	    !mm_lazy_unit_complete(node, mm_lazy_unit(node, pfn)))
 		mm_lazy_complete_pfn(node, pfn);
+	if (node->nr_hot && (h = mm_hot_find(node, pfn)) != MM_NO_HOT && node->hot[h]->lazy)
+		mm_lazy_complete_hot(node, h, pfn, pfn + (1ULL << order), true);
 }
 
 static uint64_t alloc_from_zone_locked(struct mm_node *node, unsigned zone, unsigned order,
@@ -180,7 +184,7 @@ static uint64_t alloc_from_zone_locked(struct mm_node *node, unsigned zone, unsi
 
 		if (pfn == PFN_NONE)
 			continue;
-		lazy_complete(node, pfn);
+		lazy_complete(node, pfn, o);
 		mm_list_del(node, zone, o, pfn);
 		while (o > order) {
 			o--;

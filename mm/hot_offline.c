@@ -86,10 +86,19 @@ static uint64_t isolate_left_straddler(struct mm_node *node, const struct mm_hot
 int mm_hot_isolate(struct mm_node *node, uint32_t h, uint64_t s, uint64_t e, char *why,
 		   uint32_t why_size)
 {
-	uint64_t irq = spin_lock_irqsave(&node->lock), taken;
-	const char *problem = mm_hot_range_problem(node, h, s, e, MM_HOT_ONLINE);
+	uint64_t irq, taken;
+	const char *problem;
 	struct mm_hot_region *r;
 
+	/* Lazy blocks (hot_lazy): the walk below reads every struct page of
+	 * [s, e) and of a block straddling its ends: complete them all first
+	 * (ONLINE ones only: the range is checked under the lock). */
+	if (h < __atomic_load_n(&node->nr_hot, __ATOMIC_ACQUIRE) && node->hot[h]->lazy &&
+	    !mm_hot_range_problem(node, h, s, e, MM_HOT_ONLINE))
+		mm_lazy_complete_hot(node, h, s & ~(MAX_ORDER_NR_PAGES - 1),
+				     (e + MAX_ORDER_NR_PAGES - 1) & ~(MAX_ORDER_NR_PAGES - 1), true);
+	irq = spin_lock_irqsave(&node->lock);
+	problem = mm_hot_range_problem(node, h, s, e, MM_HOT_ONLINE);
 	if (problem) {
 		spin_unlock_irqrestore(&node->lock, irq);
 		say_why(why, why_size, "cannot isolate", h, s, e, problem);

@@ -149,6 +149,8 @@ void mm_hot_reset(struct mm_node *node)
 		mm_hot_set_state(r, r->start_pfn, r->end_pfn, MM_HOT_OFFLINE);
 		r->online_pages = r->altmap_pages = r->free_pages = 0;
 		r->allocated_pages = r->isolated_free_pages = 0;
+		if (r->lazy)
+			mm_hot_region_set_lazy(r, r->lazy);
 	}
 }
 

@@ -6,6 +6,7 @@
 #ifndef NUMABOOT_MM_INTERNAL_H
 #define NUMABOOT_MM_INTERNAL_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include "mm.h"
 
@@ -247,6 +248,24 @@ int mm_lazy_complete_pfn(const struct mm_node *node, uint64_t pfn);
  * each BUSY one.  Returns the struct pages this call wrote.  Any CPU, no
  * lock. */
 uint64_t mm_lazy_complete_range(const struct mm_node *node, uint64_t s, uint64_t e);
+
+/* The same for hot region h: every block of [s, e) (clipped to the region;
+ * blocks ONLINE or ISOLATED) COMPLETE.  on_demand: counted as an
+ * allocation's.  Any CPU; the allocator and isolation call it under or
+ * before the node lock. */
+uint64_t mm_lazy_complete_hot(const struct mm_node *node, uint32_t h, uint64_t s, uint64_t e,
+			      bool on_demand);
+
+/* The HEADS part of a hot chunk [s, e) of region h: its blocks LAZY (they
+ * are OFFLINE: nobody reads their states but this chunk's CPU). */
+void mm_lazy_arm_hot(const struct mm_node *node, uint32_t h, uint64_t s, uint64_t e);
+
+/* Write every struct page of hot plug block [s, e) of region h but the
+ * heads of its free blocks: the memmap's own pages (memmap on the region)
+ * and the free blocks' tails; all_tails: every page is a tail of a block
+ * begun below s (MM_LAZY_LAZY_TAIL).  Returns the pages written. */
+uint64_t mm_init_hot_tails(const struct mm_node *node, uint32_t h, uint64_t s, uint64_t e,
+			   bool all_tails);
 
 /* ---- kernel setup (mm/setup.c) --------------------------------------------- */
 

@@ -165,3 +165,103 @@ uint64_t mm_lazy_complete_range(const struct mm_node *node, uint64_t s, uint64_t
 			complete_or_wait(node, u, &written);
 	return written;
 }
+
+/* ---- hot-added memory: one state per plug block of a region -------------------- */
+
+void mm_hot_region_set_lazy(struct mm_hot_region *r, uint8_t *states)
+{
+	r->lazy = states;
+	for (uint64_t b = 0; b < mm_hot_state_bytes(r->start_pfn, r->end_pfn, r->block_pages); b++)
+		__atomic_store_n(&states[b], (uint8_t)MM_LAZY_COMPLETE, __ATOMIC_RELAXED);
+	__atomic_store_n(&r->lazy_pending, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&r->lazy_on_demand, 0, __ATOMIC_RELAXED);
+}
+
+/*
+ * Arm the blocks of a hot chunk [s, e) before its HEADS part runs.  A block
+ * is completed on its own later, so it must know which of its pages are the
+ * heads HEADS writes: with plug blocks of 2 MiB a free block of MAX_ORDER
+ * (4 MiB) covers two of them, and the upper one holds only tails of it
+ * (MM_LAZY_LAZY_TAIL); every other block begins with a head (or with the
+ * region's own memmap pages) and its blocks follow from its start
+ * (MM_LAZY_LAZY).  The chunk's free blocks are those of the initializer:
+ * maximal aligned blocks from the end of the memmap pages, cut at zones.
+ */
+void mm_lazy_arm_hot(const struct mm_node *node, uint32_t h, uint64_t s, uint64_t e)
+{
+	struct mm_hot_region *r = node->hot[h];
+	uint64_t bp = r->block_pages, n = 0, pfn = s + mm_hot_altmap_in(r, s, e);
+
+	kassert(r->lazy && !((s | e) & (bp - 1)));
+	/* relaxed: the chunk's splice publishes the states with its blocks */
+	for (uint64_t b = s; b < e; b += bp) {
+		uint8_t old = __atomic_exchange_n(&r->lazy[(b - r->start_pfn) / bp],
+						  (uint8_t)MM_LAZY_LAZY_TAIL, __ATOMIC_RELAXED);
+
+		n += old == MM_LAZY_COMPLETE;
+		if (b < pfn)	/* memmap pages first: written from the block's start */
+			__atomic_store_n(&r->lazy[(b - r->start_pfn) / bp], (uint8_t)MM_LAZY_LAZY,
+					 __ATOMIC_RELAXED);
+	}
+	while (pfn < e) {
+		uint64_t zend = mm_min(e, mm_zone_end(pfn));
+		unsigned order = mm_fit_order(pfn, zend, MAX_ORDER);
+
+		if (!(pfn & (bp - 1)))
+			__atomic_store_n(&r->lazy[(pfn - r->start_pfn) / bp], (uint8_t)MM_LAZY_LAZY,
+					 __ATOMIC_RELAXED);
+		pfn += 1ULL << order;
+	}
+	__atomic_fetch_add(&r->lazy_pending, n, __ATOMIC_RELAXED);
+}
+
+/* Claim and complete block b of region h, or wait for its claimer.  Returns
+ * the pages this call wrote (0: it was not the claimer). */
+static uint64_t hot_complete_or_wait(const struct mm_node *node, uint32_t h, uint64_t b,
+				     bool *completed)
+{
+	struct mm_hot_region *r = node->hot[h];
+	uint8_t st = __atomic_load_n(&r->lazy[b], __ATOMIC_ACQUIRE);
+	uint64_t s = r->start_pfn + b * r->block_pages, written;
+
+	*completed = false;
+	if ((st == MM_LAZY_LAZY || st == MM_LAZY_LAZY_TAIL) &&
+	    __atomic_compare_exchange_n(&r->lazy[b], &st, (uint8_t)MM_LAZY_BUSY, 0,
+					__ATOMIC_ACQUIRE, __ATOMIC_ACQUIRE)) {
+		written = mm_init_hot_tails(node, h, s, s + r->block_pages,
+					    st == MM_LAZY_LAZY_TAIL);
+		/* release: as complete_or_wait() */
+		__atomic_store_n(&r->lazy[b], (uint8_t)MM_LAZY_COMPLETE, __ATOMIC_RELEASE);
+		__atomic_fetch_sub(&r->lazy_pending, 1, __ATOMIC_RELEASE);
+		*completed = true;
+		return written;
+	}
+	while (st != MM_LAZY_COMPLETE) {
+		cpu_relax();
+		st = __atomic_load_n(&r->lazy[b], __ATOMIC_ACQUIRE);
+	}
+	return 0;
+}
+
+uint64_t mm_lazy_complete_hot(const struct mm_node *node, uint32_t h, uint64_t s, uint64_t e,
+			      bool on_demand)
+{
+	const struct mm_hot_region *r = node->hot[h];
+	uint64_t written = 0;
+
+	if (!r->lazy)
+		return 0;
+	s = mm_max(s, r->start_pfn);
+	e = mm_min(e, r->end_pfn);
+	for (uint64_t pfn = s & ~(r->block_pages - 1); pfn < e; pfn += r->block_pages) {
+		uint64_t b = (pfn - r->start_pfn) / r->block_pages;
+		bool completed;
+
+		if (__atomic_load_n(&r->lazy[b], __ATOMIC_ACQUIRE) == MM_LAZY_COMPLETE)
+			continue;
+		written += hot_complete_or_wait(node, h, b, &completed);
+		if (completed && on_demand)
+			__atomic_fetch_add(&node->hot[h]->lazy_on_demand, 1, __ATOMIC_RELAXED);
+	}
+	return written;
+}

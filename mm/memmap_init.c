@@ -213,9 +213,11 @@ static void set_pageblocks_movable(const struct mm_node *node, uint64_t start, u
 	}
 }
 
-/* chunk_kind() of a pfn that is not a boot pfn: a hot chunk or none. */
-static unsigned chunk_kind_hot(const struct mm_node *node, uint64_t s, uint64_t e, uint32_t *idx,
-			       const char **why)
+/* chunk_kind() of a pfn that is not a boot pfn: a hot chunk or none.  Its
+ * blocks must be OFFLINE, but ONLINE for the TAILS part (lazy: its HEADS
+ * part onlined them). */
+static unsigned chunk_kind_hot(const struct mm_node *node, uint64_t s, uint64_t e,
+			       enum mm_init_part part, uint32_t *idx, const char **why)
 {
 	uint32_t h = mm_hot_find(node, s);
 
@@ -227,7 +229,8 @@ static unsigned chunk_kind_hot(const struct mm_node *node, uint64_t s, uint64_t 
 		*why = "not inside one section";
 		return MM_CHUNK_NONE;
 	}
-	*why = mm_hot_range_problem(node, h, s, e, MM_HOT_OFFLINE);
+	*why = mm_hot_range_problem(node, h, s, e,
+				    part == MM_INIT_TAILS ? MM_HOT_ONLINE : MM_HOT_OFFLINE);
 	*idx = h;
 	return *why ? MM_CHUNK_NONE : MM_CHUNK_HOT;
 }
@@ -244,8 +247,8 @@ static unsigned chunk_kind_hot(const struct mm_node *node, uint64_t s, uint64_t 
  *     (so it never splits a max-order block).
  * Reads (C) fields and relaxed block states only: any CPU, no lock.
  */
-static unsigned chunk_kind(const struct mm_node *node, uint64_t s, uint64_t e, uint32_t *idx,
-			   const char **why)
+static unsigned chunk_kind(const struct mm_node *node, uint64_t s, uint64_t e,
+			   enum mm_init_part part, uint32_t *idx, const char **why)
 {
 	struct mm_range r;
 	uint32_t d;
@@ -255,7 +258,7 @@ static unsigned chunk_kind(const struct mm_node *node, uint64_t s, uint64_t e, u
 	if (s >= e)
 		return MM_CHUNK_NONE;
 	if (!mm_pfn_initialized_at_boot(node, s))
-		return chunk_kind_hot(node, s, e, idx, why);
+		return chunk_kind_hot(node, s, e, part, idx, why);
 	if (e > node->end_pfn || pfn_to_section_nr(s) != pfn_to_section_nr(e - 1))
 		return MM_CHUNK_NONE;
 	d = mm_device_at(node, s);
@@ -425,24 +428,43 @@ static uint64_t init_run(const struct mm_node *node, struct memmap_chunk_result 
 	return next;
 }
 
-/* A hot chunk (mm/hot_region.c checked it): with the memmap on the region, the
- * section's first MM_HOT_ALTMAP_PAGES hold it (reserved, self-hosted); every
- * other page is free, in maximal aligned blocks cut at zone boundaries. */
-static void init_hot_chunk(const struct mm_node *node, uint32_t h,
-			   struct memmap_chunk_result *res, uint64_t s, uint64_t e)
+/* A hot range (mm/hot_region.c checked it): with the memmap on the region,
+ * the section's first MM_HOT_ALTMAP_PAGES hold it (reserved, self-hosted;
+ * no buddy's business: the tails part writes them); every other page is
+ * free, in maximal aligned blocks cut at zone boundaries.  res: NULL for
+ * the tails part.  Returns the pages written. */
+static uint64_t init_hot_range(const struct mm_node *node, uint32_t h, enum mm_init_part part,
+			       struct memmap_chunk_result *res, uint64_t s, uint64_t e)
 {
-	uint64_t altmap = mm_hot_altmap_in(node->hot[h], s, e);
+	uint64_t altmap = mm_hot_altmap_in(node->hot[h], s, e), written = 0;
 
-	res->hot = h;
-	res->hot_altmap_pages = altmap;
-	for (uint64_t z = s; z < s + altmap;) {
+	if (res) {
+		res->hot = h;
+		res->hot_altmap_pages = altmap;
+	}
+	for (uint64_t z = s; part_tails(part) && z < s + altmap;) {
 		uint64_t zend = mm_min(s + altmap, mm_zone_end(z));
 
 		mm_fill_pages(z, zend - z, page_flags_make(PG_reserved | PG_vmemmap_self_hosted,
 							   mm_zone_of(z), node->nid), 1, 0, 0);
+		written += zend - z;
 		z = zend;
 	}
-	init_free_run(node, res, MM_INIT_FULL, s + altmap, e);
+	return written + init_free_run(node, res, part, s + altmap, e);
+}
+
+uint64_t mm_init_hot_tails(const struct mm_node *node, uint32_t h, uint64_t s, uint64_t e,
+			   bool all_tails)
+{
+	uint64_t written = e - s;
+
+	if (all_tails)	/* inside one zone: zones begin 4 MiB aligned */
+		mm_fill_pages(s, e - s, page_flags_make(0, mm_zone_of(s), node->nid), 0, 0, 0);
+	else
+		written = init_hot_range(node, h, MM_INIT_TAILS, NULL, s, e);
+
+	mm_fill_fence();	/* the pages are complete before the block is marked so */
+	return written;
 }
 
 /* Reset res (also when the chunk is refused: a refused chunk splices as an
@@ -453,15 +475,20 @@ static unsigned chunk_start(const struct mm_node *node, uint64_t s, uint64_t e,
 			    enum mm_init_part part, struct memmap_chunk_result *res, uint32_t *idx)
 {
 	const char *why;
-	unsigned kind = chunk_kind(node, s, e, idx, &why);
+	unsigned kind = chunk_kind(node, s, e, part, idx, &why);
 
 	result_reset(res, s, e);
 	res->at_head = kind == MM_CHUNK_HOT;
-	if (kind != MM_CHUNK_NONE && part != MM_INIT_FULL &&
-	    (kind != MM_CHUNK_DRAM || !node->lazy)) {
-		why = kind != MM_CHUNK_DRAM ? "only boot DRAM is initialized lazily" :
-					      "the node has no lazy unit states";
-		kind = MM_CHUNK_NONE;
+	if (kind != MM_CHUNK_NONE && part != MM_INIT_FULL) {
+		if (kind == MM_CHUNK_DEVICE)
+			why = "device memory is never initialized lazily";
+		else if (kind == MM_CHUNK_DRAM && !node->lazy)
+			why = "the node has no lazy unit states";
+		else if (kind == MM_CHUNK_HOT && !node->hot[*idx]->lazy)
+			why = "the region has no lazy block states";
+		else
+			why = NULL;
+		kind = why ? MM_CHUNK_NONE : kind;
 	}
 	if (kind == MM_CHUNK_NONE)
 		kprintf("memmap_init_range: node %u: bad chunk [0x%llx, 0x%llx): %s\n", node->nid,
@@ -497,11 +524,15 @@ int memmap_init_range_part(const struct mm_node *node, uint64_t start_pfn, uint6
 		return -1;
 	res->pages_initialized = end_pfn - start_pfn;
 	if (part == MM_INIT_TAILS) {
-		res->pages_written = mm_lazy_complete_range(node, start_pfn, end_pfn);
+		res->pages_written = kind == MM_CHUNK_HOT ?
+			mm_lazy_complete_hot(node, idx, start_pfn, end_pfn, false) :
+			mm_lazy_complete_range(node, start_pfn, end_pfn);
 		return 0;
 	}
+	if (kind == MM_CHUNK_HOT && part == MM_INIT_HEADS)
+		mm_lazy_arm_hot(node, idx, start_pfn, end_pfn);
 	if (kind == MM_CHUNK_HOT)
-		init_hot_chunk(node, idx, res, start_pfn, end_pfn);
+		written = init_hot_range(node, idx, part, res, start_pfn, end_pfn);
 	for (uint64_t pfn = start_pfn; kind != MM_CHUNK_HOT && pfn < end_pfn;)
 		pfn = init_run(node, res, part, pfn, end_pfn, &i, &written);
 	chunk_finish_lists(node, res);

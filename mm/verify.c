@@ -108,6 +108,18 @@ static void check_lazy_units(struct verify_walk *w)
 			verify_error(w, origin + u * MM_LAZY_UNIT_PAGES,
 				     "lazy unit not complete (state %u)", st);
 	}
+	for (uint32_t h = 0; h < __atomic_load_n(&w->node->nr_hot, __ATOMIC_ACQUIRE); h++) {
+		const struct mm_hot_region *r = w->node->hot[h];
+		uint64_t nblocks = (r->end_pfn - r->start_pfn) / r->block_pages;
+
+		for (uint64_t b = 0; r->lazy && b < nblocks; b++) {
+			uint8_t st = __atomic_load_n(&r->lazy[b], __ATOMIC_ACQUIRE);
+
+			if (st != MM_LAZY_COMPLETE && r->state[b] != MM_HOT_OFFLINE)
+				verify_error(w, r->start_pfn + b * r->block_pages,
+					     "hot block online but not complete (lazy state %u)", st);
+		}
+	}
 }
 
 static unsigned expected_zone(uint64_t pfn)

@@ -31,3 +31,7 @@ UNIT_TESTS += test_lazy
 test_lazy_SRCS := tests/unit/test_lazy.c $(MM_CORE_SRCS)
 test_lazy_CFLAGS := -pthread
 $(BUILD)/unit/test_lazy: tests/unit/test_memmap.c mm/internal.h
+UNIT_TESTS += test_hot_lazy
+test_hot_lazy_SRCS := tests/unit/test_hot_lazy.c $(MM_CORE_SRCS)
+test_hot_lazy_CFLAGS := -pthread
+$(BUILD)/unit/test_hot_lazy: tests/unit/hot_fixture.h mm/internal.h

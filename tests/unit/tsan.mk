@@ -11,6 +11,8 @@ TSAN_TESTS += test_mm_stress
 test_mm_stress_TSAN_SRCS = tests/unit/test_mm_stress.c tests/unit/smp_shim.c mm/request.c $(MM_CORE_SRCS)
 TSAN_TESTS += test_lazy
 test_lazy_TSAN_SRCS = tests/unit/test_lazy.c $(MM_CORE_SRCS)
+TSAN_TESTS += test_hot_lazy
+test_hot_lazy_TSAN_SRCS = tests/unit/test_hot_lazy.c $(MM_CORE_SRCS)
 
 define tsan_rule
 $(BUILD)/tsan/$(1): $$($(1)_TSAN_SRCS) $(HOST_LIB_SRCS) tests/unit/host_console.c tests/unit/hot_fixture.h tests/unit/smp_shim.h tests/unit/test_memmap.c $$(wildcard include/*.h mm/*.h)
