@@ -60,6 +60,10 @@ struct hot_event {
 	uint64_t posted_tsc;		/* (B) plug: the init request published */
 	uint64_t first_start_tsc;	/* (B) plug: the first worker started a chunk */
 	uint64_t done_tsc;		/* (B) allocatable (plug) / offline and unplugged */
+	uint64_t complete_tsc;		/* (B) plug: every struct page complete (= done_tsc
+					 * unless lazy) */
+	uint64_t tails_ns;		/* (B) lazy plug: first to last worker of the rest */
+	bool lazy;			/* (B) plug onlined in two parts (hot_lazy) */
 	uint64_t init_ns;		/* (B) first worker's start to last worker's end */
 	uint32_t chunks;		/* (B) */
 	cpumask_t cpus;			/* (B) CPUs that initialized a chunk */
@@ -107,6 +111,7 @@ struct hot_dev {
 	struct hot_event scratch;	/* (B) its record once HOT_MAX_EVENTS are kept */
 	struct meminit_tables tables;	/* (B) its request's chunk tables, in the metadata */
 	struct meminit_request req;	/* (B) built by meminit_request_hot() for each plug */
+	uint8_t *lazy_states;		/* (C) the region's lazy block states (metadata) */
 	/* The boot-time plug's cross-call argument (hotplug_during_boot_init):
 	 * here, not on a stack, so it outlives a CPU that runs it late. */
 	struct meminit_request *boot_req;	/* (R) &req */
@@ -159,6 +164,8 @@ struct serve_ctx {
 	bool registered;		/* (B) hotplug_register() ran */
 	struct virtio_mem_set *vset;	/* (C) the devices discovered */
 	enum mm_memmap_loc loc;		/* (C) hot_memmap */
+	bool lazy;			/* (C) hot_lazy: plugs onlined in two parts (heads,
+					 * then the rest: docs/hotplug.md) */
 	bool failed;			/* (B) a failure that ends the boot check_failed */
 	uint64_t start_tsc;		/* (B) serve_begin */
 };

@@ -19,6 +19,9 @@ enum exit_how { EXIT_HOW_AUTO, EXIT_HOW_RESET, EXIT_HOW_HALT };
 enum pmem_memmap { PMEM_MEMMAP_DRAM, PMEM_MEMMAP_DEVICE };
 enum pmem_compound { PMEM_COMPOUND_4K, PMEM_COMPOUND_2M, PMEM_COMPOUND_1G };
 enum hot_memmap { HOT_MEMMAP_DRAM, HOT_MEMMAP_MEMORY };
+/* hot_lazy: hot-added blocks allocatable once their heads are written
+ * (docs/hotplug.md); auto = on with meminit=lazy. */
+enum hot_lazy { HOT_LAZY_AUTO, HOT_LAZY_ON, HOT_LAZY_OFF };
 
 struct options {
 	uint32_t meminit;		/* enum meminit_mode */
@@ -46,6 +49,7 @@ struct options {
 	bool lava;			/* print LAVA test signals on the console (docs/lava.md) */
 	uint64_t serve_s;		/* stay up this long after the report, serving hot-plug */
 	uint32_t hot_memmap;		/* enum hot_memmap: where hot-added memory's memmap lives */
+	uint32_t hot_lazy;		/* enum hot_lazy */
 	uint64_t hot_cpus;		/* CPUs of the node that initialize a hot-add, 0 = all */
 	uint64_t debug_hot_pin;		/* test aid: pages pinned in each plugged range until the end */
 	uint64_t debug_stuck_cpu;	/* test aid: this logical CPU never finishes a call; 0 = off */

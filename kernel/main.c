@@ -270,6 +270,8 @@ static void prepare_live(struct kernel *k)
 	s->hot_cpus = (uint32_t)k->opts.hot_cpus;
 	s->pin = (uint32_t)k->opts.debug_hot_pin;
 	s->loc = k->opts.hot_memmap == HOT_MEMMAP_MEMORY ? MM_MEMMAP_DEVICE : MM_MEMMAP_DRAM;
+	s->lazy = k->opts.hot_lazy == HOT_LAZY_ON ||
+		  (k->opts.hot_lazy == HOT_LAZY_AUTO && k->opts.meminit == MEMINIT_LAZY);
 }
 
 /* Options, topology, memblock and the vmemmap, SMP, the freeze; the debug

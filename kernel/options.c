@@ -27,6 +27,7 @@ static const char *const exit_words[] = { "auto", "reset", "halt", NULL };
 static const char *const pmem_memmap_words[] = { "dram", "device", NULL };
 static const char *const pmem_compound_words[] = { "4k", "2m", "1g", NULL };
 static const char *const hot_memmap_words[] = { "dram", "memory", NULL };
+static const char *const hot_lazy_words[] = { "auto", "on", "off", NULL };
 /* debug_repeat_mode: "all", then enum meminit_mode order (serial = 1 ...) */
 static const char *const repeat_mode_words[] = { "all", "serial", "hop", "node", "parallel", "deferred", "lazy", NULL };
 _Static_assert(sizeof(repeat_mode_words) / sizeof(repeat_mode_words[0]) == MEMINIT_ALL + 2,
@@ -59,6 +60,7 @@ static const struct opt_desc opt_table[] = {
 	{ "lava", OPT_BOOL, OFF(lava), NULL, 0, 0 },
 	{ "serve_s", OPT_U64, OFF(serve_s), NULL, 0, 3600 },
 	{ "hot_memmap", OPT_WORD, OFF(hot_memmap), hot_memmap_words, 0, 0 },
+	{ "hot_lazy", OPT_WORD, OFF(hot_lazy), hot_lazy_words, 0, 0 },
 	{ "hot_cpus", OPT_U64, OFF(hot_cpus), NULL, 0, 4096 },
 	{ "debug_hot_pin", OPT_U64, OFF(debug_hot_pin), NULL, 0, SERVE_MAX_PINNED },
 	{ "debug_stuck_cpu", OPT_U64, OFF(debug_stuck_cpu), NULL, 0, SMP_MAX_CPUS - 1 },

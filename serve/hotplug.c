@@ -75,6 +75,11 @@ static void emit_event(const struct serve_ctx *s, const struct hot_dev *d,
 	json_u64(&j, "chunks", ev->chunks);
 	json_u64(&j, "init_ns", ev->init_ns);
 	json_u64(&j, "allocatable_ns", ready);
+	json_bool(&j, "lazy", ev->lazy);
+	/* plug: every struct page complete (lazy: the tails part too) */
+	json_u64(&j, "complete_ns", ev->complete_tsc > ev->seen_tsc ?
+		 tsc_to_ns(ev->complete_tsc - ev->seen_tsc) : 0);
+	json_u64(&j, "tails_ns", ev->tails_ns);
 	/* where that went: plug request and mappings, then waiting for the
 	 * first worker, then init and splice */
 	json_u64(&j, "prepare_ns", ev->posted_tsc > ev->seen_tsc ?
@@ -190,6 +195,9 @@ void hotplug_during_boot_init(void *ctx)
 		if (d->state != HOT_INIT)
 			continue;
 		d->ev->at_boot = true;
+		/* a plug during boot-time init is one cross-call: never lazy */
+		d->req.part = MM_INIT_FULL;
+		d->ev->lazy = false;
 		hot_step_budget(d, budget_ms);
 		d->boot_req = &d->req;
 		d->boot_job = (struct meminit_job){ &d->boot_req, 1 };

@@ -98,7 +98,7 @@ static int carve_metadata(struct serve_ctx *s, struct hot_dev *d, uint64_t sp, u
 {
 	uint64_t st = mm_hot_state_bytes(sp, ep, bp), pb = mm_hot_pageblock_bytes(sp, ep);
 	uint64_t tables = meminit_tables_bytes(HOT_EVENT_MAX_CHUNKS);
-	uint64_t bytes = ((st + 7) & ~7ULL) + ((pb + 7) & ~7ULL) + tables + 64;
+	uint64_t bytes = 2 * ((st + 7) & ~7ULL) + ((pb + 7) & ~7ULL) + tables + 64;
 	unsigned order = order_for(bytes);
 	uint8_t *p;
 
@@ -113,7 +113,16 @@ static int carve_metadata(struct serve_ctx *s, struct hot_dev *d, uint64_t sp, u
 	p += tables;
 	d->region.state = p;	/* provisional: mm_hot_region_init() keeps these */
 	d->region.pageblock_mt = p + ((st + 7) & ~7ULL);
+	d->lazy_states = p + ((st + 7) & ~7ULL) + ((pb + 7) & ~7ULL);
 	return 0;
+}
+
+/* hot_lazy: the region gets its block states before its node sees it. */
+static struct mm_hot_region *lazy_region(struct serve_ctx *s, struct hot_dev *d)
+{
+	if (s->lazy)
+		mm_hot_region_set_lazy(&d->region, d->lazy_states);
+	return &d->region;
 }
 
 static int register_one(struct serve_ctx *s, struct virtio_mem_dev *vd, uint32_t idx,
@@ -150,7 +159,7 @@ static int register_one(struct serve_ctx *s, struct virtio_mem_dev *vd, uint32_t
 	state = d->region.state;
 	pbits = d->region.pageblock_mt;
 	if (mm_hot_region_init(&d->region, idx, sp, ep, bp, loc, state, pbits) ||
-	    memmap_node_add_hot(&plan->node, &d->region)) {
+	    memmap_node_add_hot(&plan->node, lazy_region(s, d))) {
 		kprintf("virtio-mem %s: its region cannot be a region of node %u: device left alone\n",
 			vd->loc, vd->node);
 		buddy_free_pages(&s->mm->plan[d->meta_node].node, d->meta_pa >> PAGE_SHIFT,

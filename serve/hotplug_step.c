@@ -193,13 +193,33 @@ static int plan_request(struct serve_ctx *s, struct hot_dev *d, uint64_t sp, uin
 	return 0;
 }
 
-/* Publish d's planned init request to the node's worker CPUs. */
+/* Publish d's planned init request to the node's worker CPUs: whole, or
+ * (hot_lazy) its heads part first, hot_step_init_polled() then publishing
+ * the rest. */
 static void publish_request(struct serve_ctx *s, struct hot_dev *d)
 {
 	d->ev->chunks = d->req.nchunks;
+	d->ev->lazy = s->lazy;
+	d->req.part = s->lazy ? MM_INIT_HEADS : MM_INIT_FULL;
 	d->state = HOT_INIT;
 	d->ev->posted_tsc = now(s);
 	hot_step_budget(d, HOT_INIT_TIMEOUT_MS);
+	s->ops->publish(s, d, true);
+}
+
+/* hot_lazy: the heads part is complete (the blocks are allocatable): the
+ * same request again, as the tails part, once no CPU holds the finished
+ * one (retire waits for that: a reset under a worker would hand it the
+ * new run's chunks half-reset).  Its budget starts now. */
+static void publish_tails(struct serve_ctx *s, struct hot_dev *d)
+{
+	cpumask_t workers = d->req.assigned;
+
+	s->ops->retire(s, d);
+	meminit_request_reset(&d->req);
+	d->req.assigned = workers;
+	d->req.part = MM_INIT_TAILS;
+	d->deadline_tsc = now(s) + serve_ms_to_tsc(d->budget_ms);
 	s->ops->publish(s, d, true);
 }
 
@@ -313,14 +333,23 @@ void hot_step_init_polled(struct serve_ctx *s, struct hot_dev *d, enum meminit_p
 			      "in time", (unsigned long long)(r->nchunks -
 				      __atomic_load_n(&r->next_splice, __ATOMIC_RELAXED)));
 	}
-	ev->done_tsc = r->complete_tsc;
-	ev->first_start_tsc = r->start_tsc;
-	ev->init_ns = r->end_tsc > r->start_tsc ? tsc_to_ns(r->end_tsc - r->start_tsc) : 0;
-	ev->cpus = r->ran;
 	if (r->failures) {
 		s->failed = true;
 		return hot_refuse(s, d, HOT_FAILED, "%u chunks refused by the initializer",
 			      r->failures);
+	}
+	if (r->part == MM_INIT_TAILS) {	/* the rest of a lazy plug: complete now */
+		ev->complete_tsc = r->complete_tsc;
+		ev->tails_ns = r->end_tsc > r->start_tsc ? tsc_to_ns(r->end_tsc - r->start_tsc) : 0;
+		cpumask_or(&ev->cpus, &r->ran);
+	} else {
+		ev->done_tsc = r->complete_tsc;
+		ev->complete_tsc = r->complete_tsc;
+		ev->first_start_tsc = r->start_tsc;
+		ev->init_ns = r->end_tsc > r->start_tsc ? tsc_to_ns(r->end_tsc - r->start_tsc) : 0;
+		ev->cpus = r->ran;
+		if (r->part == MM_INIT_HEADS)
+			return publish_tails(s, d);
 	}
 	if (ev->op == HOT_PLUG) {
 		d->online_bytes += ev->bytes;

@@ -6,7 +6,8 @@
  * configuration changes (block size, address, region size, node, usable
  * size, a request that is not whole blocks), restarts and mappings that
  * fail, the workload's allocations and frees, time passing, and the node's
- * workers taking only some chunks.  After every step of the service
+ * workers taking only some chunks; plugs whole or lazily (hot_lazy:
+ * heads, then the rest).  After every step of the service
  * fk_check() must hold: nothing mapped or onlined outside the registered
  * region; the online prefix block by block; the device's plugged blocks
  * equal to it, or within the range kept offline in doubt; memmap_verify()
@@ -72,10 +73,13 @@ static bool step(void)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	uint64_t blocks = (uint64_t)(take(&data, &size) % 4 + 1) * 4;	/* 8-32 MiB */
-	uint64_t reg = 4 * FK_GiB + (uint64_t)(take(&data, &size) % 4) * 64 * FK_MiB;
+	uint8_t where = take(&data, &size);
+	uint64_t reg = 4 * FK_GiB + (uint64_t)(where % 4) * 64 * FK_MiB;
 	bool live = true;
 
 	fk_setup(&fk_ops, 0, 4 * FK_MiB, reg, blocks * FK_BLOCK);
+	if (where & 4)	/* hot_lazy: heads first, the rest as a second run */
+		fk_set_lazy();
 	for (uint32_t ops = 0; live && size && ops < FUZZ_MAX_OPS; ops++) {
 		uint8_t op = take(&data, &size), v = take(&data, &size);
 

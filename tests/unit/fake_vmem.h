@@ -49,7 +49,7 @@ struct fake {
 	struct virtio_mem_dev vd;
 	struct virtio_mem_config cfg;		/* the device's configuration */
 	struct mm_range present[1], usable[1];
-	uint8_t *bits, *state, *hbits;
+	uint8_t *bits, *state, *hbits, *lazy;
 	uint64_t dram_s, dram_e;		/* pfns */
 	uint64_t reg_addr, reg_size;		/* bytes, as registered */
 	uint8_t plugged[FK_MAX_BLOCKS];		/* the device's truth */
@@ -331,11 +331,26 @@ static inline void fk_setup(const struct hot_ops *ops, uint64_t dram_s, uint64_t
 	fk.s->ndev = 1;
 }
 
+/* hot_lazy: plugs onlined in two parts (heads, then the rest).  Right after
+ * fk_setup(), before any step. */
+static inline void fk_set_lazy(void)
+{
+	struct hot_dev *d = &fk.s->dev[0];
+
+	fk.lazy = malloc(mm_hot_state_bytes(d->region.start_pfn, d->region.end_pfn,
+					    d->region.block_pages));
+	if (!fk.lazy)
+		abort();
+	mm_hot_region_set_lazy(&d->region, fk.lazy);
+	fk.s->lazy = true;
+}
+
 static inline void fk_teardown(void)
 {
 	struct hot_dev *d = &fk.s->dev[0];
 
 	free(d->tables.results);	/* the block meminit_tables_carve() started with */
+	free(fk.lazy);
 	free(fk.state);
 	free(fk.hbits);
 	free(fk.bits);

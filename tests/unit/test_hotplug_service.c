@@ -271,6 +271,47 @@ static void test_init_timeout_names_budget(void **state)
 	fk_work(UINT32_MAX);	/* the slot is cleared: nothing runs it any more */
 }
 
+/* hot_lazy: the plug's heads part makes its blocks allocatable; an
+ * allocation then completes the block it takes, the step publishes the
+ * rest as a second run of the same request, and only once that is done is
+ * the step over (every struct page verified).  Unplug completes nothing
+ * twice and leaves no lazy block behind. */
+static void test_lazy_plug_allocatable_then_complete(void **state)
+{
+	struct hot_dev *d = dev0();
+	const struct mm_hot_region *r = &d->region;
+	uint32_t i;
+
+	(void)state;
+	fk_set_lazy();
+	fk_request_size(64 * FK_MiB);
+	for (i = 0; i < 100; i++) {
+		hot_step(fk.s, d);
+		if (d->req.part == MM_INIT_TAILS)
+			break;
+		fk_work(UINT32_MAX);
+		fk.now++;
+	}
+	assert_int_equal(d->req.part, MM_INIT_TAILS);	/* heads done, the rest published */
+	assert_int_equal(d->state, HOT_INIT);
+	assert_int_equal(r->online_pages, (64 * FK_MiB) >> PAGE_SHIFT);
+	assert_true(r->lazy_pending > 0);
+	fk_alloc(3);
+	assert_int_equal(fk.held_pages, 8);
+	/* the plug blocks of the MAX_ORDER block it was split from */
+	assert_int_equal(r->lazy_on_demand, (MAX_ORDER_NR_PAGES << PAGE_SHIFT) / FK_BLOCK);
+	assert_true(run_steps(100));
+	assert_int_equal(d->state, HOT_IDLE);
+	assert_int_equal(r->lazy_pending, 0);
+	assert_true(d->ev == NULL && fk.last_status == HOT_OK);
+	assert_int_equal(dev0()->online_bytes, 64 * FK_MiB);
+	fk_free_all();
+	fk_request_size(0);
+	assert_true(run_steps(3000));
+	assert_int_equal(dev0()->online_bytes, 0);
+	assert_int_equal(fk_blocks_plugged(), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -286,6 +327,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_plan_caps, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_region_conflict, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_init_timeout_names_budget, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lazy_plug_allocatable_then_complete, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
