@@ -187,6 +187,7 @@ def linux_available_runs(runs):
         return None
     out = {k: spread([f[k] for f in figs]) for k in figs[0]}
     out['boots'] = len(figs)
+    out['per_boot'] = figs
     return out
 
 
