@@ -38,6 +38,7 @@ from qemu_run import Topology  # noqa: E402
 from bench_pmem import bench_pmem, pmem_table  # noqa: E402
 from bench_hotplug import bench_hotplug, hotplug_table  # noqa: E402
 from bench_scale import bench_scale, scale_table  # noqa: E402
+import bench_lazy  # noqa: E402
 
 ROOT = qemu_run.ROOT
 OUT_DIR = os.path.join(ROOT, 'build', 'bench')
@@ -412,6 +413,7 @@ def report(results):
     if results.get('scale'):
         parts += ['', '== largest topology (x2APIC, ids above 255; tools/bench_scale.py) ==',
                   scale_table(results['scale'], fmt, format_table)]
+    parts += bench_lazy.report_parts(results, fmt, format_table)
     parts += ['', '== targets (reported, not asserted) ==', targets_table(results)]
     return '\n'.join(parts)
 
@@ -463,6 +465,7 @@ def run_linux(topo, repeat, timeout, log):
         out['nodes'].append(merged)
     out['repeat'] = len(good)
     out.pop('cmdline', None)
+    out['available'] = bench_lazy.linux_available_runs(good)   # Memory: A/T, per boot
     return out
 
 
@@ -590,6 +593,7 @@ def main(argv=None):
         timeout = max(a.timeout, 3600) if name == 'large' else a.timeout
         boots, runs, cmd = boot_numaboot(topo, opts, a.repeat, timeout, log, progress)
         entry = collect(boots)
+        entry['lazy'] = bench_lazy.collect(boots)     # per-boot lazy figures and spreads
         tls = [r for b in boots for r in b if r.get('kind') == 'timeline']
         if tls:
             entry['timeline'] = {k: v for k, v in tls[0].items() if k not in ('schema', 'kind')}

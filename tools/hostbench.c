@@ -4,14 +4,16 @@
  * bandwidth on the same memmap with the same threads.
  *
  *   numaboot-hostbench --ram-gib G [--threads 1,2,...] [--reps N] [--cold-threads N]
- *             [--keep-free-mib M]
+ *             [--keep-free-mib M] [--lazy 0|1]
  *
  * Sequence: describe the node; refuse it (exit 3) when its memmap cannot be
  * backed by MemAvailable less --keep-free-mib; map the memmap; one cold
  * init pass (fresh memory: the host's page faults included), verified; then
  * per thread count, --reps rounds of (three store-bandwidth passes, one
- * warm init pass), the last init verified and its checksum compared with
- * the first thread count's.  Records on stdout, one JSON object per line
+ * warm init pass, and with --lazy 1 (the default) meminit=lazy's heads pass
+ * then its tails pass on the same request), the last init verified and its
+ * checksum compared with the first thread count's; the last tails pass
+ * verified and its checksum compared with the full pass's.  Records on stdout, one JSON object per line
  * (kinds hostbench_node, hostbench_cold, hostbench, hostbench_refused;
  * docs/bench.md); messages on stderr.  Exit 0, 1 when a pass failed, the
  * verifier found an error or a checksum differs, 2 on bad options, 3 when
@@ -27,7 +29,7 @@
 #include "kprintf.h"
 
 #define HB_MAX_REPS	64
-#define HB_JSON_BYTES	2048
+#define HB_JSON_BYTES	4096
 
 struct hb_opts {
 	uint64_t ram_gib;
@@ -36,6 +38,7 @@ struct hb_opts {
 	uint32_t reps;
 	uint32_t cold_threads;		/* 0: the largest thread count */
 	uint64_t keep_free_mib;
+	int lazy;			/* 1: the heads and tails passes too */
 };
 
 /* One thread count's measurements. */
@@ -45,12 +48,18 @@ struct hb_result {
 	uint64_t bw_ns[HB_NSTORES][HB_MAX_REPS];
 	int verified;
 	uint64_t checksum;
+	/* --lazy 1: each rep's heads and tails pass, struct pages they wrote
+	 * (the last rep's), the node verified after the last tails pass */
+	uint64_t heads_ns[HB_MAX_REPS], tails_ns[HB_MAX_REPS];
+	uint64_t heads_written, tails_written;
+	int lazy_verified;
+	uint64_t lazy_checksum;
 };
 
 static void usage(void)
 {
 	fprintf(stderr, "usage: numaboot-hostbench --ram-gib G [--threads 1,2,...] [--reps N] "
-			"[--cold-threads N] [--keep-free-mib M]\n");
+			"[--cold-threads N] [--keep-free-mib M] [--lazy 0|1]\n");
 }
 
 static int parse_list(const char *s, struct hb_opts *o)
@@ -86,7 +95,7 @@ static int parse_opts(int argc, char **argv, struct hb_opts *o)
 {
 	uint64_t v;
 
-	*o = (struct hb_opts){ .reps = 3, .keep_free_mib = 1024 };
+	*o = (struct hb_opts){ .reps = 3, .keep_free_mib = 1024, .lazy = 1 };
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
 
@@ -103,6 +112,8 @@ static int parse_opts(int argc, char **argv, struct hb_opts *o)
 			o->cold_threads = (uint32_t)v;
 		else if (!strcmp(a, "--keep-free-mib") && !parse_u64(val, &v))
 			o->keep_free_mib = v;
+		else if (!strcmp(a, "--lazy") && !parse_u64(val, &v) && v <= 1)
+			o->lazy = (int)v;
 		else
 			return -1;
 	}
@@ -278,17 +289,43 @@ static int cold_pass(struct hb_node *n, const struct hb_cpus *c, const struct hb
 	return rc;
 }
 
+/* meminit=lazy's heads then tails pass of rep; the last rep's node is
+ * verified and checksummed (it must equal the full pass's). */
+static int lazy_runs(struct hb_node *n, const struct hb_cpus *c, const struct hb_opts *o,
+		     struct hb_result *r, uint32_t rep)
+{
+	struct memmap_verify_result vr;
+
+	if (!(r->heads_ns[rep] = hb_lazy_pass(n, c, r->threads, MM_INIT_HEADS, &r->heads_written)) ||
+	    !(r->tails_ns[rep] = hb_lazy_pass(n, c, r->threads, MM_INIT_TAILS, &r->tails_written)))
+		return -1;
+	if (rep != o->reps - 1)
+		return 0;
+	r->lazy_verified = memmap_verify(&n->node, &vr) == 0 && vr.errors == 0;
+	r->lazy_checksum = memmap_checksum(&n->node);
+	if (!r->lazy_verified)
+		fprintf(stderr, "hostbench: %u threads: after heads + tails the verifier found %llu errors\n",
+			r->threads, (unsigned long long)vr.errors);
+	return r->lazy_verified ? 0 : -1;
+}
+
 static int warm_runs(struct hb_node *n, const struct hb_cpus *c, const struct hb_opts *o,
 		     struct hb_result *r)
 {
+	int rc = 0;
+
 	for (uint32_t rep = 0; rep < o->reps; rep++) {
 		for (unsigned m = 0; m < HB_NSTORES; m++)
 			if (!(r->bw_ns[m][rep] = hb_bw_pass(n, c, r->threads, (enum hb_store)m)))
 				return -1;
 		if (!(r->ns[rep] = hb_init_pass(n, c, r->threads)))
 			return -1;
+		if (rep == o->reps - 1)
+			rc = verify(n, r);	/* before the lazy passes reuse the node */
+		if (o->lazy && lazy_runs(n, c, o, r, rep))
+			return -1;
 	}
-	return verify(n, r);
+	return rc;
 }
 
 /* Store bandwidth per method (medians) and the best of them. */
@@ -311,6 +348,55 @@ static unsigned emit_bw(struct json *j, const struct hb_layout *l, const struct 
 	}
 	json_obj_end(j);
 	return best;
+}
+
+/* Median, min and max of v[0..n) into the object key. */
+static void emit_spread(struct json *j, const char *key, const uint64_t *v, uint32_t n, unsigned decimals)
+{
+	uint64_t lo = v[0], hi = v[0];
+
+	for (uint32_t i = 1; i < n; i++) {
+		lo = v[i] < lo ? v[i] : lo;
+		hi = v[i] > hi ? v[i] : hi;
+	}
+	json_obj_begin(j, key);
+	json_fixed(j, "median", (int64_t)median(v, n), decimals);
+	json_fixed(j, "min", (int64_t)lo, decimals);
+	json_fixed(j, "max", (int64_t)hi, decimals);
+	json_obj_end(j);
+}
+
+/* The lazy passes beside the full one: times, and per rep the ratio of
+ * each to that rep's full pass (heads / full: what lazy puts before every
+ * page is allocatable; tails / full: the rest; their sum less 1: lazy's
+ * overhead), struct pages written, the node after the tails verified with
+ * the full pass's checksum. */
+static void emit_lazy(struct json *j, const struct hb_layout *l, const struct hb_result *r,
+		      uint32_t reps)
+{
+	uint64_t hf[HB_MAX_REPS], tf[HB_MAX_REPS], sf[HB_MAX_REPS];
+	uint64_t hns = median(r->heads_ns, reps);
+
+	for (uint32_t i = 0; i < reps; i++) {
+		hf[i] = r->heads_ns[i] * 1000000 / r->ns[i];
+		tf[i] = r->tails_ns[i] * 1000000 / r->ns[i];
+		sf[i] = (r->heads_ns[i] + r->tails_ns[i]) * 1000000 / r->ns[i];
+	}
+	json_obj_begin(j, "lazy");
+	emit_spread(j, "heads_ns", r->heads_ns, reps, 0);
+	emit_spread(j, "tails_ns", r->tails_ns, reps, 0);
+	emit_spread(j, "heads_over_full", hf, reps, 6);
+	emit_spread(j, "tails_over_full", tf, reps, 6);
+	emit_spread(j, "lazy_over_full", sf, reps, 6);
+	json_u64(j, "heads_written", r->heads_written);
+	json_u64(j, "tails_written", r->tails_written);
+	json_fixed(j, "heads_memmap_gb_per_s",
+		   (int64_t)gb_per_s_milli(r->heads_written * sizeof(struct page), hns), 3);
+	json_fixed(j, "heads_ns_per_page", (int64_t)(hns * 1000 / l->pages), 3);
+	json_bool(j, "verified", r->lazy_verified);
+	json_hex(j, "checksum", r->lazy_checksum);
+	json_bool(j, "checksum_equal", r->lazy_checksum == r->checksum);
+	json_obj_end(j);
 }
 
 static void emit_result(const struct hb_layout *l, const struct hb_cpus *c,
@@ -355,6 +441,8 @@ static void emit_result(const struct hb_layout *l, const struct hb_cpus *c,
 	json_bool(&j, "verified", r->verified);
 	json_hex(&j, "checksum", r->checksum);
 	json_bool(&j, "checksum_equal", r->checksum == ref->checksum);
+	if (o->lazy)
+		emit_lazy(&j, l, r, o->reps);
 	emit(&j);
 }
 
@@ -375,6 +463,13 @@ static int run_all(struct hb_node *n, const struct hb_cpus *c, const struct hb_o
 				continue;
 		}
 		emit_result(n->lay, c, o, &res[i], &res[0]);
+		if (o->lazy && res[i].lazy_checksum != res[i].checksum) {
+			fprintf(stderr, "hostbench: %u threads: heads + tails checksum 0x%llx differs "
+					"from the full pass's 0x%llx\n", res[i].threads,
+				(unsigned long long)res[i].lazy_checksum,
+				(unsigned long long)res[i].checksum);
+			failed = 1;
+		}
 		if (res[i].checksum != res[0].checksum) {
 			fprintf(stderr, "hostbench: %u threads: checksum 0x%llx differs from %u "
 					"threads' 0x%llx\n", res[i].threads,

@@ -9,7 +9,8 @@
  *                     memmap (mmap'd, 2 MiB pages where offered) and its
  *                     DRAM init request (struct meminit_request)
  *   hostbench_run.c   pinned threads: one init pass (each thread runs
- *                     meminit_request_work()) or one store-bandwidth pass
+ *                     meminit_request_work()), the lazy heads or tails
+ *                     pass of the same request, or one store-bandwidth pass
  *   hostbench_host.c  the kernel services the mm code calls (smp_this_cpu,
  *                     now_ns, console_write, kassert_fail)
  *   hostbench.c       options, memory check, the sequence, JSON records
@@ -58,6 +59,8 @@ struct hb_node {
 	struct meminit_request req;
 	uint8_t *pageblock_mt;
 	uint64_t pageblock_bytes;
+	struct mm_lazy lz;			/* lazy passes: the node's unit states */
+	uint8_t *lazy_states;			/* memmap_lazy_bytes() of the span */
 	void *map;				/* the mmap, for munmap */
 	size_t map_bytes;
 };
@@ -89,5 +92,13 @@ void hb_set_this_cpu(uint32_t id);
 uint64_t hb_init_pass(struct hb_node *n, const struct hb_cpus *cpus, uint32_t threads);
 uint64_t hb_bw_pass(struct hb_node *n, const struct hb_cpus *cpus, uint32_t threads,
 		    enum hb_store method);
+/* meminit=lazy's two parts as the kernel runs them (mm/meminit.c, mode_lazy):
+ * MM_INIT_HEADS resets the node, gives it its unit states, arms them and
+ * runs the request's chunks as heads (every free page then allocatable;
+ * *written = struct pages written); MM_INIT_TAILS then runs the same
+ * request again as tails, completing every unit (the node then verifies as
+ * after a full pass).  The next hb_node_reset() leaves the node not lazy. */
+uint64_t hb_lazy_pass(struct hb_node *n, const struct hb_cpus *cpus, uint32_t threads,
+		      enum mm_init_part part, uint64_t *written);
 
 #endif

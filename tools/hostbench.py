@@ -13,6 +13,10 @@ can back the memmap (the program refuses, with a message, what it
 cannot) and while the next size's estimated time (the last size's wall time
 scaled by size) fits what is left of --budget-s.
 
+Each `hostbench` record also carries `lazy` (meminit=lazy's heads pass and
+tails pass on the same request, with their ratios to the full pass; the
+program's --lazy 0 leaves them out), printed as a second table.
+
 Writes every record to OUT/results.jsonl (one JSON object per line, kinds
 hostbench_node, hostbench_cold, hostbench, hostbench_refused: docs/bench.md),
 prints a table and a projection (labelled as such) for 1 TiB per node on a
@@ -118,6 +122,30 @@ def print_table(records, out=sys.stdout):
               f"{r['mem_available_bytes'] >> 20} MiB available", file=out)
 
 
+def _spread(d, scale=1.0, spec='.2f'):
+    return f"{d['median'] * scale:{spec}} ({d['min'] * scale:{spec}}-{d['max'] * scale:{spec}})"
+
+
+def print_lazy_table(records, out=sys.stdout):
+    """meminit=lazy's heads pass and tails pass beside the full one (same
+    request, same threads, each rep's ratio to that rep's full pass)."""
+    rows = [r for r in records if r['kind'] == 'hostbench' and r.get('lazy')]
+    if not rows:
+        return
+    print(f"\nmeminit=lazy parts on the host: heads pass (every free page allocatable) and tails pass "
+          f"(the rest) vs the full pass; median (min-max) of the reps", file=out)
+    print(f"{'node GiB':>8} {'thr':>4} {'full ms':>9} {'heads us (min-max)':>26} {'heads written':>13} "
+          f"{'heads / full':>24} {'tails / full':>20} {'(heads+tails) / full':>20} "
+          f"{'store GB/s':>10} {'verified':>8} checksum", file=out)
+    for r in rows:
+        lz = r['lazy']
+        print(f"{r['ram_gib']:>8} {r['threads']:>4} {r['ns'] / 1e6:9.2f} {_spread(lz['heads_ns'], 1e-3, '.1f'):>26} "
+              f"{lz['heads_written']:>13} {_spread(lz['heads_over_full'], 1.0, '.4f'):>24} "
+              f"{_spread(lz['tails_over_full']):>20} {_spread(lz['lazy_over_full']):>20} "
+              f"{r['bw_best_gb_per_s']:10.2f} {'yes' if lz['verified'] else 'NO':>8} "
+              f"{'equal' if lz['checksum_equal'] else 'DIFFERS'}", file=out)
+
+
 def projection(records, bw_gbs, cores, out=sys.stdout):
     """1 TiB per node from the largest size's 1-thread figures (labelled).
     A fraction above 1 (a noisy bandwidth sample) counts as 1."""
@@ -175,6 +203,7 @@ def main(argv=None):
         with open(args.from_file) as f:
             records = [json.loads(line) for line in f if line.startswith('{')]
         print_table(records)
+        print_lazy_table(records)
         projection(records, args.project_bw_gbs, args.project_cores)
         return 0
     if not os.path.exists(args.bin):
@@ -186,12 +215,14 @@ def main(argv=None):
         f.writelines(line + '\n' for line in lines)
     records = [json.loads(line) for line in lines]
     print_table(records)
+    print_lazy_table(records)
     projection(records, args.project_bw_gbs, args.project_cores)
     if not args.no_plot and any(r['kind'] == 'hostbench' for r in records):
         plot(records, os.path.join(args.out, 'hostbench.png'))
         print(f"plot: {os.path.join(args.out, 'hostbench.png')}")
     bad = [r for r in records if r['kind'] in ('hostbench', 'hostbench_cold')
-           and (not r['verified'] or not r.get('checksum_equal', True))]
+           and (not r['verified'] or not r.get('checksum_equal', True)
+                or (r.get('lazy') and not (r['lazy']['verified'] and r['lazy']['checksum_equal'])))]
     if bad:
         print(f'hostbench: {len(bad)} run(s) failed verification or checksum', file=sys.stderr)
         status = max(status, 1)

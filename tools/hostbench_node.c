@@ -211,7 +211,8 @@ int hb_node_map(struct hb_node *n, const struct hb_layout *l)
 	memmap_host_vmemmap = (struct page *)base;
 	n->pageblock_bytes = memmap_pageblock_bytes(l->start_pfn, l->end_pfn);
 	n->pageblock_mt = malloc(n->pageblock_bytes);
-	return n->pageblock_mt ? node_request(n) : -1;
+	n->lazy_states = malloc(memmap_lazy_bytes(l->start_pfn, l->end_pfn));
+	return n->pageblock_mt && n->lazy_states ? node_request(n) : -1;
 }
 
 void hb_node_unmap(struct hb_node *n)
@@ -220,6 +221,7 @@ void hb_node_unmap(struct hb_node *n)
 		munmap(n->map, n->map_bytes);
 	memmap_host_vmemmap = NULL;
 	free(n->pageblock_mt);
+	free(n->lazy_states);
 	free(n->req.chunks);
 	free(n->req.results);
 	free(n->req.done);

@@ -1,6 +1,6 @@
 /*
- * hostbench: one timed pass with pinned threads.  An init pass runs the
- * kernel's own chunk worker: every thread calls meminit_request_work() of
+ * hostbench: one timed pass with pinned threads.  An init pass (full, or
+ * meminit=lazy's heads or tails part) runs the kernel's own chunk worker: every thread calls meminit_request_work() of
  * mm/request.c on the node's DRAM request, as each worker CPU does in the
  * kernel's cross-call, so chunks come from the request's atomic counter,
  * go through memmap_init_range() and are spliced in chunk order.  A
@@ -143,6 +143,41 @@ uint64_t hb_init_pass(struct hb_node *n, const struct hb_cpus *cpus, uint32_t th
 			r->nchunks, r->failures);
 		return 0;
 	}
+	return ns;
+}
+
+uint64_t hb_lazy_pass(struct hb_node *n, const struct hb_cpus *cpus, uint32_t threads,
+		      enum mm_init_part part, uint64_t *written)
+{
+	struct hb_pass p = { .n = n, .init = 1, .threads = threads };
+	struct meminit_request *r = &n->req;
+	uint64_t ns;
+
+	*written = 0;
+	if (part == MM_INIT_HEADS) {
+		if (hb_node_reset(n))
+			return 0;
+		memmap_node_set_lazy(&n->node, &n->lz, n->lazy_states);
+		if (memmap_lazy_arm(&n->node))
+			return 0;
+	} else {
+		if (part != MM_INIT_TAILS || !n->node.lazy || !meminit_request_complete(r))
+			return 0;	/* tails only after this node's heads */
+		meminit_request_reset(r);
+	}
+	r->part = part;
+	for (uint32_t i = 0; i < threads && i < SMP_MAX_CPUS; i++)
+		cpumask_set(&r->assigned, i);
+	ns = run_pass(&p, cpus);
+	if (ns && (r->failures || !meminit_request_complete(r) ||
+		   (part == MM_INIT_TAILS && !memmap_lazy_done(&n->node)))) {
+		kprintf("hostbench: lazy %s: %u of %u chunks done, %u refused, %llu units pending\n",
+			part == MM_INIT_HEADS ? "heads" : "tails", r->next_splice, r->nchunks,
+			r->failures, (unsigned long long)memmap_lazy_pending(&n->node));
+		return 0;
+	}
+	for (uint32_t c = 0; c < r->nchunks; c++)
+		*written += r->results[c].pages_written;
 	return ns;
 }
 

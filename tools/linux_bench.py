@@ -69,11 +69,12 @@ def parse_log(text):
     """Parse a Linux boot log.  Returns a dict:
     version, deferred {node: ms}, deferred_pages {node: pages} (only kernels
     <= 5.x print the count: `node 0 initialised, 5000 pages in 12ms`), zones {name: (start_pfn, end_pfn)},
-    node_ranges {node: [(start_pfn, end_pfn)]}, memory_kib (avail, total),
+    node_ranges {node: [(start_pfn, end_pfn)]}, memory_kib (avail, total) of
+    the `Memory: A/T available` line mm_init prints and memory_ts its printk time,
     cpus, nodes, panic, deferred_ts {node: printk time of the line}, start_ts
     (printk time of the last line before the pgdatinit threads start)."""
     out = {'version': None, 'deferred': {}, 'deferred_pages': {}, 'deferred_ts': {}, 'zones': {},
-           'node_ranges': {}, 'start_ts': None, 'memory_kib': None, 'cpus': None, 'nodes': None, 'panic': None}
+           'node_ranges': {}, 'start_ts': None, 'memory_kib': None, 'memory_ts': None, 'cpus': None, 'nodes': None, 'panic': None}
     section = None
     for raw in text.replace('\r', '').splitlines():
         ts, line = strip_ts(raw)
@@ -120,6 +121,7 @@ def parse_log(text):
         m = RE_MEMORY.search(line)
         if m:
             out['memory_kib'] = (int(m.group(1)), int(m.group(2)))
+            out['memory_ts'] = ts
         if ts is not None and RE_START.search(line):
             out['start_ts'] = ts
         m = RE_CPUS.search(line)
@@ -263,6 +265,8 @@ def run_linux(topo, timeout=240, kernel=None, append=APPEND, echo=False):
         'config': config_of(kernel), 'append': append,
         'ok': ok, 'status': r.status, 'seconds': round(r.seconds, 1),
         'panic': parsed['panic'], 'memory_kib': parsed['memory_kib'],
+        'memory_ts': parsed['memory_ts'],
+        'deferred_end_ts': max((t for t in parsed['deferred_ts'].values() if t is not None), default=None),
         'linux_cpus': parsed['cpus'], 'linux_nodes': parsed['nodes'],
         'nodes': rows, 'cmdline': r.cmdline,
         'log_tail': '' if ok else r.output[-3000:],

@@ -86,3 +86,29 @@ def test_bad_options(args):
     p = subprocess.run([TOOL, *args], capture_output=True, text=True, timeout=60)
     assert p.returncode == 2
     assert p.stderr and not p.stdout
+
+
+def test_lazy_heads_and_tails_passes_beside_the_full_one(tmp_path):
+    # meminit=lazy's two parts on the same request: heads write a few
+    # struct pages, heads + tails end in the full pass's state (checksum)
+    p = subprocess.run([sys.executable, DRIVER, "--sizes", "4", "--threads", "1", "--reps", "2",
+                        "--out", str(tmp_path), "--no-plot"],
+                       capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, p.stderr
+    recs = [json.loads(line) for line in (tmp_path / "results.jsonl").read_text().splitlines()]
+    run = next(r for r in recs if r["kind"] == "hostbench")
+    lz = run["lazy"]
+    assert lz["verified"] and lz["checksum_equal"] and lz["checksum"] == run["checksum"]
+    assert 0 < lz["heads_written"] < run["pages"] // 100      # about one head per 4 MiB block
+    assert lz["heads_written"] + lz["tails_written"] <= run["pages"]
+    for k in ("heads_ns", "tails_ns", "heads_over_full", "tails_over_full", "lazy_over_full"):
+        assert lz[k]["min"] <= lz[k]["median"] <= lz[k]["max"] and lz[k]["min"] > 0
+    assert "heads / full" in p.stdout
+
+
+def test_lazy_passes_can_be_left_out():
+    p = subprocess.run([TOOL, "--ram-gib", "1", "--threads", "1", "--reps", "1", "--lazy", "0"],
+                       capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0, p.stderr
+    run = [json.loads(line) for line in p.stdout.splitlines() if '"kind":"hostbench"' in line][0]
+    assert "lazy" not in run and run["verified"]
