@@ -379,7 +379,7 @@ int memmap_init_range(const struct mm_node *node, uint64_t start_pfn, uint64_t e
 		      struct memmap_chunk_result *res);
 
 /*
- * The same initializer in parts, for lazy struct pages (docs/mm.md, "Lazy
+ * The same initializer in parts (mm/lazy.c), for lazy struct pages (docs/mm.md, "Lazy
  * struct pages"): MM_INIT_HEADS then MM_INIT_TAILS of a DRAM chunk of a
  * lazy node (memmap_lazy_arm()), or of a hot chunk of a lazy region
  * (mm_hot_region_set_lazy()), leave exactly the state MM_INIT_FULL leaves.
@@ -422,7 +422,7 @@ int memmap_lazy_done(const struct mm_node *node);
 uint64_t memmap_lazy_pending(const struct mm_node *node);
 
 /*
- * The one splice, for every kind of chunk: link a chunk's lists into the
+ * The one splice (mm/splice.c), for every kind of chunk: link a chunk's lists into the
  * node's free lists and add its counts to the node's counters (free pages,
  * device pages and chunks, hot chunks, chunks spliced) and, for a hot chunk,
  * its blocks ONLINE, its region's counts and the node span, all in one

@@ -77,6 +77,12 @@ int mm_hot_region_init(struct mm_hot_region *r, uint32_t id, uint64_t start_pfn,
 	return 0;
 }
 
+void mm_hot_region_set_lazy(struct mm_hot_region *r, uint8_t *states)
+{
+	r->lazy = states;
+	mm_hot_lazy_clear(r);
+}
+
 static int overlaps(uint64_t a, uint64_t b, uint64_t c, uint64_t d)
 {
 	return a < d && c < b;
@@ -150,7 +156,7 @@ void mm_hot_reset(struct mm_node *node)
 		r->online_pages = r->altmap_pages = r->free_pages = 0;
 		r->allocated_pages = r->isolated_free_pages = 0;
 		if (r->lazy)
-			mm_hot_region_set_lazy(r, r->lazy);
+			mm_hot_lazy_clear(r);
 	}
 }
 

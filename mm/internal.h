@@ -256,9 +256,30 @@ uint64_t mm_lazy_complete_range(const struct mm_node *node, uint64_t s, uint64_t
 uint64_t mm_lazy_complete_hot(const struct mm_node *node, uint32_t h, uint64_t s, uint64_t e,
 			      bool on_demand);
 
-/* The HEADS part of a hot chunk [s, e) of region h: its blocks LAZY (they
- * are OFFLINE: nobody reads their states but this chunk's CPU). */
-void mm_lazy_arm_hot(const struct mm_node *node, uint32_t h, uint64_t s, uint64_t e);
+/* Every state COMPLETE, the counters 0 (node or region quiescent). */
+static inline void mm_lazy_clear(struct mm_lazy *lz)
+{
+	for (uint64_t u = 0; u < lz->nunits; u++)
+		__atomic_store_n(&lz->state[u], (uint8_t)MM_LAZY_COMPLETE, __ATOMIC_RELAXED);
+	__atomic_store_n(&lz->pending, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&lz->on_demand, 0, __ATOMIC_RELAXED);
+}
+
+static inline void mm_hot_lazy_clear(struct mm_hot_region *r)
+{
+	for (uint64_t b = 0; b < (r->end_pfn - r->start_pfn) / r->block_pages; b++)
+		__atomic_store_n(&r->lazy[b], (uint8_t)MM_LAZY_COMPLETE, __ATOMIC_RELAXED);
+	__atomic_store_n(&r->lazy_pending, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&r->lazy_on_demand, 0, __ATOMIC_RELAXED);
+}
+
+/* The one initializer (mm/memmap_init.c): check [s, e) as a chunk of part
+ * (chunk_kind(); *hot = its region, or MM_NO_HOT) and write it, FULL or
+ * HEADS (a hot chunk's HEADS arms its blocks); TAILS is only checked here
+ * (mm/lazy.c completes it).  memmap_init_range() and
+ * memmap_init_range_part() are its callers. */
+int mm_init_range_part(const struct mm_node *node, uint64_t s, uint64_t e, enum mm_init_part part,
+		       struct memmap_chunk_result *res, uint32_t *hot);
 
 /* Write every struct page of hot plug block [s, e) of region h but the
  * heads of its free blocks: the memmap's own pages (memmap on the region)

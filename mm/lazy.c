@@ -1,5 +1,5 @@
 /*
- * Lazy struct pages (meminit=lazy; docs/mm.md, "Lazy struct pages").
+ * Lazy struct pages (meminit=lazy, hot_lazy; docs/mm.md, "Lazy struct pages").
  *
  * A lazy node's boot DRAM is initialized in two parts of the one range
  * initializer (memmap_init_range_part()): the HEADS part writes the head
@@ -41,13 +41,8 @@ uint64_t memmap_lazy_bytes(uint64_t start_pfn, uint64_t end_pfn)
 
 void memmap_lazy_disarm(struct mm_node *node)
 {
-	struct mm_lazy *lz = node->lazy;
-
-	kassert(lz);
-	for (uint64_t u = 0; u < lz->nunits; u++)
-		__atomic_store_n(&lz->state[u], (uint8_t)MM_LAZY_COMPLETE, __ATOMIC_RELAXED);
-	__atomic_store_n(&lz->pending, 0, __ATOMIC_RELAXED);
-	__atomic_store_n(&lz->on_demand, 0, __ATOMIC_RELAXED);
+	kassert(node->lazy);
+	mm_lazy_clear(node->lazy);
 }
 
 void memmap_node_set_lazy(struct mm_node *node, struct mm_lazy *lz, uint8_t *states)
@@ -155,6 +150,23 @@ int mm_lazy_complete_pfn(const struct mm_node *node, uint64_t pfn)
 	return 1;
 }
 
+/* The parts of the one initializer: FULL and HEADS are the initializer's
+ * (mm/memmap_init.c); TAILS is checked there as a chunk and completed here,
+ * unit by unit or plug block by plug block. */
+int memmap_init_range_part(const struct mm_node *node, uint64_t start_pfn, uint64_t end_pfn,
+			   enum mm_init_part part, struct memmap_chunk_result *res)
+{
+	uint32_t hot;
+
+	if (mm_init_range_part(node, start_pfn, end_pfn, part, res, &hot))
+		return -1;
+	if (part == MM_INIT_TAILS)
+		res->pages_written = hot != MM_NO_HOT ?
+			mm_lazy_complete_hot(node, hot, start_pfn, end_pfn, false) :
+			mm_lazy_complete_range(node, start_pfn, end_pfn);
+	return 0;
+}
+
 uint64_t mm_lazy_complete_range(const struct mm_node *node, uint64_t s, uint64_t e)
 {
 	uint64_t written = 0;
@@ -167,53 +179,6 @@ uint64_t mm_lazy_complete_range(const struct mm_node *node, uint64_t s, uint64_t
 }
 
 /* ---- hot-added memory: one state per plug block of a region -------------------- */
-
-void mm_hot_region_set_lazy(struct mm_hot_region *r, uint8_t *states)
-{
-	r->lazy = states;
-	for (uint64_t b = 0; b < mm_hot_state_bytes(r->start_pfn, r->end_pfn, r->block_pages); b++)
-		__atomic_store_n(&states[b], (uint8_t)MM_LAZY_COMPLETE, __ATOMIC_RELAXED);
-	__atomic_store_n(&r->lazy_pending, 0, __ATOMIC_RELAXED);
-	__atomic_store_n(&r->lazy_on_demand, 0, __ATOMIC_RELAXED);
-}
-
-/*
- * Arm the blocks of a hot chunk [s, e) before its HEADS part runs.  A block
- * is completed on its own later, so it must know which of its pages are the
- * heads HEADS writes: with plug blocks of 2 MiB a free block of MAX_ORDER
- * (4 MiB) covers two of them, and the upper one holds only tails of it
- * (MM_LAZY_LAZY_TAIL); every other block begins with a head (or with the
- * region's own memmap pages) and its blocks follow from its start
- * (MM_LAZY_LAZY).  The chunk's free blocks are those of the initializer:
- * maximal aligned blocks from the end of the memmap pages, cut at zones.
- */
-void mm_lazy_arm_hot(const struct mm_node *node, uint32_t h, uint64_t s, uint64_t e)
-{
-	struct mm_hot_region *r = node->hot[h];
-	uint64_t bp = r->block_pages, n = 0, pfn = s + mm_hot_altmap_in(r, s, e);
-
-	kassert(r->lazy && !((s | e) & (bp - 1)));
-	/* relaxed: the chunk's splice publishes the states with its blocks */
-	for (uint64_t b = s; b < e; b += bp) {
-		uint8_t old = __atomic_exchange_n(&r->lazy[(b - r->start_pfn) / bp],
-						  (uint8_t)MM_LAZY_LAZY_TAIL, __ATOMIC_RELAXED);
-
-		n += old == MM_LAZY_COMPLETE;
-		if (b < pfn)	/* memmap pages first: written from the block's start */
-			__atomic_store_n(&r->lazy[(b - r->start_pfn) / bp], (uint8_t)MM_LAZY_LAZY,
-					 __ATOMIC_RELAXED);
-	}
-	while (pfn < e) {
-		uint64_t zend = mm_min(e, mm_zone_end(pfn));
-		unsigned order = mm_fit_order(pfn, zend, MAX_ORDER);
-
-		if (!(pfn & (bp - 1)))
-			__atomic_store_n(&r->lazy[(pfn - r->start_pfn) / bp], (uint8_t)MM_LAZY_LAZY,
-					 __ATOMIC_RELAXED);
-		pfn += 1ULL << order;
-	}
-	__atomic_fetch_add(&r->lazy_pending, n, __ATOMIC_RELAXED);
-}
 
 /* Claim and complete block b of region h, or wait for its claimer.  Returns
  * the pages this call wrote (0: it was not the claimer). */

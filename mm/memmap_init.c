@@ -1,15 +1,16 @@
 /*
  * The one range initializer, the node description it reads, the one
- * chunker, the one chunk validator, and the one splice that links a chunk's
- * free lists into its node (appended, or in front for hot memory).
+ * chunker and the one chunk validator.
  *
  * Every meminit mode (serial, per-node local, per-node parallel cross-calls,
- * deferred) and every kind of memory calls memmap_init_range() on the
- * chunks the one chunker memmap_chunks() cuts, checked by the one chunk
- * validator chunk_kind(), and publishes them with the one splice
- * memmap_splice_chunk(); modes differ only in which CPU runs which chunk and
- * when the chunk is spliced.  A chunk is a sequence of runs: free
- * runs, reserved runs and device runs (mm/memmap_device.c).  The contract is
+ * deferred, lazy) and every kind of memory calls memmap_init_range() (or,
+ * lazily, its parts: memmap_init_range_part() in mm/lazy.c) on the chunks
+ * the one chunker memmap_chunks() cuts, checked by the one chunk validator
+ * chunk_kind(), and publishes them with the one splice
+ * memmap_splice_chunk() (mm/splice.c); modes differ only in which CPU runs
+ * which chunk and when the chunk is spliced.  A chunk is a sequence of
+ * runs: free runs, reserved runs and device runs (mm/memmap_device.c).
+ * This file writes struct pages and calls no buddy list.  The contract is
  * in docs/mm.md and include/mm.h.
  */
 #include <stdbool.h>
@@ -65,7 +66,7 @@ void memmap_node_reset(struct mm_node *node)
 	node->span_end_pfn = node->end_pfn;
 	mm_hot_reset(node);
 	if (node->lazy)
-		memmap_lazy_disarm(node);
+		mm_lazy_clear(node->lazy);
 }
 
 int memmap_node_init(struct mm_node *node, uint32_t nid, uint64_t start_pfn, uint64_t end_pfn,
@@ -467,6 +468,44 @@ uint64_t mm_init_hot_tails(const struct mm_node *node, uint32_t h, uint64_t s, u
 	return written;
 }
 
+/*
+ * Arm the blocks of a hot chunk [s, e) before its HEADS part runs.  A block
+ * is completed on its own later, so it must know which of its pages are the
+ * heads HEADS writes: with plug blocks of 2 MiB a free block of MAX_ORDER
+ * (4 MiB) covers two of them, and the upper one holds only tails of it
+ * (MM_LAZY_LAZY_TAIL); every other block begins with a head (or with the
+ * region's own memmap pages) and its blocks follow from its start
+ * (MM_LAZY_LAZY).  The chunk's free blocks are those of the initializer:
+ * maximal aligned blocks from the end of the memmap pages, cut at zones.
+ */
+static void arm_hot(const struct mm_node *node, uint32_t h, uint64_t s, uint64_t e)
+{
+	struct mm_hot_region *r = node->hot[h];
+	uint64_t bp = r->block_pages, n = 0, pfn = s + mm_hot_altmap_in(r, s, e);
+
+	kassert(r->lazy && !((s | e) & (bp - 1)));
+	/* relaxed: the chunk's splice publishes the states with its blocks */
+	for (uint64_t b = s; b < e; b += bp) {
+		uint8_t old = __atomic_exchange_n(&r->lazy[(b - r->start_pfn) / bp],
+						  (uint8_t)MM_LAZY_LAZY_TAIL, __ATOMIC_RELAXED);
+
+		n += old == MM_LAZY_COMPLETE;
+		if (b < pfn)	/* memmap pages first: written from the block's start */
+			__atomic_store_n(&r->lazy[(b - r->start_pfn) / bp], (uint8_t)MM_LAZY_LAZY,
+					 __ATOMIC_RELAXED);
+	}
+	while (pfn < e) {
+		uint64_t zend = mm_min(e, mm_zone_end(pfn));
+		unsigned order = mm_fit_order(pfn, zend, MAX_ORDER);
+
+		if (!(pfn & (bp - 1)))
+			__atomic_store_n(&r->lazy[(pfn - r->start_pfn) / bp], (uint8_t)MM_LAZY_LAZY,
+					 __ATOMIC_RELAXED);
+		pfn += 1ULL << order;
+	}
+	__atomic_fetch_add(&r->lazy_pending, n, __ATOMIC_RELAXED);
+}
+
 /* Reset res (also when the chunk is refused: a refused chunk splices as an
  * empty one) and return what the chunk is (chunk_kind()), reporting a
  * refused one.  A hot chunk's blocks go to the head of the lists at its
@@ -499,7 +538,9 @@ static unsigned chunk_start(const struct mm_node *node, uint64_t s, uint64_t e,
 int memmap_init_range(const struct mm_node *node, uint64_t start_pfn, uint64_t end_pfn,
 		      struct memmap_chunk_result *res)
 {
-	return memmap_init_range_part(node, start_pfn, end_pfn, MM_INIT_FULL, res);
+	uint32_t hot;
+
+	return mm_init_range_part(node, start_pfn, end_pfn, MM_INIT_FULL, res, &hot);
 }
 
 uint64_t mm_init_tails(const struct mm_node *node, uint64_t s, uint64_t e)
@@ -513,24 +554,21 @@ uint64_t mm_init_tails(const struct mm_node *node, uint64_t s, uint64_t e)
 	return written;
 }
 
-int memmap_init_range_part(const struct mm_node *node, uint64_t start_pfn, uint64_t end_pfn,
-			   enum mm_init_part part, struct memmap_chunk_result *res)
+int mm_init_range_part(const struct mm_node *node, uint64_t start_pfn, uint64_t end_pfn,
+		       enum mm_init_part part, struct memmap_chunk_result *res, uint32_t *hot)
 {
 	uint32_t i = 0, idx;
 	uint64_t written = 0;
 	unsigned kind = chunk_start(node, start_pfn, end_pfn, part, res, &idx);
 
+	*hot = kind == MM_CHUNK_HOT ? idx : MM_NO_HOT;
 	if (kind == MM_CHUNK_NONE)
 		return -1;
 	res->pages_initialized = end_pfn - start_pfn;
-	if (part == MM_INIT_TAILS) {
-		res->pages_written = kind == MM_CHUNK_HOT ?
-			mm_lazy_complete_hot(node, idx, start_pfn, end_pfn, false) :
-			mm_lazy_complete_range(node, start_pfn, end_pfn);
+	if (part == MM_INIT_TAILS)	/* checked only: mm/lazy.c completes it */
 		return 0;
-	}
 	if (kind == MM_CHUNK_HOT && part == MM_INIT_HEADS)
-		mm_lazy_arm_hot(node, idx, start_pfn, end_pfn);
+		arm_hot(node, idx, start_pfn, end_pfn);
 	if (kind == MM_CHUNK_HOT)
 		written = init_hot_range(node, idx, part, res, start_pfn, end_pfn);
 	for (uint64_t pfn = start_pfn; kind != MM_CHUNK_HOT && pfn < end_pfn;)
@@ -541,84 +579,4 @@ int memmap_init_range_part(const struct mm_node *node, uint64_t start_pfn, uint6
 	res->pages_written = part == MM_INIT_FULL ? res->pages_initialized - res->pages_aliased :
 			     written;
 	return 0;
-}
-
-/* A chunk block whose buddy is not entirely inside the chunk: the only ones
- * that may merge with memory outside it (at most one per order and side). */
-struct edge_block {
-	uint64_t pfn;
-	unsigned zone, order;
-};
-#define MAX_EDGE_BLOCKS	(2 * NR_ORDERS)
-
-/* Reads the chunk's own pages, not yet published: no lock needed. */
-static uint32_t chunk_edge_blocks(const struct memmap_chunk_result *res, struct edge_block *out)
-{
-	uint32_t n = 0;
-
-	for (unsigned z = 0; z < MM_NR_ZONES; z++)
-		for (unsigned o = 0; o < MAX_ORDER; o++)
-			for (uint64_t pfn = res->lists[z][o].head; pfn != PFN_NONE;
-			     pfn = pfn_to_page(pfn)->next_pfn) {
-				uint64_t buddy = pfn ^ (1ULL << o);
-
-				if (buddy >= res->start_pfn && buddy + (1ULL << o) <= res->end_pfn)
-					continue;
-				kassert(n < MAX_EDGE_BLOCKS);
-				out[n++] = (struct edge_block){ pfn, z, o };
-			}
-	return n;
-}
-
-/* Link a chunk's list c into the node's list n: after its tail, or in front
- * of its head (lock held). */
-static void splice_list(struct mm_free_list *n, const struct mm_free_list *c, bool at_head)
-{
-	if (!c->nr_free)
-		return;
-	if (at_head) {
-		pfn_to_page(c->tail)->next_pfn = n->head;
-		if (n->head == PFN_NONE)
-			n->tail = c->tail;
-		else
-			pfn_to_page(n->head)->prev_pfn = c->tail;
-		n->head = c->head;
-	} else {
-		if (n->tail == PFN_NONE) {
-			n->head = c->head;
-		} else {
-			pfn_to_page(n->tail)->next_pfn = c->head;
-			pfn_to_page(c->head)->prev_pfn = n->tail;
-		}
-		n->tail = c->tail;
-	}
-	n->nr_free += c->nr_free;
-}
-
-void memmap_splice_chunk(struct mm_node *node, struct memmap_chunk_result *res)
-{
-	struct edge_block edge[MAX_EDGE_BLOCKS];
-	uint32_t nedge = res->at_head ? chunk_edge_blocks(res, edge) : 0;
-	uint64_t irq = spin_lock_irqsave(&node->lock);
-
-	if (res->hot != MM_NO_HOT)
-		mm_hot_online(node, res);	/* blocks ONLINE, the region's counts, the span */
-	for (unsigned z = 0; z < MM_NR_ZONES; z++)
-		for (unsigned o = 0; o < NR_ORDERS; o++)
-			splice_list(&node->free_area[z][o], &res->lists[z][o], res->at_head);
-	node->nr_free_pages += res->free_pages;
-	node->nr_device_pages += res->device_pages;
-	node->nr_device_altmap_pages += res->altmap_pages;
-	node->nr_device_chunks_spliced += res->dev != MM_NO_DEVICE;
-	node->nr_hot_chunks_spliced += res->hot != MM_NO_HOT;
-	node->nr_chunks_spliced++;
-	for (uint32_t i = 0; i < nedge; i++) {
-		const struct page *p = pfn_to_page(edge[i].pfn);
-
-		if (!(p->flags & PG_buddy) || p->order != edge[i].order)
-			continue;	/* absorbed by an earlier edge block's merge */
-		mm_list_del(node, edge[i].zone, edge[i].order, edge[i].pfn);
-		mm_merge_free_block(node, res->hot, edge[i].pfn, edge[i].zone, edge[i].order);
-	}
-	spin_unlock_irqrestore(&node->lock, irq);
 }

@@ -49,6 +49,12 @@ static void test_values_and_later_words_win(void **state)
 	assert_int_equal(parse(&o, "serve_s=3601 hot_memmap=device"), 2);
 	assert_true(host_console_contains("dram|memory"));
 	assert_int_equal(o.serve_s, 12);
+	assert_int_equal(o.hot_lazy, HOT_LAZY_AUTO);	/* the default: follows meminit */
+	assert_int_equal(parse(&o, "meminit=lazy hot_lazy=off"), 0);
+	assert_int_equal(o.meminit, MEMINIT_LAZY);
+	assert_int_equal(o.hot_lazy, HOT_LAZY_OFF);
+	assert_int_equal(parse(&o, "hot_lazy=yes"), 1);
+	assert_true(host_console_contains("auto|on|off"));
 }
 
 static void test_rejects_by_name(void **state)
