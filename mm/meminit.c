@@ -204,6 +204,28 @@ static int mode_spread(struct meminit_run *run, bool all_cpus)
 	return call_and_wait(run, &mask);
 }
 
+/* After the boot CPU's own work in deferred and lazy: help the requests of
+ * every node it is a worker of (all of them when no call was started: it
+ * is alone), then wait for the call h (NULL: none).  Returns err, or the
+ * call's error when err is 0. */
+static int help_and_wait(struct meminit_run *run, struct smp_call *h, int err)
+{
+	uint32_t me = smp_this_cpu();
+
+	for (uint32_t i = 0; i < run->nreq; i++) {
+		const struct mm_node_plan *p = &run->mm->plan[run->req[i]->node->nid];
+
+		if (cpumask_test(&p->workers, me) || !h)
+			meminit_request_work(run->req[i]);
+	}
+	if (h) {
+		int werr = smp_call_wait(h, 0);
+
+		err = err ? err : werr;
+	}
+	return err;
+}
+
 struct deferred_alloc {
 	uint64_t pfn;
 	uint32_t nid;
@@ -285,7 +307,7 @@ static int deferred_wait_devices(struct meminit_run *run, struct meminit_deferre
 static int mode_deferred(struct meminit_run *run, struct meminit_deferred_stats *st)
 {
 	struct deferred_alloc allocs[DEFERRED_ALLOCS_MAX];
-	uint32_t me = smp_this_cpu(), nallocs;
+	uint32_t nallocs;
 	uint64_t t0 = now_ns(), t0_tsc = rdtsc();
 	struct smp_call *h = NULL;
 	cpumask_t mask;
@@ -303,18 +325,7 @@ static int mode_deferred(struct meminit_run *run, struct meminit_deferred_stats 
 		err = err ? err : -1;
 	if (run->cfg->deferred_hook)
 		run->cfg->deferred_hook(run->cfg->deferred_ctx);
-	/* Then help: every node this CPU belongs to, or all when alone. */
-	for (uint32_t i = 0; i < run->nreq; i++) {
-		const struct mm_node_plan *p = &run->mm->plan[run->req[i]->node->nid];
-
-		if (cpumask_test(&p->workers, me) || !h)
-			meminit_request_work(run->req[i]);
-	}
-	if (h) {
-		int werr = smp_call_wait(h, 0);
-
-		err = err ? err : werr;
-	}
+	err = help_and_wait(run, h, err);
 	for (uint32_t i = 0; i < nallocs; i++)
 		buddy_free_pages(&run->mm->plan[allocs[i].nid].node, allocs[i].pfn, allocs[i].order);
 	return err;
@@ -420,7 +431,7 @@ static int mode_lazy(struct meminit_run *run, struct meminit_mode_result *r)
 {
 	struct meminit_lazy_stats *st = &r->lazy;
 	uint64_t t0 = now_ns(), t0_tsc = rdtsc(), heads_tsc[NUMA_MAX_NODES];
-	uint32_t ndram, me = smp_this_cpu();
+	uint32_t ndram;
 	struct smp_call *h = NULL;
 	smp_call_fn fn;
 	cpumask_t mask;
@@ -460,17 +471,7 @@ static int mode_lazy(struct meminit_run *run, struct meminit_mode_result *r)
 	if (cpumask_weight(&mask))
 		h = smp_call_start(&mask, fn, &run->job, &err);
 	st->during = lazy_workload(run, &st->allocs_while_lazy);
-	for (uint32_t i = 0; i < run->nreq; i++) {	/* help: this CPU's nodes, or all */
-		const struct mm_node_plan *p = &run->mm->plan[run->req[i]->node->nid];
-
-		if (cpumask_test(&p->workers, me) || !h)
-			meminit_request_work(run->req[i]);
-	}
-	if (h) {
-		int werr = smp_call_wait(h, 0);
-
-		err = err ? err : werr;
-	}
+	err = help_and_wait(run, h, err);
 	for (uint32_t i = 0; i < run->nreq; i++)
 		if (!meminit_request_complete(run->req[i]))
 			err = err ? err : -1;
