@@ -111,7 +111,7 @@ def _merge(recs):
 
 
 # per-mode figures kept per boot (regress.py judges their spread)
-SAMPLE_KEYS = ('ms', 'bw_fraction_min', 'speedup_vs_serial', 'speedup_vs_hop')
+SAMPLE_KEYS = ('ms', 'bw_fraction_min', 'speedup_vs_serial', 'speedup_vs_hop', 'chunk_ms_per_gib_max')
 
 
 def collect(boots):
@@ -175,12 +175,15 @@ def _collect(boots):
             r.pop('kind', None)
         fr = [n.get('bw_fraction') for n in per_node if isinstance(n.get('bw_fraction'), (int, float))]
         checks = [n.get('checksum') for n in per_node]
+        # each node's fastest chunk (ms per GiB of pfns): the slowest node's
+        chunk = [n['chunk_ns_per_gib'] / 1e6 for n in per_node if _num(n.get('chunk_ns_per_gib'))]
         entry['modes'][mode] = {
             'summary': s,
             'nodes': per_node,
             'ms': s['ns'] / 1e6 if isinstance(s.get('ns'), (int, float)) else None,
             'bw_fraction_min': min(fr) if fr else None,
             'bw_fraction_mean': sum(fr) / len(fr) if fr else None,
+            'chunk_ms_per_gib_max': max(chunk) if chunk else None,
             'verified': bool(s.get('verified', all(n.get('verified') is True for n in per_node)))
             if (s or per_node) else False,
             'checksums_equal': s.get('checksums_equal'),

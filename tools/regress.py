@@ -65,6 +65,7 @@ METRICS = {
     'speedup_vs_hop': ('ratio', True),
     'bw_fraction': ('ratio', True),
     'ms': ('absolute', False),
+    'chunk_ms_per_gib': ('absolute', False),
     'bringup_ms': ('absolute', False),
 }
 FACTS = ('verified', 'checksums_equal', 'boot_ok')
@@ -110,9 +111,10 @@ def _mode_samples(m, s):
     if ms is None and _num(s.get('ns')) is not None:
         ms = s['ns'] / 1e6
     one = {'ms': ms, 'bw_fraction': _num(m.get('bw_fraction_min')),
-           'speedup_vs_serial': _num(s.get('speedup_vs_serial')), 'speedup_vs_hop': _num(m.get('speedup_vs_hop'))}
+           'speedup_vs_serial': _num(s.get('speedup_vs_serial')), 'speedup_vs_hop': _num(m.get('speedup_vs_hop')),
+           'chunk_ms_per_gib': _num(m.get('chunk_ms_per_gib_max'))}
     key = {'ms': 'ms', 'bw_fraction': 'bw_fraction_min', 'speedup_vs_serial': 'speedup_vs_serial',
-           'speedup_vs_hop': 'speedup_vs_hop'}
+           'speedup_vs_hop': 'speedup_vs_hop', 'chunk_ms_per_gib': 'chunk_ms_per_gib_max'}
     return {k: (_nums(sm.get(key[k])) if sm.get(key[k]) else ([v] if v is not None else []))
             for k, v in one.items()}
 
