@@ -111,7 +111,8 @@ def _merge(recs):
 
 
 # per-mode figures kept per boot (regress.py judges their spread)
-SAMPLE_KEYS = ('ms', 'bw_fraction_min', 'speedup_vs_serial', 'speedup_vs_hop', 'chunk_ms_per_gib_max')
+SAMPLE_KEYS = ('ms', 'bw_fraction_min', 'speedup_vs_serial', 'speedup_vs_hop', 'chunk_ms_per_gib_max',
+               'chunk_vs_serial')
 
 
 def collect(boots):
@@ -194,6 +195,13 @@ def _collect(boots):
     hop = entry['modes'].get('hop', {}).get('ms')
     for m in entry['modes'].values():
         m['speedup_vs_hop'] = hop / m['ms'] if hop and m.get('ms') else None
+    # a mode's fastest chunk against serial's in the same boot: whatever
+    # slows the whole host for a boot (other load on its cores and memory)
+    # slows both and cancels out
+    ref = entry['modes'].get('serial', {}).get('chunk_ms_per_gib_max')
+    for m in entry['modes'].values():
+        c = m.get('chunk_ms_per_gib_max')
+        m['chunk_vs_serial'] = c / ref if ref and c else None
     for _, v in sorted(bw.items(), key=lambda kv: kv[0]):
         b = _merge(v)
         b.pop('schema', None)

@@ -158,6 +158,7 @@ def test_collect_one_boot():
     assert par['bw_fraction_min'] == 0.85 and par['verified'] is True and par['checksums_equal'] is True
     assert par['chunk_ms_per_gib_max'] == pytest.approx(1.4)    # the slower node's fastest chunk
     assert par['samples']['chunk_ms_per_gib_max'] == [pytest.approx(1.4)]
+    assert par['chunk_vs_serial'] == e['modes']['serial']['chunk_vs_serial'] == 1.0   # the same chunks here
     assert [n['node'] for n in par['nodes']] == [0, 1]
     assert 'schema' not in par['summary'] and 'kind' not in par['nodes'][0]
     assert len(e['bandwidth']) == 2 and e['bandwidth'][0]['best'] == 'nontemporal'
