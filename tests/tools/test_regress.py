@@ -212,7 +212,7 @@ def test_few_samples_are_inconclusive(files, capsys):
     rp, bp = files(results(boots=2, serial_ns=1000e6), results(boots=2))   # 2.5x slower, 2 boots
     assert check(rp, bp) == regress.EXIT_INCONCLUSIVE
     out = capsys.readouterr().out
-    assert 'overall: INCONCLUSIVE' in out and 'fewer than 10 samples a side (2 vs 2): inconclusive' in out
+    assert 'overall: INCONCLUSIVE' in out and f'fewer than {N} samples a side (2 vs 2): inconclusive' in out
 
 
 def test_min_samples_option(files, capsys):
