@@ -37,8 +37,8 @@ struct meminit_config {
 	uint32_t rounds;		/* meminit_rounds: runs of each timed mode, the fastest
 					 * reported (0 = 1; at most MEMINIT_MAX_ROUNDS) */
 	uint32_t init_repeat;		/* debug_init_repeat: initializer runs per chunk (0 = 1) */
-	uint32_t slow_pct;		/* debug_slow_pct: each worker CPU spins this percent of
-					 * its own time in the worker after it (0 = off) */
+	uint32_t slow_pct;		/* debug_slow_pct: each chunk is followed by a spin of
+					 * this percent of its own time (0 = off) */
 	const char *init_repeat_mode;	/* debug_repeat_mode: the one mode both slow, NULL = all */
 	struct timeline *timeline;	/* kernel_main's (include/timeline.h), or NULL */
 	/* deferred: called on the boot CPU once it has allocated and waited for
@@ -57,6 +57,8 @@ struct meminit_node_result {
 	uint32_t cpus_assigned;		/* the most any of its requests had */
 	uint64_t pages[MEMINIT_NKINDS];	/* pfns initialized, by kind */
 	uint64_t kind_ns[MEMINIT_NKINDS];	/* the longest request of each kind */
+	uint64_t chunk_ns_per_gib;	/* DRAM: its fastest chunk's ns per GiB of pfns, the
+					 * minimum over chunks and rounds (0: none) */
 	uint64_t written[MEMINIT_NKINDS];	/* struct pages written (the rest aliased) */
 	uint64_t checksum;
 	int verified;

@@ -61,6 +61,9 @@ struct meminit_request {
 	 * (acquire): readers then copy them plainly. */
 	uint32_t failures;			/* (D) chunks the initializer refused */
 	uint64_t start_tsc, end_tsc;		/* (D) first chunk taken, last chunk finished */
+	uint64_t chunk_tsc_per_gib;		/* (D) the fastest chunk's TSC ticks per GiB of
+						 * its pfns (UINT64_MAX: none yet): a figure a
+						 * descheduled vCPU moves only if it hits every chunk */
 	cpumask_t ran;				/* (D) CPUs that initialized at least one chunk */
 	struct spinlock splice_lock;
 	uint32_t next_splice;			/* (S) chunks published so far; stored relaxed
@@ -73,6 +76,8 @@ struct meminit_request {
 						 *     (reset), or lazy's HEADS then TAILS; a
 						 *     TAILS chunk is not spliced (no lists) */
 	uint32_t init_repeat;			/* (R) debug_init_repeat: initializer runs per chunk, 0 = 1 */
+	uint32_t slow_pct;			/* (R) debug_slow_pct: each chunk then spins this
+						 * percent of its time (0 = off) */
 	struct timeline *timeline;		/* (R) per-CPU spans go there, or NULL */
 	const char *phase;			/* (R) the spans' name: the mode, "warmup" */
 } __attribute__((aligned(64)));
@@ -103,8 +108,6 @@ struct meminit_run {
 	struct meminit_request *dram_req[NUMA_MAX_NODES];	/* lazy: every node's DRAM */
 	struct meminit_job job;			/* the cross-call argument */
 	const char *phase;			/* the mode or "warmup", for the timeline */
-	uint32_t slow_pct;			/* debug_slow_pct of this phase (0 = off); (R) for
-						 * the workers, which find it from &job */
 };
 
 /* ---- requests (mm/request.c) -------------------------------------------------- */

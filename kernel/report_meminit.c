@@ -179,6 +179,10 @@ static void report_node(const struct mm_state *mm, const struct meminit_results 
 	json_device_fields(&j, res, r, nid);
 	json_u64(&j, "ns", dns);
 	json_u64(&j, "node_ns", nr->ns);
+	if (nr->chunk_ns_per_gib)
+		json_u64(&j, "chunk_ns_per_gib", nr->chunk_ns_per_gib);
+	else
+		json_null(&j, "chunk_ns_per_gib");
 	json_fixed(&j, "ram_gib_per_s", (int64_t)mgib_per_s(dram << PAGE_SHIFT, dns), 3);
 	json_fixed(&j, "memmap_gib_per_s", (int64_t)mgib_per_s(memmap_bytes, dns), 3);
 	if (frac >= 0)

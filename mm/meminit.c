@@ -63,7 +63,6 @@ static bool test_aid_applies(const struct meminit_run *run)
  */
 static void reset_all(struct meminit_run *run, bool poison)
 {
-	run->slow_pct = test_aid_applies(run) ? run->cfg->slow_pct : 0;	/* a test aid */
 	run->nreq = 0;
 	for (uint32_t nid = 0; nid < run->mm->nnodes; nid++) {
 		struct mm_node_plan *p = &run->mm->plan[nid];
@@ -78,6 +77,7 @@ static void reset_all(struct meminit_run *run, bool poison)
 
 		meminit_request_reset(r);
 		r->init_repeat = test_aid_applies(run) ? run->cfg->init_repeat : 1;	/* a test aid */
+		r->slow_pct = test_aid_applies(run) ? run->cfg->slow_pct : 0;		/* a test aid */
 		r->timeline = run->cfg->timeline;
 		r->phase = run->phase;
 		for (uint32_t c = 0; poison && c < r->nchunks; c++)
@@ -85,30 +85,11 @@ static void reset_all(struct meminit_run *run, bool poison)
 	}
 }
 
-/*
- * debug_slow_pct (a test aid): the worker, then a spin of slow_pct percent
- * of the time this CPU spent in it, so that the mode's wall time grows by
- * about that much whichever CPU took which chunk, and the memory state is
- * the same.  The requests' own times (node ns) end before the spin.
- * Cross-call context, or the boot CPU.
- */
-static void slowed_worker(void *arg)
-{
-	/* arg is &run->job (set_job()) */
-	const struct meminit_run *run = (const void *)((char *)arg - offsetof(struct meminit_run, job));
-	uint64_t t0 = rdtsc(), spin_tsc;
-
-	meminit_worker(arg);
-	spin_tsc = (rdtsc() - t0) * run->slow_pct / 100;
-	for (t0 = rdtsc(); rdtsc() - t0 < spin_tsc;)
-		cpu_relax();
-}
-
 /* run->job over req[0..nreq), and the function that runs it. */
 static smp_call_fn set_job(struct meminit_run *run, struct meminit_request **req, uint32_t nreq)
 {
 	run->job = (struct meminit_job){ req, nreq };
-	return run->slow_pct ? slowed_worker : meminit_worker;
+	return meminit_worker;
 }
 
 /* The cross-call of every request of the run on mask (run->job: it lives
@@ -534,6 +515,8 @@ static int collect(struct meminit_run *run, struct meminit_mode_result *r)
 			nr->ns = ns;
 		if (ns > nr->kind_ns[q->kind])
 			nr->kind_ns[q->kind] = ns;
+		if (q->kind == MEMINIT_KIND_DRAM && q->chunk_tsc_per_gib != UINT64_MAX)
+			nr->chunk_ns_per_gib = tsc_to_ns(q->chunk_tsc_per_gib);
 		for (uint32_t c = 0; c < q->nchunks; c++)
 			nr->written[q->kind] += q->results[c].pages_written;
 		if (cpumask_weight(&q->assigned) > nr->cpus_assigned)
@@ -549,6 +532,18 @@ static int collect(struct meminit_run *run, struct meminit_mode_result *r)
 		}
 	}
 	return err;
+}
+
+/* The fastest chunk of either round, in both: a round is kept whole for
+ * its wall time, the chunk figure is the minimum over every round. */
+static void keep_fastest_chunk(struct mm_state *mm, struct meminit_mode_result *a,
+			       struct meminit_mode_result *b)
+{
+	for (uint32_t nid = 0; nid < mm->nnodes; nid++) {
+		uint64_t x = a->node[nid].chunk_ns_per_gib, y = b->node[nid].chunk_ns_per_gib;
+
+		a->node[nid].chunk_ns_per_gib = b->node[nid].chunk_ns_per_gib = !x || (y && y < x) ? y : x;
+	}
 }
 
 /* Round `round` of `rounds` of mode into *r: reset, run, collect, verify.
@@ -636,6 +631,7 @@ static bool run_rounds(struct meminit_run *run, uint32_t mode, bool poison, uint
 		}
 		ok &= run_mode(run, mode, poison, k, rounds, scratch);
 		ns[k] = scratch->ns;
+		keep_fastest_chunk(run->mm, r, scratch);
 		if (!same_checksums(run->mm, r, scratch)) {
 			kprintf("meminit: mode %s: round %u checksums differ from round 1\n",
 				meminit_mode_names[mode], k + 1);

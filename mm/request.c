@@ -31,6 +31,8 @@
 #include "tsc.h"
 #include "x86.h"
 
+#define GIB_PAGES	((1ULL << 30) >> PAGE_SHIFT)
+
 const char *const meminit_kind_names[MEMINIT_NKINDS] = { "dram", "device", "hotplug" };
 
 /* ---- constructors: every request is built here ---------------------------------- */
@@ -119,6 +121,7 @@ void meminit_request_reset(struct meminit_request *r)
 	r->failures = 0;
 	r->start_tsc = UINT64_MAX;
 	r->end_tsc = 0;
+	r->chunk_tsc_per_gib = UINT64_MAX;
 	cpumask_clear(&r->ran);
 	r->splice_lock = (struct spinlock)SPINLOCK_INIT;
 	r->next_splice = 0;
@@ -156,16 +159,36 @@ static void splice_ready(struct meminit_request *r)
 	spin_unlock(&r->splice_lock);
 }
 
-/* Initialize chunk c, then stretch the request's end to now and mark the
- * chunk done: the end is written before the release that hands the chunk
- * to its publisher, so it is final once the request is complete. */
+/* debug_slow_pct (a test aid): spin pct percent of the ticks since t0. */
+static void spin_pct_since(uint64_t t0, uint32_t pct)
+{
+	uint64_t spin = (rdtsc() - t0) * pct / 100, t1 = rdtsc();
+
+	while (rdtsc() - t1 < spin)
+		cpu_relax();
+}
+
+/*
+ * Initialize chunk c (with debug_slow_pct, then spin that percent of the
+ * time it took: the chunk is that much slower, its memory the same), keep
+ * its ticks per GiB of pfns if it is the request's fastest chunk so far,
+ * stretch the request's end to now and mark the chunk done: the fastest
+ * chunk and the end are written before the release that hands the chunk
+ * to its publisher, so they are final once the request is complete.
+ */
 static void run_chunk(struct meminit_request *r, uint32_t c)
 {
+	uint64_t pages = r->chunks[c].end_pfn - r->chunks[c].start_pfn, t0 = rdtsc(), t1;
+
 	for (uint32_t i = 0; i < (r->init_repeat ? r->init_repeat : 1); i++)	/* a test aid */
 		if (memmap_init_range_part(r->node, r->chunks[c].start_pfn, r->chunks[c].end_pfn,
 					   r->part, &r->results[c]))
 			__atomic_fetch_add(&r->failures, 1, __ATOMIC_RELAXED);
-	atomic_max_u64(&r->end_tsc, rdtsc());
+	if (r->slow_pct)
+		spin_pct_since(t0, r->slow_pct);
+	t1 = rdtsc();
+	atomic_min_u64(&r->chunk_tsc_per_gib, (t1 - t0) * GIB_PAGES / pages);
+	atomic_max_u64(&r->end_tsc, t1);
 	/* release: pairs with the acquire load of done[c] in splice_ready() */
 	__atomic_store_n(&r->done[c], 1, __ATOMIC_RELEASE);
 	splice_ready(r);

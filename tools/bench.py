@@ -112,7 +112,8 @@ def _merge(recs):
 
 
 # per-mode figures kept per boot (regress.py judges their spread)
-SAMPLE_KEYS = ('ms', 'bw_fraction_min', 'speedup_vs_serial', 'speedup_vs_hop')
+SAMPLE_KEYS = ('ms', 'bw_fraction_min', 'speedup_vs_serial', 'speedup_vs_hop', 'chunk_ms_per_gib_max',
+               'chunk_vs_serial')
 
 
 def collect(boots):
@@ -176,12 +177,15 @@ def _collect(boots):
             r.pop('kind', None)
         fr = [n.get('bw_fraction') for n in per_node if isinstance(n.get('bw_fraction'), (int, float))]
         checks = [n.get('checksum') for n in per_node]
+        # each node's fastest chunk (ms per GiB of pfns): the slowest node's
+        chunk = [n['chunk_ns_per_gib'] / 1e6 for n in per_node if _num(n.get('chunk_ns_per_gib'))]
         entry['modes'][mode] = {
             'summary': s,
             'nodes': per_node,
             'ms': s['ns'] / 1e6 if isinstance(s.get('ns'), (int, float)) else None,
             'bw_fraction_min': min(fr) if fr else None,
             'bw_fraction_mean': sum(fr) / len(fr) if fr else None,
+            'chunk_ms_per_gib_max': max(chunk) if chunk else None,
             'verified': bool(s.get('verified', all(n.get('verified') is True for n in per_node)))
             if (s or per_node) else False,
             'checksums_equal': s.get('checksums_equal'),
@@ -192,6 +196,13 @@ def _collect(boots):
     hop = entry['modes'].get('hop', {}).get('ms')
     for m in entry['modes'].values():
         m['speedup_vs_hop'] = hop / m['ms'] if hop and m.get('ms') else None
+    # a mode's fastest chunk against serial's in the same boot: whatever
+    # slows the whole host for a boot (other load on its cores and memory)
+    # slows both and cancels out
+    ref = entry['modes'].get('serial', {}).get('chunk_ms_per_gib_max')
+    for m in entry['modes'].values():
+        c = m.get('chunk_ms_per_gib_max')
+        m['chunk_vs_serial'] = c / ref if ref and c else None
     for _, v in sorted(bw.items(), key=lambda kv: kv[0]):
         b = _merge(v)
         b.pop('schema', None)

@@ -15,7 +15,8 @@ Rows are `topology/mode` (and `bringup/N`); each keeps one sample per boot
   - correctness facts are hard failures, never tolerances: the mode verified,
     checksums equal across modes, the boot ended `ok`  -> FAILED;
   - each figure (ms, speedup_vs_serial, speedup_vs_hop, bw_fraction,
-    bringup_ms) with at least --min-samples (default DEFAULT_SAMPLES, the
+    chunk_ms_per_gib -- serial's fastest chunk --, chunk_vs_serial -- another
+    mode's fastest chunk over serial's in the same boot --, bringup_ms) with at least --min-samples (default DEFAULT_SAMPLES, the
     count the power table of docs/regress.md asks for) on both sides is judged by a
     one-sided Mann-Whitney rank test AND a seeded bootstrap 95% interval of
     the ratio of medians lying wholly beyond 1 +/- --min-effect (default
@@ -65,6 +66,8 @@ METRICS = {
     'speedup_vs_hop': ('ratio', True),
     'bw_fraction': ('ratio', True),
     'ms': ('absolute', False),
+    'chunk_ms_per_gib': ('absolute', False),
+    'chunk_vs_serial': ('ratio', False),
     'bringup_ms': ('absolute', False),
 }
 FACTS = ('verified', 'checksums_equal', 'boot_ok')
@@ -110,9 +113,11 @@ def _mode_samples(m, s):
     if ms is None and _num(s.get('ns')) is not None:
         ms = s['ns'] / 1e6
     one = {'ms': ms, 'bw_fraction': _num(m.get('bw_fraction_min')),
-           'speedup_vs_serial': _num(s.get('speedup_vs_serial')), 'speedup_vs_hop': _num(m.get('speedup_vs_hop'))}
+           'speedup_vs_serial': _num(s.get('speedup_vs_serial')), 'speedup_vs_hop': _num(m.get('speedup_vs_hop')),
+           'chunk_ms_per_gib': _num(m.get('chunk_ms_per_gib_max')), 'chunk_vs_serial': _num(m.get('chunk_vs_serial'))}
     key = {'ms': 'ms', 'bw_fraction': 'bw_fraction_min', 'speedup_vs_serial': 'speedup_vs_serial',
-           'speedup_vs_hop': 'speedup_vs_hop'}
+           'speedup_vs_hop': 'speedup_vs_hop', 'chunk_ms_per_gib': 'chunk_ms_per_gib_max',
+           'chunk_vs_serial': 'chunk_vs_serial'}
     return {k: (_nums(sm.get(key[k])) if sm.get(key[k]) else ([v] if v is not None else []))
             for k, v in one.items()}
 
@@ -145,6 +150,9 @@ def rows_from_bench(results, host_cpus=None):
             smp = _mode_samples(m, s)
             if mode == 'serial':
                 smp.pop('speedup_vs_serial')
+                smp.pop('chunk_vs_serial')
+            elif smp['chunk_vs_serial']:    # the serial row judges the absolute figure
+                smp.pop('chunk_ms_per_gib')
             if mode in ('serial', 'hop'):
                 smp.pop('speedup_vs_hop')
             rows[f'{name}/{mode}'] = {'verified': m.get('verified'), 'checksums_equal': m.get('checksums_equal'),
@@ -443,7 +451,7 @@ def _f(v, metric=None):
         return 'inf'
     if metric == 'bw_fraction':
         return f'{v:.0%}'
-    if metric in ('speedup_vs_serial', 'speedup_vs_hop'):
+    if metric in ('speedup_vs_serial', 'speedup_vs_hop', 'chunk_vs_serial'):
         return f'{v:.2f}x'
     return f'{v:.2f}'
 

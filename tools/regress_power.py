@@ -142,7 +142,7 @@ def main(argv=None):
         return regress.EXIT_BAD_INPUT
     spread = spreads(pooled)
     targets = [tuple(t.split(':')) for t in a.target] or \
-        sorted(k for k in spread if k[1] in ('ms', 'bringup_ms') and spread[k][0] > 0)
+        sorted(k for k in spread if k[1] in ('ms', 'chunk_ms_per_gib', 'chunk_vs_serial', 'bringup_ms') and spread[k][0] > 0)
     print(f'`tools/regress_power.py {" ".join(argv if argv is not None else sys.argv[1:])}`\n')
     print('## Measured spread (sd of log values, pooled boots)\n')
     print('| figure | median | sd(log) | boots |\n|---|---|---|---|')

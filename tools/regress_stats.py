@@ -25,13 +25,14 @@ alpha / (number of figures) -- smallest_p() and enough_samples() say so,
 and tools/regress.py calls a figure with fewer samples INCONCLUSIVE.
 The sample count that reaches the stated power (one figure 1.25x worse
 REGRESSED >= 9 in 10 at this machine's spread) is DEFAULT_SAMPLES, measured
-by tools/regress_power.py (docs/regress.md, "Power").
+by tools/regress_power.py (docs/regress.md, "Power"): for every chunk figure
+of n1c2; the wall-time figures and bring-up have the lower power stated there.
 """
 import math
 import random
 import statistics
 
-DEFAULT_SAMPLES = 10       # boots a side: docs/regress.md "Power" (tools/regress_power.py)
+DEFAULT_SAMPLES = 15       # boots a side: docs/regress.md "Power" (tools/regress_power.py)
 BOOTSTRAP_ROUNDS = 2000
 BOOTSTRAP_SEED = 20260101
 

@@ -31,7 +31,8 @@ def test_rounds_every_mode_fastest_reported():
 
 def test_one_round_by_default_and_slow_pct_keeps_the_state():
     """Default: no round fields.  debug_slow_pct (a test aid) only spins:
-    the memory state (checksum) is the unslowed boot's."""
+    the memory state (checksum) is the unslowed boot's.  Both give each
+    node's fastest chunk (ns per GiB)."""
     plain = boot(N1C2, 'meminit=parallel bw_mb=0')
     assert plain.status == 'ok', explain(plain)
     s = plain.one('meminit_summary')
@@ -41,3 +42,6 @@ def test_one_round_by_default_and_slow_pct_keeps_the_state():
     t = slow.one('meminit_summary')
     assert t['verified'] and t['checksums_equal'] and t['rounds'] == 2, t
     assert plain.one('meminit')['checksum'] == slow.one('meminit')['checksum']
+    for r in (plain, slow):
+        c = r.one('meminit')['chunk_ns_per_gib']
+        assert isinstance(c, int) and 0 < c < r.one('meminit')['ns'] * 4, r.one('meminit')

@@ -2,13 +2,14 @@
 --ab, docs/regress.md): base and candidate booted alternately on this
 runner, 1 node x 2 vCPUs x 1 GiB, every meminit mode, each mode run
 meminit_rounds times per boot (the fastest reported: regress_ab.DEFAULT_OPTS),
-the sample count of the power table (regress_stats.DEFAULT_SAMPLES boots a
-side).
+SAMPLES boots a side: the count the power table of docs/regress.md ("The
+boot tests") gives for these two verdicts at ALPHA.
 
-  - the candidate slowed in ONE mode only by 50 % (debug_slow_pct=50
-    debug_repeat_mode=node: the node mode's worker CPU spins half of its own
-    time after its share, every other mode as before) -> REGRESSED on
-    n1c2/node, PASS on every other row;
+  - the candidate slowed in ONE mode only by 30 % (debug_slow_pct=30
+    debug_repeat_mode=parallel: every chunk of the parallel mode spins 30 %
+    of its own time after it, every other mode as before) -> REGRESSED on
+    n1c2/parallel (its fastest chunk against serial's, chunk_vs_serial, at
+    least), PASS on every other row;
   - the same kernel on both sides -> PASS.
 
 Both verdicts are statistical.  The tests judge at --alpha 0.01 (not the
@@ -27,19 +28,20 @@ from conftest import ROOT
 
 sys.path.insert(0, os.path.join(ROOT, 'tools'))
 import regress_ab  # noqa: E402
-import regress_stats  # noqa: E402
 
 MODES = ('serial', 'hop', 'node', 'parallel', 'deferred', 'lazy')
 EFI = os.path.join(ROOT, 'build', 'numaboot.efi')
-SLOW_ROW = 'n1c2/node'
-SLOW = regress_ab.DEFAULT_OPTS + ' debug_slow_pct=50 debug_repeat_mode=node'
+SLOW_ROW = 'n1c2/parallel'
+SLOW = regress_ab.DEFAULT_OPTS + ' debug_slow_pct=30 debug_repeat_mode=parallel'
 ALPHA = '0.01'
+SAMPLES = 10        # docs/regress.md "The boot tests": enough for both verdicts at ALPHA
 
 
 def ab(tmp_path, *extra):
     out = tmp_path / 'ab'
     p = subprocess.run([sys.executable, os.path.join(ROOT, 'tools', 'regress.py'), '--ab', '--base-image', EFI,
-                        '--only', 'n1c2', '--alpha', ALPHA, '--json', '--junit', str(out / 'regress.xml'), '--out', str(out), *extra],
+                        '--only', 'n1c2', '--alpha', ALPHA, '--samples', str(SAMPLES), '--min-samples', str(SAMPLES),
+                        '--json', '--junit', str(out / 'regress.xml'), '--out', str(out), *extra],
                        capture_output=True, text=True, timeout=1800)
     data = json.loads(p.stdout) if p.stdout.strip().startswith('{') else None
     return p, data, out
@@ -48,12 +50,13 @@ def ab(tmp_path, *extra):
 def test_ab_one_mode_slower_regresses_that_row_only(tmp_path):
     p, data, out = ab(tmp_path, '--candidate-opts', SLOW)
     assert p.returncode == 1, p.stdout[-3000:] + p.stderr[-3000:]
-    n = regress_stats.DEFAULT_SAMPLES
+    n = SAMPLES
     assert f'[{2 * n}/{2 * n}] n1c2 candidate: ok' in p.stderr      # ABAB..., the last one B
     rows = {r['row']: r for r in data['rows']}
     assert set(rows) == {f'n1c2/{m}' for m in MODES}
     slow = rows[SLOW_ROW]
     assert slow['verdict'] == 'REGRESSED', slow
+    assert [m['verdict'] for m in slow['metrics'] if m['metric'] == 'chunk_vs_serial'] == ['REGRESSED'], slow
     assert all(m['method'] == 'rank' and m['n_baseline'] == m['n_current'] == n for m in slow['metrics']), slow
     others = {k: r['verdict'] for k, r in rows.items() if k != SLOW_ROW}
     assert set(others.values()) == {'PASS'}, others

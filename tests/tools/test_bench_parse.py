@@ -138,7 +138,8 @@ def synth_boot(nodes=(0,), cpus=2, pages=262144, serial_ns=400e6, speed=1.8, bw=
                            ns=ns, ram_gib_per_s=pages * 4096 / 2**30 / (ns / 1e9), memmap_gib_per_s=1.0,
                            bw_fraction=None if mode == 'serial' and bw is None else bw, checksum=chk,
                            verified=verified, free_pages=pages - 100, reserved_pages=100,
-                           allocated_pages=0, usable_pages=pages - 100, early_reserved_pages=0))
+                           allocated_pages=0, usable_pages=pages - 100, early_reserved_pages=0,
+                           chunk_ns_per_gib=1_300_000 + 100_000 * n))
         s = rec('meminit_summary', mode=mode, nodes=len(nodes), pages=pages * len(nodes), ns=ns,
                 ram_gib_per_s=1.0, speedup_vs_serial=f, verified=verified, checksums_equal=equal)
         if mode == 'deferred':
@@ -155,6 +156,9 @@ def test_collect_one_boot():
     assert par['ms'] == pytest.approx(400 / 1.8, rel=1e-3)
     assert par['summary']['speedup_vs_serial'] == 1.8
     assert par['bw_fraction_min'] == 0.85 and par['verified'] is True and par['checksums_equal'] is True
+    assert par['chunk_ms_per_gib_max'] == pytest.approx(1.4)    # the slower node's fastest chunk
+    assert par['samples']['chunk_ms_per_gib_max'] == [pytest.approx(1.4)]
+    assert par['chunk_vs_serial'] == e['modes']['serial']['chunk_vs_serial'] == 1.0   # the same chunks here
     assert [n['node'] for n in par['nodes']] == [0, 1]
     assert 'schema' not in par['summary'] and 'kind' not in par['nodes'][0]
     assert len(e['bandwidth']) == 2 and e['bandwidth'][0]['best'] == 'nontemporal'

@@ -24,14 +24,19 @@ def rec(kind, **kw):
     return {'schema': 'numaboot/1', 'kind': kind, **kw}
 
 
-def boot(nodes=(0,), speed=1.8, bw=0.85, serial_ns=400e6, verified=True, equal=True, status='ok'):
+def boot(nodes=(0,), speed=1.8, bw=0.85, serial_ns=400e6, verified=True, equal=True, status='ok', chunk=0.8):
+    """One boot's records; each node's fastest chunk takes `chunk` times the
+    serial time per GiB (a dict: per mode, 0.8 for the others; None: a
+    kernel without the figure)."""
     out = [rec('smp', cpus_listed=2, cpus_online=2, bringup_ns=10_000_000)]
     for mode in MODES:
         f = 1.0 if mode == 'serial' else speed
         ns = int(serial_ns / f)
         for n in nodes:
             out.append(rec('meminit', mode=mode, node=n, cpus=2, pages=262144, ns=ns, bw_fraction=bw,
-                           checksum='0x1234', verified=verified))
+                           checksum='0x1234', verified=verified,
+                           chunk_ns_per_gib=None if chunk is None else
+                           int(serial_ns * (chunk.get(mode, 0.8) if isinstance(chunk, dict) else chunk))))
         out.append(rec('meminit_summary', mode=mode, nodes=len(nodes), pages=262144 * len(nodes), ns=ns,
                        speedup_vs_serial=f, verified=verified, checksums_equal=equal))
     out.append(rec('result', status=status))
@@ -155,6 +160,48 @@ def test_bw_fraction_regression(files):
     assert check(rp, bp) == 1
 
 
+def chunk_verdicts(capsys, rp, bp):
+    """{row: [REGRESSED figures]} and {row: {figure: verdict}} of a --json run."""
+    capsys.readouterr()
+    code = check(rp, bp, None, '--json')
+    rows = json.loads(capsys.readouterr().out)['rows']
+    return code, {r['row']: [m['metric'] for m in r['metrics'] if m['verdict'] == 'REGRESSED'] for r in rows}, \
+        {r['row']: {m['metric']: m for m in r['metrics']} for r in rows}
+
+
+def test_one_mode_chunks_slower_regresses_that_row_only(files, capsys):
+    """parallel's chunks 1.3x slower, wall times unchanged: its chunk time
+    against serial's in the same boot is judged on its own, REGRESSED in
+    that row only."""
+    rp, bp = files(results(chunk={'parallel': 0.8 * 1.3}))
+    code, bad, figs = chunk_verdicts(capsys, rp, bp)
+    assert code == 1
+    assert {r: v for r, v in bad.items() if v} == {'n1c2/parallel': ['chunk_vs_serial']}
+    assert figs['n1c2/parallel']['chunk_vs_serial']['median_current'] == pytest.approx(1.3)
+    assert 'chunk_ms_per_gib' not in figs['n1c2/parallel']        # the serial row has the absolute figure
+
+
+def test_every_chunk_slower_regresses_the_serial_figure(files, capsys):
+    """Every mode's chunks 1.5x slower (a slower initializer): the serial
+    row's absolute figure is REGRESSED; the other modes' ratios to it stay."""
+    rp, bp = files(results(chunk=1.2))
+    code, bad, figs = chunk_verdicts(capsys, rp, bp)
+    assert code == 1
+    assert {r: v for r, v in bad.items() if v} == {'n1c2/serial': ['chunk_ms_per_gib']}
+    assert figs['n1c2/serial']['chunk_ms_per_gib']['median_baseline'] == pytest.approx(400e6 * 0.8 / 1e6, rel=0.03)
+    assert figs['n1c2/node']['chunk_vs_serial']['verdict'] == 'PASS'
+
+
+def test_kernel_without_chunk_figure_compares_the_rest(files, capsys):
+    """A base kernel older than the figure: the candidate's chunk figures
+    are NEW, not verdicts; the rest is judged as before."""
+    rp, bp = files(results(), results(chunk=None))
+    code, _, figs = chunk_verdicts(capsys, rp, bp)
+    assert code == 0
+    assert figs['n1c2/serial']['chunk_ms_per_gib']['verdict'] == 'NEW'
+    assert figs['n1c2/node']['chunk_vs_serial']['verdict'] == 'NEW' and figs['n1c2/node']['ms']['verdict'] == 'PASS'
+
+
 def test_large_gain_improves(files, capsys):
     rp, bp = files(results(speed=2.6))
     assert check(rp, bp) == 0
@@ -165,7 +212,7 @@ def test_few_samples_are_inconclusive(files, capsys):
     rp, bp = files(results(boots=2, serial_ns=1000e6), results(boots=2))   # 2.5x slower, 2 boots
     assert check(rp, bp) == regress.EXIT_INCONCLUSIVE
     out = capsys.readouterr().out
-    assert 'overall: INCONCLUSIVE' in out and 'fewer than 10 samples a side (2 vs 2): inconclusive' in out
+    assert 'overall: INCONCLUSIVE' in out and f'fewer than {N} samples a side (2 vs 2): inconclusive' in out
 
 
 def test_min_samples_option(files, capsys):
@@ -285,9 +332,9 @@ def test_junit_one_testcase_per_figure(files, tmp_path):
     suite = ET.parse(xml).getroot().find('testsuite')
     assert suite.get('name') == regress.JUNIT_SUITE == 'numaboot-regress'
     cases = {(c.get('classname'), c.get('name')): c for c in suite.iter('testcase')}
-    # n1c2 and n2c1: serial 2 figures, hop 3, node/parallel/deferred 4 each; 3 bring-up rows
-    assert len(cases) == 2 * (2 + 3 + 4 * 3) + 3
-    assert int(suite.get('failures')) == 5                    # every n1c2 mode's ms, 4x slower
+    # n1c2 and n2c1: serial 3 figures, hop 4, node/parallel/deferred 5 each; 3 bring-up rows
+    assert len(cases) == 2 * (3 + 4 + 5 * 3) + 3
+    assert int(suite.get('failures')) == 6                    # every n1c2 mode's ms and serial's chunk, 4x slower
     f = cases[('regress.n1c2/parallel', 'ms')].find('failure')
     assert f is not None and f.get('type') == 'REGRESSED' and f.get('message').startswith('REGRESSED: ms ')
     assert cases[('regress.n1c2/parallel', 'speedup_vs_serial')].find('failure') is None

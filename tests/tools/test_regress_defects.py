@@ -18,7 +18,7 @@ import regress  # noqa: E402
 import regress_stats  # noqa: E402
 from test_regress import results  # noqa: E402
 
-N = 10      # boots a side that the power table of docs/regress.md asks for (regress_stats.DEFAULT_SAMPLES)
+N = 15      # boots a side that the power table of docs/regress.md asks for (regress_stats.DEFAULT_SAMPLES)
 # the exit status table of docs/output.md
 PASS, REGRESSED, USAGE, BAD_INPUT, INCONCLUSIVE = 0, 1, 2, 4, 5
 

@@ -4,7 +4,7 @@
  * meminit_request_work() while a reader waits for the request to be
  * complete (meminit_request_complete(), acquire) and copies at once what
  * serve/hotplug_step.c hot_step_init() and mm/meminit.c collect() copy: the CPUs
- * that ran it, its first start and last end.  Everything a reader copies
+ * that ran it, its first start and last end, its fastest chunk.  Everything a reader copies
  * after seeing complete must already be written: the CPU list non-empty,
  * end_tsc set and not before start_tsc.  Many trials, each a fresh run of
  * the same request over a node reset in between.
@@ -50,12 +50,13 @@ static bool rq_trial(struct rq *q, uint32_t *empty_cpus, uint32_t *bad_times)
 {
 	struct rq_worker w[RQ_WORKERS];
 	pthread_t th[RQ_WORKERS];
-	uint64_t start, end;
+	uint64_t start, end, chunk;
 	cpumask_t ran;
 	bool ok = true;
 
 	memmap_node_reset(&q->t->node);
 	meminit_request_reset(&q->req);
+	assert_true(q->req.chunk_tsc_per_gib == UINT64_MAX);
 	for (uint32_t i = 0; i < RQ_WORKERS; i++) {
 		w[i] = (struct rq_worker){ q, i + 1 };
 		cpumask_set(&q->req.assigned, i + 1);
@@ -68,13 +69,14 @@ static bool rq_trial(struct rq *q, uint32_t *empty_cpus, uint32_t *bad_times)
 	ran = q->req.ran;
 	start = q->req.start_tsc;
 	end = q->req.end_tsc;
+	chunk = q->req.chunk_tsc_per_gib;	/* what collect() copies */
 	for (uint32_t i = 0; i < RQ_WORKERS; i++)
 		pthread_join(th[i], NULL);
 	if (!cpumask_weight(&ran)) {
 		++*empty_cpus;
 		ok = false;
 	}
-	if (!end || start == UINT64_MAX || end < start) {
+	if (!end || start == UINT64_MAX || end < start || chunk == UINT64_MAX || !chunk) {
 		++*bad_times;
 		ok = false;
 	}
@@ -110,6 +112,53 @@ static void test_figures_written_before_complete(void **state)
 	assert_int_equal(ht_verify(q->t, &vr), 0);
 	assert_int_equal(vr.free_pages, PFN(RQ_E - RQ_S) - 1);
 	assert_int_equal(bad, 0);
+	ht_destroy(q->t);
+	free(q);
+}
+
+/* The fastest chunk of a run with slow_pct P: each chunk spins P percent of
+ * its own time after it, so no slowed chunk is faster than (1 + P/100)
+ * times its own initialization, which an unslowed run's fastest chunk
+ * approaches from above.  One worker, the minimum of many runs a side. */
+static uint64_t rq_fastest_chunk(struct rq *q, uint32_t slow_pct, uint32_t runs)
+{
+	uint64_t best = UINT64_MAX;
+
+	for (uint32_t i = 0; i < runs; i++) {
+		memmap_node_reset(&q->t->node);
+		meminit_request_reset(&q->req);
+		q->req.slow_pct = slow_pct;
+		cpumask_set(&q->req.assigned, 1);
+		shim_set_cpu(1);
+		meminit_request_work(&q->req);
+		assert_true(meminit_request_complete(&q->req));
+		if (q->req.chunk_tsc_per_gib < best)
+			best = q->req.chunk_tsc_per_gib;
+	}
+	return best;
+}
+
+static void test_slow_pct_slows_every_chunk(void **state)
+{
+	struct rq *q = calloc(1, sizeof(*q));
+	uint64_t plain, slowed;
+
+	(void)state;
+	assert_non_null(q);
+	q->t = ht_create(RQ_S, RQ_E);
+	q->chunks[0] = (struct mm_range){ PFN(RQ_S), PFN(RQ_MID) };
+	q->chunks[1] = (struct mm_range){ PFN(RQ_MID), PFN(RQ_E) };
+	q->req = (struct meminit_request){
+		.node = &q->t->node, .kind = MEMINIT_KIND_DRAM, .chunks = q->chunks,
+		.nchunks = RQ_CHUNKS, .pages = PFN(RQ_E - RQ_S), .results = q->res, .done = q->done,
+		.phase = "test",
+	};
+	plain = rq_fastest_chunk(q, 0, 200);
+	slowed = rq_fastest_chunk(q, 400, 200);
+	printf("test_request: fastest chunk %llu ticks/GiB, with slow_pct=400 %llu\n",
+	       (unsigned long long)plain, (unsigned long long)slowed);
+	assert_true(plain > 0 && plain != UINT64_MAX);
+	assert_true(slowed >= 2 * plain);
 	ht_destroy(q->t);
 	free(q);
 }
@@ -202,6 +251,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_constructors),
 		cmocka_unit_test(test_figures_written_before_complete),
+		cmocka_unit_test(test_slow_pct_slows_every_chunk),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
