@@ -515,7 +515,10 @@ static int collect(struct meminit_run *run, struct meminit_mode_result *r)
 			nr->ns = ns;
 		if (ns > nr->kind_ns[q->kind])
 			nr->kind_ns[q->kind] = ns;
-		if (q->kind == MEMINIT_KIND_DRAM && q->chunk_tsc_per_gib != UINT64_MAX)
+		/* not for lazy's parts: a TAILS chunk whose units allocations
+		 * completed takes no time, so its "fastest chunk" says nothing */
+		if (q->kind == MEMINIT_KIND_DRAM && q->part == MM_INIT_FULL &&
+		    q->chunk_tsc_per_gib != UINT64_MAX)
 			nr->chunk_ns_per_gib = tsc_to_ns(q->chunk_tsc_per_gib);
 		for (uint32_t c = 0; c < q->nchunks; c++)
 			nr->written[q->kind] += q->results[c].pages_written;

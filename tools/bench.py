@@ -113,7 +113,7 @@ def _merge(recs):
 
 # per-mode figures kept per boot (regress.py judges their spread)
 SAMPLE_KEYS = ('ms', 'bw_fraction_min', 'speedup_vs_serial', 'speedup_vs_hop', 'chunk_ms_per_gib_max',
-               'chunk_vs_serial')
+               'chunk_vs_serial', 'allocatable_ms')
 
 
 def collect(boots):
@@ -186,6 +186,9 @@ def _collect(boots):
             'bw_fraction_min': min(fr) if fr else None,
             'bw_fraction_mean': sum(fr) / len(fr) if fr else None,
             'chunk_ms_per_gib_max': max(chunk) if chunk else None,
+            # lazy: mode start to every free page allocatable (the others:
+            # at their end, which `ms` already is)
+            'allocatable_ms': s['allocatable_ns'] / 1e6 if _num(s.get('allocatable_ns')) else None,
             'verified': bool(s.get('verified', all(n.get('verified') is True for n in per_node)))
             if (s or per_node) else False,
             'checksums_equal': s.get('checksums_equal'),

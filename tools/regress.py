@@ -68,6 +68,7 @@ METRICS = {
     'ms': ('absolute', False),
     'chunk_ms_per_gib': ('absolute', False),
     'chunk_vs_serial': ('ratio', False),
+    'allocatable_ms': ('absolute', False),
     'bringup_ms': ('absolute', False),
 }
 FACTS = ('verified', 'checksums_equal', 'boot_ok')
@@ -114,12 +115,16 @@ def _mode_samples(m, s):
         ms = s['ns'] / 1e6
     one = {'ms': ms, 'bw_fraction': _num(m.get('bw_fraction_min')),
            'speedup_vs_serial': _num(s.get('speedup_vs_serial')), 'speedup_vs_hop': _num(m.get('speedup_vs_hop')),
-           'chunk_ms_per_gib': _num(m.get('chunk_ms_per_gib_max')), 'chunk_vs_serial': _num(m.get('chunk_vs_serial'))}
+           'chunk_ms_per_gib': _num(m.get('chunk_ms_per_gib_max')), 'chunk_vs_serial': _num(m.get('chunk_vs_serial')),
+           'allocatable_ms': _num(m.get('allocatable_ms'))}
     key = {'ms': 'ms', 'bw_fraction': 'bw_fraction_min', 'speedup_vs_serial': 'speedup_vs_serial',
            'speedup_vs_hop': 'speedup_vs_hop', 'chunk_ms_per_gib': 'chunk_ms_per_gib_max',
-           'chunk_vs_serial': 'chunk_vs_serial'}
-    return {k: (_nums(sm.get(key[k])) if sm.get(key[k]) else ([v] if v is not None else []))
-            for k, v in one.items()}
+           'chunk_vs_serial': 'chunk_vs_serial', 'allocatable_ms': 'allocatable_ms'}
+    out = {k: (_nums(sm.get(key[k])) if sm.get(key[k]) else ([v] if v is not None else []))
+           for k, v in one.items()}
+    if not out['allocatable_ms']:   # a figure of lazy rows only (meminit=lazy)
+        out.pop('allocatable_ms')
+    return out
 
 
 def rows_from_bench(results, host_cpus=None):

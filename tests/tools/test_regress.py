@@ -402,3 +402,36 @@ def test_figure_not_measured_is_not_a_regression(files, tmp_path, capsys):
     assert regress.main([str(log), '--topology', 'n1c2', '--baseline', bp, *acc]) == regress.EXIT_INCONCLUSIVE
     assert 'not measured' in capsys.readouterr().out
     assert regress.main([str(log), '--topology', 'n1c2', '--baseline', bp, '--require-all', *acc]) == 1
+
+
+def lazy_results(allocatable_ms, **kw):
+    """results() with a lazy row in n1c2: every boot's lazy summary says
+    every page was allocatable after allocatable_ms (times the boot's jitter)."""
+    res = results(**kw)
+    boots = []
+    for i in range(N):
+        recs = boot()
+        f = JITTER[i % len(JITTER)]
+        recs.insert(-1, rec('meminit', mode='lazy', node=0, cpus=2, pages=262144, ns=int(300e6 * f),
+                            bw_fraction=0.5, checksum='0x1234', verified=True, chunk_ns_per_gib=None))
+        recs.insert(-1, rec('meminit_summary', mode='lazy', nodes=1, pages=262144, ns=int(300e6 * f),
+                            speedup_vs_serial=1.3, verified=True, checksums_equal=True,
+                            allocatable_ns=int(allocatable_ms * 1e6 * f)))
+        boots.append(recs)
+    e = bench.collect(boots)
+    e['boots'] = [{'status': st} for st in e['result_status']]
+    e['vcpus'] = 2
+    res['topologies']['n1c2'] = e
+    return res
+
+
+def test_lazy_time_to_allocatable_is_judged(files, capsys):
+    """meminit=lazy's point is its time until every page is allocatable: a
+    kernel that takes 1.3x as long there, all else equal, is REGRESSED on
+    that figure of the lazy row only."""
+    rp, bp = files(lazy_results(1.3 * 1.5), lazy_results(1.5))
+    code, bad, figs = chunk_verdicts(capsys, rp, bp)
+    assert code == 1
+    assert {r: v for r, v in bad.items() if v} == {'n1c2/lazy': ['allocatable_ms']}
+    assert figs['n1c2/lazy']['allocatable_ms']['median_baseline'] == pytest.approx(1.5)
+    assert 'allocatable_ms' not in figs['n1c2/parallel']    # a figure of the lazy row only
