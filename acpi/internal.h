@@ -98,17 +98,6 @@ enum acpi_table_fault acpi_table_verify(const void *table, size_t len, const cha
 					size_t min_len, struct acpi_sdt_header *hdr);
 
 /*
- * Table override (acpi/override.c), for acpi_scan(): check and parse the
- * override files before the firmware walk; whether a firmware table of
- * signature sig is replaced by one (true: skip it; counts it either way);
- * the per-file report after the walk.
- */
-void acpi_override_apply(const struct boot_acpi_override *ov, acpi_map_fn map, void *ctx,
-			 struct acpi_info *out);
-bool acpi_override_claims(struct acpi_info *out, const char *sig, uint64_t phys);
-void acpi_override_report(const struct acpi_override_info *o);
-
-/*
  * Common table check: at least a header, the header's length within len and
  * at least min_len, and a zero checksum.  On success *hdr holds the header
  * and 0 is returned; otherwise "acpi: <sig>: why" is printed and -1 returned.

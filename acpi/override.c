@@ -13,7 +13,8 @@
  * used (numaboot reads one table of each kind); its parser accepts it.  A
  * signature numaboot does not read is listed as unused.  A refused file
  * changes nothing: the firmware's tables of its signature are used.
- * Pure functions of the bytes; acpi_scan() on the boot CPU, or the tests.
+ * Pure functions of the bytes; acpi_scan() on the boot CPU, the tests, or
+ * tools/numaboot-topo.c (--acpi-override) on a host.
  */
 #include "internal.h"
 #include "json.h"
@@ -151,9 +152,11 @@ bool acpi_override_claims(struct acpi_info *out, const char *sig, uint64_t phys)
 			by = r;
 		}
 	}
-	if (by)
+	if (by && phys)
 		kprintf("acpi: firmware %s at 0x%llx not read: overridden by %s\n", by->signature,
 			(unsigned long long)phys, by->file);
+	else if (by)	/* a host tool's table file: no address */
+		kprintf("acpi: firmware %s not read: overridden by %s\n", by->signature, by->file);
 	return by != NULL;
 }
 

@@ -218,6 +218,20 @@ void acpi_info_init(struct acpi_info *out);
 int acpi_scan(uint64_t rsdp_phys, acpi_map_fn map, void *ctx, const struct boot_acpi_override *ov,
 	      struct acpi_info *out);
 
+/*
+ * Table override (acpi/override.c), the steps acpi_scan() takes and
+ * tools/numaboot-topo.c takes on a host's tables: check and parse the
+ * override files into out before any other table (nothing when ov is NULL
+ * or its folder was not found); whether a table of signature sig (its
+ * first 4 bytes) at phys (0: address unknown) is replaced by a used
+ * override (true: do not read it; counted either way, and reported when
+ * true); the per-file report, after every other table.
+ */
+void acpi_override_apply(const struct boot_acpi_override *ov, acpi_map_fn map, void *ctx,
+			 struct acpi_info *out);
+bool acpi_override_claims(struct acpi_info *out, const char *sig, uint64_t phys);
+void acpi_override_report(const struct acpi_override_info *o);
+
 /* The "acpi_override" JSON record (docs/output.md) into buf, emitted;
  * nothing when the folder does not exist. */
 void acpi_override_emit_json(const struct acpi_override_info *o, char *buf, size_t size);

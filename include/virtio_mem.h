@@ -66,6 +66,9 @@ struct virtio_mem_dev {
 					 * re-read is checked against it */
 	bool cfg_read;			/* cfg holds what the device said */
 	bool cfg_broken;		/* a re-read broke a rule (reported): not served */
+	uint32_t unstable_reads;	/* re-reads in a row never stable (0: the last was);
+					 * boot CPU, virtio_mem_refresh() */
+	uint64_t unstable_since_ns;	/* now_ns() at the first of them (same writer) */
 	uint32_t node;			/* dense node id; NUMA_NO_NODE when unknown */
 	uint32_t problems;		/* enum virtio_mem_problem bits */
 	bool live;			/* DRIVER_OK set, queue 0 usable: plug/unplug work */
@@ -184,7 +187,10 @@ void virtio_mem_probe(const struct pci_scan *scan, const struct numa_topology *t
  * virtio_mem_refresh() re-reads the configuration and takes it through
  * virtio_mem_config_update() (0; -1 when never stable, or when it broke a
  * rule: then d->cfg_broken); *changed says whether requested_size or
- * plugged_size moved.
+ * plugged_size moved.  A spell of re-reads that are never stable is
+ * reported when it starts ("configuration never stable on re-read") and
+ * when it ends ("stable again after N unstable re-reads (M ms)"), not at
+ * each re-read: the service re-reads every millisecond.
  * virtio_mem_restart(): virtio_mem_start() for a device numaboot has
  * served and that a transport failure reset: everything but the
  * UNPLUG_ALL (what is plugged is numaboot's to find out, with STATE).

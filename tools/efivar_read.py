@@ -13,8 +13,9 @@ lines: the input of tools/regress.py (`tools/efivar_read.py > boot.json;
 tools/regress.py boot.json`).  Warnings go to stderr: parts missing,
 parts of another boot, records the kernel left out.
 
-Exit status: 0 all parts found, 1 incomplete (what was found is printed),
-2 no NumabootResult variable or an unreadable store.
+Exit status (docs/output.md): 0 all parts found, 1 incomplete (what was
+found is printed), 2 bad arguments, 4 no NumabootResult variable, an empty
+one, or an unreadable or malformed store.
 """
 import argparse
 import json
@@ -157,12 +158,14 @@ def main(argv=None):
         parts = parts_from_ovmf(a.ovmf_vars) if a.ovmf_vars else parts_from_efivarfs(a.efivarfs or EFIVARFS)
     except (OSError, StoreError, struct.error) as exc:
         print(f'efivar_read: {exc}', file=sys.stderr)
-        return 2
+        return 4
     lines, warnings, complete = assemble(parts)
     for w in warnings:
         print(f'efivar_read: {w}', file=sys.stderr)
     if not lines:
-        return 2
+        if not warnings:
+            print(f'efivar_read: {NAME} holds no records', file=sys.stderr)
+        return 4
     for line in lines:
         print(line)
     return 0 if complete else 1

@@ -11,8 +11,9 @@
  *   hostbench_run.c   pinned threads: one init pass (each thread runs
  *                     meminit_request_work()), the lazy heads or tails
  *                     pass of the same request, or one store-bandwidth pass
- *   hostbench_host.c  the kernel services the mm code calls (smp_this_cpu,
- *                     now_ns, console_write, kassert_fail)
+ *   hostbench_host.c  the kernel services the mm code calls (console_write,
+ *                     kassert_fail); smp_this_cpu() and now_ns() come from
+ *                     tests/unit/host_smp.c, shared with the unit tests
  *   hostbench.c       options, memory check, the sequence, JSON records
  *
  * Single-threaded except inside hb_init_pass()/hb_bw_pass(); all state is
@@ -83,9 +84,6 @@ int hb_node_map(struct hb_node *n, const struct hb_layout *l);
 void hb_node_unmap(struct hb_node *n);
 int hb_node_reset(struct hb_node *n);
 uint64_t hb_memmap_bytes(const struct hb_layout *l);
-
-/* hostbench_host.c: the calling thread's smp_this_cpu() from now on. */
-void hb_set_this_cpu(uint32_t id);
 
 /* hostbench_run.c: each returns the pass time in ns (first thread's start
  * to last thread's end, CLOCK_MONOTONIC), 0 on failure (reported). */

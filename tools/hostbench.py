@@ -21,11 +21,14 @@ Writes every record to OUT/results.jsonl (one JSON object per line, kinds
 hostbench_node, hostbench_cold, hostbench, hostbench_refused: docs/bench.md),
 prints a table and a projection (labelled as such) for 1 TiB per node on a
 server of --project-bw-gbs GB/s per socket and --project-cores cores, and
-plots OUT/hostbench.png (matplotlib).  Exit 0; 1 when a run failed, a
-verifier found errors or a checksum differs; 3 when an explicit size was
-refused.
+plots OUT/hostbench.png (matplotlib).  Exit (docs/output.md) 0; 1 when a
+run failed, a verifier found errors or a checksum differs; 2 for bad
+arguments; 3 when an explicit size was refused; 4 when the --from file is
+unreadable, holds no record or a malformed one; 125 when
+build/numaboot-hostbench is missing.
 """
 import argparse
+import io
 import json
 import os
 import subprocess
@@ -197,18 +200,40 @@ def plot(records, path):
     plt.close(fig)
 
 
+def reprint(args):
+    """--from: the table and projection of a results.jsonl; 4 when the file
+    cannot be read, holds no record, or a record lacks a field the tables use."""
+    text = io.StringIO()
+    try:
+        with open(args.from_file) as f:
+            records = [json.loads(line) for line in f if line.startswith('{')]
+        if not records:
+            print(f'hostbench: {args.from_file}: no record (a results.jsonl of tools/hostbench.py)',
+                  file=sys.stderr)
+            return 4
+        print_table(records, text)
+        print_lazy_table(records, text)
+        projection(records, args.project_bw_gbs, args.project_cores, text)
+    except OSError as exc:
+        print(f'hostbench: {args.from_file}: {exc.strerror}', file=sys.stderr)
+        return 4
+    except KeyError as exc:
+        print(f'hostbench: {args.from_file}: malformed: a record lacks {exc}', file=sys.stderr)
+        return 4
+    except (ValueError, TypeError) as exc:      # json.JSONDecodeError is a ValueError
+        print(f'hostbench: {args.from_file}: malformed: {exc}', file=sys.stderr)
+        return 4
+    sys.stdout.write(text.getvalue())
+    return 0
+
+
 def main(argv=None):
     args = parse_args(argv)
     if args.from_file:
-        with open(args.from_file) as f:
-            records = [json.loads(line) for line in f if line.startswith('{')]
-        print_table(records)
-        print_lazy_table(records)
-        projection(records, args.project_bw_gbs, args.project_cores)
-        return 0
+        return reprint(args)
     if not os.path.exists(args.bin):
         print(f'hostbench: {args.bin} missing (make tools)', file=sys.stderr)
-        return 2
+        return 125
     os.makedirs(args.out, exist_ok=True)
     lines, status = run_all(args)
     with open(os.path.join(args.out, 'results.jsonl'), 'w') as f:

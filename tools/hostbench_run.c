@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include "atomic.h"
 #include "bw_store.h"
+#include "host_smp.h"
 #include "hostbench.h"
 #include "kprintf.h"
 #include "meminit.h"
@@ -66,7 +67,7 @@ static void *hb_worker(void *arg)
 	struct hb_pass *p = t->p;
 	uint64_t deadline = now_ns() + HB_BARRIER_TIMEOUT_NS;
 
-	hb_set_this_cpu(t->idx);
+	host_smp_set_cpu(t->idx);
 	__atomic_fetch_add(&p->arrived, 1, __ATOMIC_ACQ_REL);
 	while (__atomic_load_n(&p->arrived, __ATOMIC_ACQUIRE) < p->threads)
 		if (now_ns() > deadline) {
@@ -126,7 +127,7 @@ static uint64_t run_pass(struct hb_pass *p, const struct hb_cpus *cpus)
 }
 
 /* The request's logical CPUs 0..threads-1 take its chunks (pass thread i
- * is logical CPU i, hostbench_host.c). */
+ * is logical CPU i, tests/unit/host_smp.c). */
 uint64_t hb_init_pass(struct hb_node *n, const struct hb_cpus *cpus, uint32_t threads)
 {
 	struct hb_pass p = { .n = n, .init = 1, .threads = threads };

@@ -10,6 +10,10 @@
  * No RSDP or XSDT is needed; missing tables are allowed.  There is no memory
  * map on the host, so node memory is the SRAT's RAM ranges as they are and
  * persistent memory comes from the NFIT alone.
+ * --acpi-override FILE (repeatable) applies table files as the kernel
+ * applies the boot disk's "acpi" folder (acpi/override.c): each checked and
+ * parsed first, files sorted by name, within the loader's limits, and a
+ * used one stands for every source table of its signature.
  * Parser messages go to stderr, the topology to stdout.  See docs/acpi.md.
  */
 #include <ctype.h>
@@ -29,6 +33,8 @@ static FILE *console_out;
 static struct acpi_info info;
 static struct numa_topology topo;
 static char json_buf[NUMA_JSON_BUF_SIZE];
+static char override_json[ACPI_OVERRIDE_JSON_BUF_SIZE];
+static struct boot_acpi_override overrides;	/* as boot/ would list the folder */
 static unsigned ntables;
 
 void console_write(const char *s, size_t len)
@@ -39,19 +45,29 @@ void console_write(const char *s, size_t len)
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: numaboot-topo [--json] SOURCE...\n"
+		"usage: numaboot-topo [--json] [--acpi-override FILE]... SOURCE...\n"
 		"Print the NUMA topology numaboot would use, from ACPI tables.\n"
 		"SOURCE: a directory of tables (/sys/firmware/acpi/tables, or acpixtract -a\n"
 		"        output: apic.dat srat.dat slit.dat facp.dat hpet.dat nfit.dat), an\n"
 		"        acpidump text file, or one binary table.\n"
-		"  --json   one {\"kind\":\"topology\"} JSON line (docs/acpi.md) instead of the table\n"
+		"  --json   one {\"kind\":\"topology\"} JSON line (docs/acpi.md) instead of the table,\n"
+		"           after an {\"kind\":\"acpi_override\"} line with --acpi-override\n"
+		"  --acpi-override FILE  one binary table applied as the kernel applies a file of\n"
+		"           the boot disk's acpi folder (docs/acpi.md); repeatable, at most %u\n"
 		"  --help   this text\n"
-		"Exit: 0 ok, 1 unreadable input or no table found, 2 bad usage.\n");
+		"Exit: 0 ok, 1 unreadable input or no table found, 2 bad usage.\n",
+		BOOT_ACPI_OVERRIDE_MAX_FILES);
 }
 
-static void feed(const unsigned char *t, size_t len, const char *from)
+/* A source table at phys (0: not known), unless a used override stands
+ * for its signature. */
+static void feed(const unsigned char *t, size_t len, uint64_t phys, const char *from)
 {
-	int r = acpi_parse_table(t, len, &info);
+	int r;
+
+	if (len >= 4 && acpi_override_claims(&info, (const char *)t, phys))
+		return;
+	r = acpi_parse_table(t, len, &info);
 
 	if (r == 0)
 		ntables++;
@@ -137,6 +153,7 @@ static int parse_acpidump(const char *text, const char *path)
 	size_t len = 0;
 	bool in_table = false, any = false;
 	char from[600];
+	uint64_t phys = 0;
 
 	for (; line && *line; line = strchr(line, '\n'), line = line ? line + 1 : NULL) {
 		const char *s = line;
@@ -150,15 +167,16 @@ static int parse_acpidump(const char *text, const char *path)
 			}
 		} else if (is_header_line(s)) {
 			if (in_table && len)
-				feed(tbl, len, from);
+				feed(tbl, len, phys, from);
 			snprintf(from, sizeof(from), "%s: %.*s", path, (int)(strstr(s, " @ ") - s), s);
+			phys = strtoull(strstr(s, " @ 0x") + 3, NULL, 16);
 			memset(tbl, 0, len);
 			len = 0;
 			in_table = any = true;
 		}
 	}
 	if (in_table && len)
-		feed(tbl, len, from);
+		feed(tbl, len, phys, from);
 	return any ? 0 : -1;
 }
 
@@ -183,7 +201,7 @@ static int load_dir(const char *dir)
 					fprintf(stderr, "numaboot-topo: %s: %s\n", path, strerror(errno));
 				continue;
 			}
-			feed(t, len, path);
+			feed(t, len, 0, path);
 			free(t);
 			found++;
 			break;
@@ -217,7 +235,7 @@ static int load_source(const char *path)
 		return -1;
 	}
 	if (len >= 36 && (buf[4] | buf[5] << 8 | buf[6] << 16 | (size_t)buf[7] << 24) == len) {
-		feed(buf, len, path);	/* a binary table: its header length is the file's */
+		feed(buf, len, 0, path);	/* a binary table: its header length is the file's */
 		free(buf);
 		return 0;
 	}
@@ -247,38 +265,102 @@ static void print_extras(void)
 		printf("HPET: 0x%llx\n", (unsigned long long)tm->hpet_base);
 }
 
+/* The override files' bytes are host memory: their "physical address" is
+ * the pointer. */
+static const void *host_map(uint64_t phys, size_t len, void *ctx)
+{
+	(void)len, (void)ctx;
+	return (const void *)(uintptr_t)phys;
+}
+
+/* List one --acpi-override file as boot/ lists a file of the folder: read
+ * while the byte limit allows, else listed and not read; past the file
+ * limit only counted.  -1 when the file cannot be read at all. */
+static int add_override(const char *path)
+{
+	struct boot_acpi_file *f;
+	static uint64_t bytes;
+	const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+	unsigned char *buf;
+	size_t len;
+
+	overrides.dir_found = 1;
+	buf = read_file(path, &len);
+	if (!buf) {
+		fprintf(stderr, "numaboot-topo: %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	if (overrides.nfiles == BOOT_ACPI_OVERRIDE_MAX_FILES) {
+		overrides.nbeyond++;
+		free(buf);
+		return 0;
+	}
+	f = &overrides.file[overrides.nfiles++];
+	snprintf(f->name, sizeof(f->name), "%s", base);
+	f->length = len;
+	if (bytes + len > BOOT_ACPI_OVERRIDE_MAX_BYTES) {
+		f->status = BOOT_ACPI_FILE_TOO_LARGE;
+		free(buf);
+		return 0;
+	}
+	bytes += len;
+	f->status = BOOT_ACPI_FILE_READ;
+	f->phys = (uint64_t)(uintptr_t)buf;	/* kept until exit, as the loader's pages */
+	return 0;
+}
+
+static unsigned overrides_used(void)
+{
+	unsigned n = 0;
+
+	for (uint32_t i = 0; i < info.override.nfiles; i++)
+		n += info.override.rec[i].status == ACPI_OVERRIDE_ADDED ||
+		     info.override.rec[i].status == ACPI_OVERRIDE_REPLACED;
+	return n;
+}
+
+static int bad_usage(const char *why, const char *arg)
+{
+	fprintf(stderr, "numaboot-topo: %s%s\n", why, arg);
+	usage(stderr);
+	return 2;
+}
+
 int main(int argc, char **argv)
 {
+	const char *src[argc], *ovr[argc];
 	bool json = false;
-	int nsrc = 0, i;
+	int nsrc = 0, novr = 0, i;
 
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--json")) {
 			json = true;
+		} else if (!strcmp(argv[i], "--acpi-override")) {
+			if (++i == argc)
+				return bad_usage("--acpi-override needs a FILE", "");
+			ovr[novr++] = argv[i];
 		} else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
 			usage(stdout);
 			return 0;
 		} else if (argv[i][0] == '-' && argv[i][1]) {
-			fprintf(stderr, "numaboot-topo: unknown option %s\n", argv[i]);
-			usage(stderr);
-			return 2;
+			return bad_usage("unknown option ", argv[i]);
+		} else {
+			src[nsrc++] = argv[i];
 		}
 	}
+	if (nsrc == 0)
+		return bad_usage("no SOURCE given", "");
 	acpi_info_init(&info);
 	console_out = stderr;
-	for (i = 1; i < argc; i++) {
-		if (argv[i][0] == '-' && argv[i][1])
-			continue;
-		nsrc++;
-		if (load_source(argv[i]) < 0)
+	for (i = 0; i < novr; i++)
+		if (add_override(ovr[i]) < 0)
 			return 1;
-	}
-	if (nsrc == 0) {
-		fprintf(stderr, "numaboot-topo: no SOURCE given\n");
-		usage(stderr);
-		return 2;
-	}
-	if (ntables == 0) {
+	acpi_override_apply(&overrides, host_map, NULL, &info);	/* first, as acpi_scan() */
+	for (i = 0; i < nsrc; i++)
+		if (load_source(src[i]) < 0)
+			return 1;
+	acpi_override_report(&info.override);
+	if (ntables + overrides_used() == 0) {
 		fprintf(stderr, "numaboot-topo: no usable APIC, SRAT, SLIT, FACP, HPET or NFIT table found\n");
 		return 1;
 	}
@@ -286,6 +368,7 @@ int main(int argc, char **argv)
 	fflush(stderr);
 	console_out = stdout;
 	if (json) {
+		acpi_override_emit_json(&info.override, override_json, sizeof(override_json));
 		numa_emit_json(&topo, json_buf, sizeof(json_buf));
 	} else {
 		numa_print(&topo);

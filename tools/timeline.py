@@ -9,8 +9,9 @@ LOG is a serial log or the JSON lines of one boot (`tools/qemu_run.py
 phases, and draws a PNG (python3-matplotlib) with two panels: the whole boot
 from reset to the verdict, one row per phase; and the kernel's part from
 kernel_main on, one row per boot phase and one lane per CPU with its share
-of each meminit mode.  Exit status 0, 2 when LOG has no timeline record,
-125 when matplotlib is missing (a chart was asked for).
+of each meminit mode.  Exit status (docs/output.md) 0; 2 for bad
+arguments; 4 when LOG is unreadable, has no timeline record or a malformed
+one; 125 when matplotlib is missing (a chart was asked for).
 """
 import argparse
 import json
@@ -24,6 +25,20 @@ def find_timeline(text):
     import qemu_run
     recs = [r for r in qemu_run.parse_records(text) if r.get('kind') == 'timeline']
     return recs[-1] if recs else None
+
+
+def malformed(tl):
+    """Why the record cannot be drawn (a phase or span without its fields),
+    or None when every phase and span has them."""
+    def bad(items, name, keys):
+        if not isinstance(items, list):
+            return f'{name} is not a list'
+        for i, it in enumerate(items):
+            if not isinstance(it, dict) or not all(isinstance(it.get(k), t) for k, t in keys):
+                return f'{name}[{i}] lacks ' + ', '.join(k for k, _ in keys)
+        return None
+    times = [('phase', str), ('start_us', int), ('end_us', int)]
+    return bad(tl.get('phases'), 'phases', times) or bad(tl.get('spans', []), 'spans', [('cpu', int)] + times)
 
 
 def label(p):
@@ -110,12 +125,16 @@ def main(argv=None):
             text = f.read()
     except OSError as exc:
         print(f'timeline: {a.log}: {exc.strerror}', file=sys.stderr)
-        return 2
+        return 4
     tl = find_timeline(text)
     if not tl:
         print(f'timeline: {a.log}: no "timeline" record (a boot with json=on that reached the verdict)',
               file=sys.stderr)
-        return 2
+        return 4
+    why = malformed(tl)
+    if why:
+        print(f'timeline: {a.log}: malformed "timeline" record: {why}', file=sys.stderr)
+        return 4
     print(summary(tl))
     if a.no_plot:
         return 0

@@ -11,6 +11,7 @@
 #include "json.h"
 #include "kassert.h"
 #include "kprintf.h"
+#include "tsc.h"
 #include "virtio_mem.h"
 #include "internal.h"
 
@@ -245,16 +246,36 @@ int virtio_mem_state(struct virtio_mem_dev *d, uint64_t addr, uint64_t nb_blocks
 	return ret;
 }
 
+/* Count a re-read that was (stable) or was not stable, reporting only the
+ * start and the end of a spell of unstable ones: the service polls every
+ * millisecond and would otherwise print a line each time. */
+static void vmem_note_stability(struct virtio_mem_dev *d, bool stable)
+{
+	if (!stable) {
+		if (!d->unstable_reads++) {
+			d->unstable_since_ns = now_ns();
+			kprintf("virtio-mem %s: configuration never stable on re-read; re-read at each "
+				"poll, reported again when stable\n", d->loc);
+		}
+		return;
+	}
+	if (d->unstable_reads)
+		kprintf("virtio-mem %s: configuration stable again after %u unstable re-reads "
+			"(%llu ms)\n", d->loc, d->unstable_reads,
+			(unsigned long long)((now_ns() - d->unstable_since_ns) / 1000000));
+	d->unstable_reads = 0;
+}
+
 int virtio_mem_refresh(struct virtio_mem_dev *d, bool *changed)
 {
 	uint8_t raw[VIRTIO_MEM_CONFIG_LEN];
 	struct virtio_mem_config c;
+	bool stable = !virtio_pci_read_config(&d->tp, raw, sizeof(raw));
 
 	*changed = false;
-	if (virtio_pci_read_config(&d->tp, raw, sizeof(raw))) {
-		kprintf("virtio-mem %s: configuration never stable on re-read\n", d->loc);
+	vmem_note_stability(d, stable);
+	if (!stable)
 		return -1;
-	}
 	virtio_mem_config_decode(raw, &c);
 	return virtio_mem_config_update(d, &c, changed);
 }

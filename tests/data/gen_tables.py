@@ -7,7 +7,8 @@ to add a machine.  Run from the repo root: python3 tests/data/gen_tables.py
 `make unit` compiles every tests/data/<machine>/<sig>.dsl with iasl into
 build/data/<machine>/<sig>.aml (tests/unit/acpi.mk).
 
-Binary tables, ready for tools/qemu_run.py --acpi-override:
+Binary tables, ready for tools/qemu_run.py --acpi-override (a boot) and
+build/numaboot-topo --acpi-override (a host's topology with them):
 
   gen_tables.py srat -o srat.aml --nodes 2 --cpus 1 \
       --mem 0:0:1G+64M --mem 1:1G+64M:2G --mem 1:4G:6G [--bad-checksum]

@@ -59,13 +59,40 @@ def test_single_variable_of_an_older_kernel(tmp_path):
     assert out.returncode == 0 and len(out.stdout.splitlines()) == 2
 
 
-def test_no_variable(tmp_path):
+def test_no_variable_is_bad_input(tmp_path):
     out = read(tmp_path)
-    assert out.returncode == 2 and 'no NumabootResult variable' in out.stderr
+    assert out.returncode == 4 and 'no NumabootResult variable' in out.stderr
+    assert 'Traceback' not in out.stderr
+
+
+def test_empty_variable_is_bad_input_and_says_so(tmp_path):
+    write(tmp_path, 0, b'')
+    out = read(tmp_path)
+    assert out.returncode == 4 and 'NumabootResult holds no records' in out.stderr
+    assert out.stdout == ''
+
+
+def test_usage_error_exits_2(tmp_path):
+    out = subprocess.run([sys.executable, TOOL, '--efivarfs', str(tmp_path), '--ovmf-vars', 'x.fd'],
+                         capture_output=True, text=True)
+    assert out.returncode == 2 and 'not allowed with' in out.stderr and out.stdout == ''
 
 
 def test_not_an_ovmf_store(tmp_path):
     f = tmp_path / 'x.fd'
     f.write_bytes(b'\0' * 4096)
     out = subprocess.run([sys.executable, TOOL, '--ovmf-vars', str(f)], capture_output=True, text=True)
-    assert out.returncode == 2 and '_FVH' in out.stderr
+    assert out.returncode == 4 and '_FVH' in out.stderr
+
+
+def test_unreadable_ovmf_store_is_bad_input(tmp_path):
+    out = subprocess.run([sys.executable, TOOL, '--ovmf-vars', str(tmp_path / 'missing.fd')],
+                         capture_output=True, text=True)
+    assert out.returncode == 4 and 'missing.fd' in out.stderr and 'Traceback' not in out.stderr
+
+
+def test_truncated_ovmf_store_is_bad_input(tmp_path):
+    f = tmp_path / 'short.fd'
+    f.write_bytes(b'\0' * 0x28 + b'_FVH' + b'\0' * 4)     # header cut before its length field
+    out = subprocess.run([sys.executable, TOOL, '--ovmf-vars', str(f)], capture_output=True, text=True)
+    assert out.returncode == 4 and 'Traceback' not in out.stderr

@@ -112,3 +112,37 @@ def test_lazy_passes_can_be_left_out():
     assert p.returncode == 0, p.stderr
     run = [json.loads(line) for line in p.stdout.splitlines() if '"kind":"hostbench"' in line][0]
     assert "lazy" not in run and run["verified"]
+
+
+def driver(*args):
+    return subprocess.run([sys.executable, DRIVER, *args], capture_output=True, text=True, timeout=60)
+
+
+@pytest.mark.parametrize("content", [None, "", '{"kind": "hostbench"\n', '{"kind": "hostbench", "threads": 1}\n',
+                                     '{"schema": "numaboot/1"}\n'])
+def test_from_bad_input_exits_4(tmp_path, content):
+    # --from of a file missing, without records, not JSON, or a record without its fields
+    f = tmp_path / "results.jsonl"
+    if content is not None:
+        f.write_text(content)
+    p = driver("--from", str(f))
+    assert p.returncode == 4, p.stderr
+    assert str(f) in p.stderr and "Traceback" not in p.stderr and p.stdout == ""
+
+
+def test_from_reprints_a_run(tmp_path):
+    p = driver("--sizes", "1", "--threads", "1", "--reps", "1", "--out", str(tmp_path), "--no-plot")
+    assert p.returncode == 0, p.stderr
+    again = driver("--from", str(tmp_path / "results.jsonl"))
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.splitlines()[:3] == p.stdout.splitlines()[:3]
+
+
+def test_missing_program_is_a_missing_dependency(tmp_path):
+    p = driver("--bin", str(tmp_path / "nope"), "--out", str(tmp_path))
+    assert p.returncode == 125 and "nope" in p.stderr and "Traceback" not in p.stderr
+
+
+def test_driver_usage_error_exits_2():
+    p = driver("--reps", "x")
+    assert p.returncode == 2 and "invalid int value" in p.stderr and p.stdout == ""

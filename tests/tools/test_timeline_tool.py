@@ -40,9 +40,31 @@ def test_chart(tmp_path):
     assert png.read_bytes()[:8] == b'\x89PNG\r\n\x1a\n'
 
 
-def test_no_record_exits_2(tmp_path):
+def test_no_record_is_bad_input(tmp_path, capsys):
     (tmp_path / 'x.log').write_text('nothing here\n')
-    assert timeline.main([str(tmp_path / 'x.log')]) == 2
+    assert timeline.main([str(tmp_path / 'x.log')]) == 4
+    assert 'no "timeline" record' in capsys.readouterr().err
+
+
+def test_unreadable_log_is_bad_input(tmp_path, capsys):
+    assert timeline.main([str(tmp_path / 'missing.log'), '--no-plot']) == 4
+    assert 'missing.log' in capsys.readouterr().err
+
+
+@pytest.mark.parametrize('broken', [{'phases': 'x'}, {'phases': [{'phase': 'acpi'}]},
+                                    {'spans': [{'cpu': 0}]}])
+def test_malformed_record_is_bad_input(tmp_path, broken):
+    log = tmp_path / 'boot.log'
+    log.write_text(json.dumps({**REC, **broken}, separators=(',', ':')) + '\n')
+    p = subprocess.run([sys.executable, os.path.join(ROOT, 'tools', 'timeline.py'), str(log), '--no-plot'],
+                       capture_output=True, text=True)
+    assert p.returncode == 4 and 'malformed' in p.stderr and 'Traceback' not in p.stderr
+
+
+def test_usage_error_exits_2():
+    with pytest.raises(SystemExit) as e:
+        timeline.main(['--no-such-option'])
+    assert e.value.code == 2
 
 
 @pytest.mark.parametrize('env,what', [({'QEMU': 'no-such-qemu'}, 'no-such-qemu'),

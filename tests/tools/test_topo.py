@@ -6,6 +6,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 
 import pytest
 
@@ -14,6 +15,9 @@ TOOL = os.path.join(ROOT, "build", "numaboot-topo")
 DATA = os.path.join(ROOT, "build", "data")
 SIGS = ("apic", "srat", "slit", "facp", "hpet")
 GiB = 1 << 30
+
+sys.path.insert(0, os.path.join(ROOT, "tests", "data"))
+import gen_tables  # noqa: E402
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -228,3 +232,91 @@ def test_sysfs_nfit_pmem(tmp_path):
     assert t["pmem_skipped"] == 0
     r = run(d)
     assert "node 2 pmem: 512 MB in 1 range" in r.stdout
+
+
+def gen_table(tmp_path, name, *args):
+    """An override table made by tests/data/gen_tables.py (its CLI)."""
+    out = tmp_path / name
+    subprocess.run([sys.executable, gen_tables.__file__, *args,
+                    "-o", str(out)], check=True)
+    return str(out)
+
+
+def records(stdout):
+    return {r["kind"]: r for r in map(json.loads, stdout.splitlines())}
+
+
+def test_acpi_override_replaces_the_srat(tmp_path):
+    """--acpi-override as the kernel applies the boot disk's folder
+    (acpi/override.c): the file's SRAT stands for the source's, which is
+    not read; an acpi_override record before the topology."""
+    srat = gen_table(tmp_path, "srat.aml", "srat", "--nodes", "2", "--cpus", "2",
+                     "--mem", "0:0:2G", "--mem", "1:4G:8G")
+    r = run("--json", "--acpi-override", srat, as_acpixtract(tmp_path, "node2"))
+    assert r.returncode == 0, r.stderr
+    recs = records(r.stdout)
+    assert list(recs) == ["acpi_override", "topology"]
+    ov = recs["acpi_override"]
+    assert (ov["files"], ov["beyond_limit"]) == (1, 0)
+    assert [(t["file"], t["signature"], t["status"], t["firmware_tables"], t["length"])
+            for t in ov["tables"]] == [("srat.aml", "SRAT", "replaced", 1, os.path.getsize(srat))]
+    nodes = recs["topology"]["nodes"]
+    assert [n["ranges"] for n in nodes] == [[["0x0", "0x80000000"]], [["0x100000000", "0x200000000"]]]
+    assert [n["cpus"] for n in nodes] == [[0, 1], [2, 3]]
+    assert recs["topology"]["distances"] == [[10, 21], [21, 10]]     # the source's SLIT still read
+    assert "acpi: firmware SRAT not read: overridden by srat.aml" in r.stderr
+    assert "acpi: override srat.aml: SRAT, %d bytes, replaces the firmware's SRAT" % \
+        os.path.getsize(srat) in r.stderr
+
+
+def test_acpi_override_from_acpidump_names_the_address(tmp_path):
+    srat = gen_table(tmp_path, "srat.aml", "srat", "--nodes", "2", "--cpus", "2",
+                     "--mem", "0:0:2G", "--mem", "1:4G:8G")
+    p = tmp_path / "dump.txt"
+    p.write_text(acpidump_text(tables("node2").values()))
+    r = run("--acpi-override", srat, str(p))
+    assert r.returncode == 0, r.stderr
+    assert "node 1 size: 4096 MB\n" in r.stdout
+    assert "acpi: firmware SRAT at 0x7ffe1000 not read: overridden by srat.aml" in r.stderr
+
+
+def test_acpi_override_rules(tmp_path):
+    """A bad checksum is refused (the source's SRAT is used), a second
+    SRAT by name is a duplicate, a table numaboot does not read is unused,
+    an NFIT the source lacks is added."""
+    bad = gen_table(tmp_path, "a_srat.aml", "srat", "--nodes", "2", "--cpus", "2",
+                    "--mem", "0:0:2G", "--bad-checksum")
+    good = gen_table(tmp_path, "b_srat.aml", "srat", "--nodes", "2", "--cpus", "2",
+                     "--mem", "0:0:2G", "--mem", "1:4G:8G")
+    dup = gen_table(tmp_path, "c_srat.aml", "srat", "--nodes", "1", "--mem", "0:0:1G")
+    nfit = gen_table(tmp_path, "d_nfit.aml", "nfit", "--spa", "1:1:8G:1G")
+    dsdt = tmp_path / "e_dsdt.aml"
+    dsdt.write_bytes(gen_tables.table_bin("DSDT", 2, b""))
+    args = []
+    for f in (dsdt, nfit, dup, good, bad):          # given out of order: applied by name
+        args += ["--acpi-override", str(f)]
+    r = run("--json", *args, as_acpixtract(tmp_path, "node2"))
+    assert r.returncode == 0, r.stderr
+    recs = records(r.stdout)
+    got = [(t["file"], t["status"], t.get("why")) for t in recs["acpi_override"]["tables"]]
+    assert got == [("a_srat.aml", "rejected", "bad checksum"), ("b_srat.aml", "replaced", None),
+                   ("c_srat.aml", "rejected", "a second SRAT override (b_srat.aml is used)"),
+                   ("d_nfit.aml", "added", None), ("e_dsdt.aml", "unused", None)]
+    topo = recs["topology"]
+    assert topo["nodes"][1]["pmem_bytes"] == GiB
+    assert topo["nodes"][1]["ranges"] == [["0x100000000", "0x200000000"]]
+
+
+def test_acpi_override_refused_keeps_the_source_table(tmp_path):
+    bad = gen_table(tmp_path, "srat.aml", "srat", "--nodes", "2", "--mem", "0:0:2G", "--bad-checksum")
+    r = run("--json", "--acpi-override", bad, as_acpixtract(tmp_path, "node2"))
+    assert r.returncode == 0, r.stderr
+    assert records(r.stdout)["topology"] == NODE2
+    assert "REJECTED (bad checksum); the firmware's SRAT is used" in r.stderr
+
+
+def test_acpi_override_bad_usage_and_missing_file(tmp_path):
+    r = run("--acpi-override")
+    assert r.returncode == 2 and "--acpi-override needs a FILE" in r.stderr
+    r = run("--acpi-override", str(tmp_path / "none.aml"), as_acpixtract(tmp_path, "node2"))
+    assert r.returncode == 1 and "none.aml: No such file or directory" in r.stderr and r.stdout == ""

@@ -39,6 +39,18 @@ int host_console_contains(const char *needle)
 	return strstr(captured, needle) != NULL;
 }
 
+unsigned host_console_count(const char *needle)
+{
+	size_t len = strlen(needle);
+	unsigned n = 0;
+
+	if (!len)
+		return 0;
+	for (const char *p = strstr(captured, needle); p; p = strstr(p + len, needle))
+		n++;
+	return n;
+}
+
 /* kassert() in host builds: say which precondition broke, then abort so
  * the test (or fuzzer) fails right there. */
 void kassert_fail(const char *func, const char *cond, const char *file, int line)

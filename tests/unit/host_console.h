@@ -12,5 +12,7 @@ const char *host_console_captured(void);
 void host_console_reset(void);
 /* 1 when the captured output contains needle */
 int host_console_contains(const char *needle);
+/* how many times needle occurs in the captured output (not overlapping) */
+unsigned host_console_count(const char *needle);
 
 #endif

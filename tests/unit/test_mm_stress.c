@@ -27,7 +27,7 @@
 #include <time.h>
 #include "hot_fixture.h"
 #include "meminit.h"
-#include "smp_shim.h"
+#include "host_smp.h"
 
 #define ST_NODES	2
 #define ST_ALLOCATORS	3
@@ -185,7 +185,7 @@ static void *st_allocator_run(void *arg)
 	struct st *st = a->st;
 	uint32_t cpu = (uint32_t)(a - st->a) + 1;
 
-	shim_set_cpu(cpu);
+	host_smp_set_cpu(cpu);
 	while (!st_stopping(st)) {
 		uint64_t r = ht_rnd(&a->rng);
 
@@ -297,7 +297,7 @@ static void *st_controller_run(void *arg)
 	struct st *st = arg;
 	uint64_t nblocks = PFN(ST_REGION) / BLK;
 
-	shim_set_cpu(0);
+	host_smp_set_cpu(0);
 	while (!st_stopping(st)) {
 		uint64_t r = ht_rnd(&st->ctl_rng);
 		struct st_node *sn = &st->n[r % ST_NODES];

@@ -14,7 +14,7 @@
 #include <pthread.h>
 #include "hot_fixture.h"
 #include "meminit.h"
-#include "smp_shim.h"
+#include "host_smp.h"
 
 #define RQ_TRIALS	2000
 #define RQ_WORKERS	3
@@ -40,7 +40,7 @@ static void *rq_work(void *arg)
 {
 	struct rq_worker *w = arg;
 
-	shim_set_cpu(w->cpu);
+	host_smp_set_cpu(w->cpu);
 	meminit_request_work(&w->q->req);
 	return NULL;
 }

@@ -13,3 +13,9 @@ test_hotplug_service_SRCS := tests/unit/test_hotplug_service.c serve/hotplug_ste
 	virtio/mem_check.c mm/request.c $(MM_CORE_SRCS)
 test_hotplug_service_CFLAGS := -pthread
 $(BUILD)/unit/test_hotplug_service: tests/unit/fake_vmem.h serve/internal.h mm/internal.h
+# virtio/mem.c, the kernel side, over a fake transport (the register-level
+# functions of include/virtio.h are the test's): the configuration re-read
+# while the service polls.
+UNIT_TESTS += test_virtio_mem
+test_virtio_mem_SRCS := tests/unit/test_virtio_mem.c virtio/mem.c virtio/mem_check.c \
+	virtio/pci_caps.c pci/config.c
