@@ -422,7 +422,7 @@ def report(results):
         parts += ['', '== persistent memory per mode and node (tools/bench_pmem.py) ==',
                   pmem_table(results['pmem'])]
     if results.get('hotplug'):
-        parts += ['', '== hot-add under load: node CPUs vs one CPU (tools/bench_hotplug.py) ==',
+        parts += ['', '== hot-add under load: node CPUs vs one CPU, eager vs lazy (tools/bench_hotplug.py) ==',
                   hotplug_table(results['hotplug'])]
     if results.get('scale'):
         parts += ['', '== largest topology (x2APIC, ids above 255; tools/bench_scale.py) ==',

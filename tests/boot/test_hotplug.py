@@ -235,3 +235,32 @@ def test_region_sharing_a_section_with_pmem_refused_at_registration():
     assert r.one('serve_begin')['devices'] == [], r.one('serve_begin')
     assert not r.kind('hotplug_event'), r.kind('hotplug_event')
     checks_ok(r)
+
+
+def test_lazy_hotadd_under_load_then_removed():
+    """hot_lazy=on (issue 19): 1 GiB plugged to node 1 while every CPU
+    allocates, its init request run as HEADS (the blocks allocatable once
+    each free block's head is written) and then again as TAILS (the rest);
+    the step ends when every struct page is complete, then the GiB is
+    removed.  The plug event says lazy, allocatable before (or when)
+    complete, a tails run happened; each check verified every node, and
+    nothing is left online.  No timing goal: only the order of the two
+    points of the same step."""
+    topo = Topology(nodes=2, cpus=1, mem_gib=[1, 1], vmem=[(1, 2, 0)])
+    r = run(topo, '1@vmem0=1G,4@vmem0=0', opts=SERVE + ' hot_lazy=on')
+    assert r.status == 'ok', explain(r)
+    plug, unplug = matched(r, 2)
+    assert plug['status'] == 'ok' and plug['op'] == 'plug' and plug['bytes'] == GIB, plug
+    assert plug['lazy'] is True, plug
+    assert plug['complete_ns'] >= plug['allocatable_ns'] > 0, plug
+    assert plug['tails_ns'] > 0 and plug['init_ns'] > 0, plug
+    assert plug['cpus'] and set(plug['cpus']) <= node_cpus(r, 1), (plug, node_cpus(r, 1))
+    assert plug['online_bytes'] == GIB, plug
+    assert unplug['status'] == 'ok' and unplug['op'] == 'unplug', unplug
+    assert unplug['online_bytes'] == 0 and unplug['plugged_size'] == 0, unplug
+    checks = checks_ok(r)
+    assert all(n['verified'] for c in checks for n in c['nodes']), checks
+    after_plug = next(c for c in checks if c['when'] == 'event' and c['after_event'] == plug['seq'])
+    assert node_check(after_plug, 1)['hot_online'] == GIB // 4096, after_plug
+    n1 = node_check(checks[-1], 1)
+    assert n1['hot_online'] == 0 and n1['hot_free'] == 0, n1
