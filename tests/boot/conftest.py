@@ -10,6 +10,10 @@ sys.path.insert(0, os.path.join(ROOT, 'tools'))
 
 import qemu_run  # noqa: E402
 
+# The timed memory-init modes meminit=all runs, in order: one
+# meminit_summary each (include/meminit_mode.h, docs/meminit.md).
+MODES = ('serial', 'hop', 'node', 'parallel', 'deferred', 'lazy')
+
 
 @pytest.fixture(scope='session', autouse=True)
 def _image_built():

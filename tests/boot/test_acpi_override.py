@@ -15,7 +15,7 @@ import sys
 import pytest
 
 import qemu_run
-from conftest import ROOT, explain
+from conftest import MODES, ROOT, explain
 from qemu_run import Topology
 
 sys.path.insert(0, os.path.join(ROOT, 'tests', 'data'))
@@ -74,7 +74,7 @@ def expect_srat_boot(r, name, size, node_spans):
         ends = {int(e, 16) for _, e in nodes[n]['ranges']}
         assert SPLIT in starts | ends, (n, nodes[n]['ranges'])   # the boundary in the section
     summaries = r.kind('meminit_summary')
-    assert len(summaries) == 5, explain(r)
+    assert len(summaries) == len(MODES), explain(r)
     assert all(s['verified'] and s['checksums_equal'] for s in summaries), summaries
     per_node = {}
     for m in r.kind('meminit'):

@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from conftest import ROOT, boot, explain
+from conftest import MODES, ROOT, boot, explain
 from qemu_run import Topology, run
 
 sys.path.insert(0, os.path.join(ROOT, 'tools'))
@@ -104,7 +104,7 @@ def test_save_efivar_records_let_regress_judge_the_run(tmp_path):
     serial = tmp_path / 'serial.txt'
     serial.write_text(r.output)
     (want, _), (got, _) = regress.load_results(str(serial)), regress.load_results(str(saved))   # (rows, identity)
-    assert set(got) == {f'boot/{m}' for m in ('serial', 'hop', 'node', 'parallel', 'deferred', 'lazy')}
+    assert set(got) == {f'boot/{m}' for m in MODES}
     assert got == want
     base = tmp_path / 'base.json'
     tool = os.path.join(ROOT, 'tools', 'regress.py')

@@ -11,9 +11,8 @@ import sys
 
 import pytest
 
-from conftest import ROOT
+from conftest import MODES, ROOT
 
-MODES = ('serial', 'hop', 'node', 'parallel', 'deferred', 'lazy')
 
 @pytest.mark.skipif(not shutil.which('lava-run') or not shutil.which('mformat'),
                     reason='lava-dispatcher / mtools not installed: tools/install-deps.sh --lava')

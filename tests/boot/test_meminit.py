@@ -4,10 +4,9 @@ memory, a memory-less node, a CPU-less node, RAM above 4 GiB behind the PCI
 hole.  No timing is asserted here (that is `make bench`)."""
 import pytest
 
-from conftest import boot, explain
+from conftest import MODES, boot, explain
 from qemu_run import Topology
 
-MODES = ['serial', 'hop', 'node', 'parallel', 'deferred', 'lazy']
 PAGE = 4096
 
 CASES = {

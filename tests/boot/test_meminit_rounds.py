@@ -3,10 +3,9 @@ same memory in one boot, each round verified and checksummed, the fastest
 reported; and the default (1) is one run per mode with no round fields.
 No timing is asserted: only which round is reported and that it is the
 fastest of the times the same record lists."""
-from conftest import boot, explain
+from conftest import MODES, boot, explain
 from qemu_run import Topology
 
-MODES = ['serial', 'hop', 'node', 'parallel', 'deferred', 'lazy']
 N1C2 = Topology(nodes=1, cpus=2, mem_gib=[1])
 N2C1 = Topology(nodes=2, cpus=1, mem_gib=[0.5, 0.5])
 

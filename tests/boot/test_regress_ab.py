@@ -24,12 +24,11 @@ import subprocess
 import sys
 import xml.etree.ElementTree as ET
 
-from conftest import ROOT
+from conftest import MODES, ROOT
 
 sys.path.insert(0, os.path.join(ROOT, 'tools'))
 import regress_ab  # noqa: E402
 
-MODES = ('serial', 'hop', 'node', 'parallel', 'deferred', 'lazy')
 EFI = os.path.join(ROOT, 'build', 'numaboot.efi')
 SLOW_ROW = 'n1c2/parallel'
 SLOW = regress_ab.DEFAULT_OPTS + ' debug_slow_pct=30 debug_repeat_mode=parallel'
