@@ -129,7 +129,7 @@ static uint64_t rq_fastest_chunk(struct rq *q, uint32_t slow_pct, uint32_t runs)
 		meminit_request_reset(&q->req);
 		q->req.slow_pct = slow_pct;
 		cpumask_set(&q->req.assigned, 1);
-		shim_set_cpu(1);
+		host_smp_set_cpu(1);
 		meminit_request_work(&q->req);
 		assert_true(meminit_request_complete(&q->req));
 		if (q->req.chunk_tsc_per_gib < best)
