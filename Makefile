@@ -107,7 +107,7 @@ $(BUILD)/numaboot.img: $(BUILD)/numaboot.efi tools/numaboot.cfg tools/mkimage.sh
 # ---- host programs ------------------------------------------------------
 $(BUILD)/unit/%: ; @true
 define unit_rule
-$(BUILD)/unit/$(1): $$($(1)_SRCS) $(HOST_LIB_SRCS) tests/unit/host_console.c $$(wildcard include/*.h)
+$(BUILD)/unit/$(1): $$($(1)_SRCS) $(HOST_LIB_SRCS) tests/unit/host_console.c $$(wildcard include/*.h mm/*.h)
 	@mkdir -p $$(dir $$@)
 	$(HOSTCC) $(HOST_CFLAGS) $(SAN_FLAGS) $$($(1)_SRCS) $(HOST_LIB_SRCS) tests/unit/host_console.c \
 		$$($(1)_CFLAGS) -o $$@ -lcmocka
@@ -115,7 +115,7 @@ endef
 $(foreach t,$(UNIT_TESTS),$(eval $(call unit_rule,$(t))))
 
 define fuzz_rule
-$(BUILD)/fuzz/$(1): $$($(1)_SRCS) $(HOST_LIB_SRCS) tests/unit/host_console.c $$(wildcard include/*.h)
+$(BUILD)/fuzz/$(1): $$($(1)_SRCS) $(HOST_LIB_SRCS) tests/unit/host_console.c $$(wildcard include/*.h mm/*.h)
 	@mkdir -p $$(dir $$@)
 	clang $(filter-out -Werror,$(HOST_CFLAGS)) -DNUMABOOT_FUZZ -fsanitize=fuzzer,address,undefined \
 		$$($(1)_SRCS) $(HOST_LIB_SRCS) tests/unit/host_console.c -o $$@
@@ -123,7 +123,7 @@ endef
 $(foreach t,$(FUZZERS),$(eval $(call fuzz_rule,$(t))))
 
 define tool_rule
-$(BUILD)/$(1): $$($(1)_SRCS) $(HOST_LIB_SRCS) $$(wildcard include/*.h)
+$(BUILD)/$(1): $$($(1)_SRCS) $(HOST_LIB_SRCS) $$(wildcard include/*.h mm/*.h)
 	@mkdir -p $$(dir $$@)
 	$(HOSTCC) $(HOST_CFLAGS) -O2 $$($(1)_SRCS) $(HOST_LIB_SRCS) $$($(1)_CFLAGS) -o $$@
 endef

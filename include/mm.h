@@ -517,7 +517,7 @@ void buddy_free_pages(struct mm_node *node, uint64_t pfn, unsigned order);
  * (reported via kprintf). */
 int buddy_self_test(struct mm_node *node, void *(*phys_to_virt)(uint64_t phys));
 
-/* ---- verifier and checksum (mm/verify.c), accounting rule (mm/account.c) ---- */
+/* ---- verifier (mm/verify.c), checksum (mm/checksum.c), accounting (mm/account.c) ---- */
 
 struct memmap_verify_result {
 	uint64_t errors;

@@ -1,5 +1,5 @@
 /*
- * Memmap verifier and checksum: one walk over every struct page of a node.
+ * Memmap verifier: one walk over every struct page of a node.
  *
  * Written apart from the initializer on purpose: the expected state of each
  * pfn is derived here from the node's descriptions (usable ranges, zone
@@ -19,20 +19,21 @@
  * where its pageblock bits live.  The counts go through the one accounting
  * rule, memmap_account_check() (mm/account.c).
  *
- * Both memmap_verify() and memmap_checksum() read a quiescent node (no CPU
- * allocating, initializing or offlining it) and write nothing but their
- * result.  Callers: the boot CPU (meminit), the live checks, host tests.
- * Definitions: docs/mm.md, "Verifier" and "Checksum".
+ * memmap_verify() reads a quiescent node (no CPU allocating, initializing or
+ * offlining it) and writes nothing but its result; the checksum
+ * (mm/checksum.c) reads the node the same way, through the same
+ * description readers (mm/verify.h).  Callers: the boot CPU (meminit), the
+ * live checks, host tests.  Definitions: docs/mm.md, "Verifier" and
+ * "Checksum".
  */
 #include <stdarg.h>
 #include <stdbool.h>
 #include "kstring.h"
 #include "mm.h"
 #include "kprintf.h"
+#include "verify.h"
 
 #define VERIFY_MAX_REPORTS	8
-#define SECTION_PAGES		(1ULL << 15)	/* 128 MiB */
-#define PAGEBLOCK_PAGES		512ULL		/* 2 MiB */
 #define HOT_ALTMAP_PAGES	512ULL		/* memmap_on_memory: 2 MiB of struct pages
 						 * at the start of each section */
 
@@ -129,57 +130,7 @@ static unsigned expected_zone(uint64_t pfn)
 	return addr < (16ULL << 20) ? ZONE_DMA : addr < (4ULL << 30) ? ZONE_DMA32 : ZONE_NORMAL;
 }
 
-/* ---- the node's pfns: owned DRAM, devices, hot regions ------------------------ */
-
-/* Whether the section of pfn has struct pages for the node (holds its RAM). */
-static int section_has_ram(const struct mm_node *node, uint64_t pfn)
-{
-	uint64_t sec_start = pfn & ~(SECTION_PAGES - 1), sec_end = sec_start + SECTION_PAGES;
-
-	for (uint32_t i = 0; i < node->nr_present; i++)
-		if (node->present[i].start_pfn < sec_end && node->present[i].end_pfn > sec_start)
-			return 1;
-	return 0;
-}
-
-/* Owned range i: the node's owned list, or without one its span. */
-static uint32_t owned_count(const struct mm_node *node)
-{
-	return node->owned ? node->nr_owned : node->start_pfn < node->end_pfn;
-}
-
-static struct mm_range owned_range(const struct mm_node *node, uint32_t i)
-{
-	return node->owned ? node->owned[i] : (struct mm_range){ node->start_pfn, node->end_pfn };
-}
-
-/* Whether the node owns DRAM pfn pfn: the only DRAM struct pages it may read. */
-static int has_page(const struct mm_node *node, uint64_t pfn)
-{
-	uint32_t lo = 0, hi = owned_count(node);
-
-	while (lo < hi) {
-		uint32_t mid = (lo + hi) / 2;
-		struct mm_range r = owned_range(node, mid);
-
-		if (r.end_pfn <= pfn)
-			lo = mid + 1;
-		else if (r.start_pfn > pfn)
-			hi = mid;
-		else
-			return section_has_ram(node, pfn);
-	}
-	return 0;
-}
-
-/* End of the piece of owned range r that starts at s: the section's end or
- * the range's. */
-static uint64_t piece_end(struct mm_range r, uint64_t s)
-{
-	uint64_t e = (s | (SECTION_PAGES - 1)) + 1;
-
-	return e < r.end_pfn ? e : r.end_pfn;
-}
+/* ---- the node's pfns (mm/verify.h has the rest) -------------------------------- */
 
 static int is_device_pfn(const struct mm_node *node, uint64_t pfn)
 {
@@ -187,50 +138,6 @@ static int is_device_pfn(const struct mm_node *node, uint64_t pfn)
 		if (pfn >= node->dev[d].start_pfn && pfn < node->dev[d].end_pfn)
 			return 1;
 	return 0;
-}
-
-/* The region holding pfn, or NULL. */
-static const struct mm_hot_region *hot_region(const struct mm_node *node, uint64_t pfn)
-{
-	for (uint32_t i = 0; i < node->nr_hot; i++)
-		if (pfn >= node->hot[i]->start_pfn && pfn < node->hot[i]->end_pfn)
-			return node->hot[i];
-	return NULL;
-}
-
-static unsigned block_state(const struct mm_hot_region *r, uint64_t pfn)
-{
-	return r->state[(pfn - r->start_pfn) / r->block_pages];
-}
-
-/* Whether pfn lies in an ONLINE block of one of the node's regions. */
-static int hot_online(const struct mm_node *node, uint64_t pfn)
-{
-	const struct mm_hot_region *r = hot_region(node, pfn);
-
-	return r && block_state(r, pfn) == MM_HOT_ONLINE;
-}
-
-/* End of the run of blocks in the same state as the one at b. */
-static uint64_t block_run_end(const struct mm_hot_region *r, uint64_t b)
-{
-	unsigned st = block_state(r, b);
-	uint64_t e = b + r->block_pages;
-
-	while (e < r->end_pfn && block_state(r, e) == st)
-		e += r->block_pages;
-	return e;
-}
-
-/* Migratetype of pfn's pageblock: in its region's bitmap or the node's. */
-static unsigned pageblock_mt(const struct mm_node *node, uint64_t pfn)
-{
-	const struct mm_hot_region *r = hot_region(node, pfn);
-	const uint8_t *bits = r ? r->pageblock_mt : node->pageblock_mt;
-	uint64_t base = r ? r->start_pfn : node->start_pfn & ~(SECTION_PAGES - 1);
-	uint64_t idx = (pfn - base) / PAGEBLOCK_PAGES;
-
-	return (bits[idx / 2] >> ((idx & 1) * 4)) & 0xf;
 }
 
 /* ---- the kinds of run --------------------------------------------------------- */
@@ -572,142 +479,4 @@ int memmap_verify(const struct mm_node *node, struct memmap_verify_result *res)
 		kprintf("verify: node %u: %llu errors in all\n", node->nid,
 			(unsigned long long)res->errors);
 	return res->errors ? -1 : 0;
-}
-
-/* ---- checksum --------------------------------------------------------------- */
-
-static uint64_t mix64(uint64_t x)
-{
-	x ^= x >> 30;
-	x *= 0xbf58476d1ce4e5b9ULL;
-	x ^= x >> 27;
-	x *= 0x94d049bb133111ebULL;
-	return x ^ (x >> 31);
-}
-
-static uint64_t hash_word(uint64_t h, uint64_t w)
-{
-	h = (h ^ w) * 0x9e3779b97f4a7c15ULL;
-	return h ^ (h >> 29);
-}
-
-static uint64_t block_hash(uint64_t pfn, unsigned order, unsigned zone, unsigned mt)
-{
-	return mix64(pfn ^ mix64(order | ((uint64_t)zone << 8) | ((uint64_t)mt << 16)));
-}
-
-/* Every page of [s, e) minus its link words, and the free heads met. */
-static void checksum_pages(const struct mm_node *node, uint64_t s, uint64_t e, uint64_t *pages,
-			   uint64_t *blocks)
-{
-	for (uint64_t pfn = s; pfn < e; pfn++) {
-		const struct page *p = pfn_to_page(pfn);
-		uint64_t h = *pages;
-
-		h = hash_word(h, p->flags);
-		h = hash_word(h, (uint32_t)p->refcount | ((uint64_t)(uint32_t)p->mapcount << 32));
-		h = hash_word(h, p->order | ((uint64_t)p->_unused << 32));
-		h = hash_word(h, p->private);
-		h = hash_word(h, p->mapping);
-		*pages = hash_word(h, p->index);
-		if ((pfn & (PAGEBLOCK_PAGES - 1)) == 0 || pfn == s)
-			*pages = hash_word(*pages, pageblock_mt(node, pfn));
-		if (p->flags & PG_buddy)
-			*blocks = hash_word(*blocks, block_hash(pfn, p->order, page_zone_id(p),
-								  pageblock_mt(node, pfn)));
-	}
-}
-
-/* Every device page in pfn order, each device prefixed by its description,
- * pageblock bits at each pageblock start, and the device counters. */
-static uint64_t checksum_devices(const struct mm_node *node)
-{
-	uint64_t h = 0x646576696365ULL;
-
-	for (uint32_t d = 0; d < node->nr_dev; d++) {
-		const struct mm_device *dev = &node->dev[d];
-		uint64_t heads = 0;	/* PG_buddy heads: none on a sane device */
-
-		h = hash_word(h, dev->start_pfn);
-		h = hash_word(h, dev->end_pfn ^ ((uint64_t)dev->id << 32));
-		h = hash_word(h, dev->compound_order | ((uint64_t)dev->memmap_loc << 8));
-		h = hash_word(h, dev->altmap_pfns);
-		checksum_pages(node, dev->start_pfn, dev->end_pfn, &h, &heads);
-		h = hash_word(h, heads);
-	}
-	h = hash_word(h, node->nr_device_pages);
-	return hash_word(h, node->nr_device_altmap_pages);
-}
-
-/* Each ONLINE run of each region and the regions' counters, or 0 when no
- * block is online (nodes without online hot memory keep their checksum). */
-static uint64_t checksum_hot(const struct mm_node *node)
-{
-	uint64_t pages = 0x686f74ULL, blocks = 0, online = 0;
-
-	for (uint32_t i = 0; i < node->nr_hot; i++) {
-		const struct mm_hot_region *r = node->hot[i];
-
-		for (uint64_t b = r->start_pfn; b < r->end_pfn; b = block_run_end(r, b)) {
-			uint64_t e = block_run_end(r, b);
-
-			if (block_state(r, b) != MM_HOT_ONLINE)
-				continue;
-			online += e - b;
-			pages = hash_word(pages, b ^ ((uint64_t)r->id << 48));
-			pages = hash_word(pages, e);
-			checksum_pages(node, b, e, &pages, &blocks);
-		}
-		pages = hash_word(pages, r->online_pages ^ (r->altmap_pages << 32));
-		pages = hash_word(pages, r->free_pages ^ (r->allocated_pages << 32));
-	}
-	if (!online)
-		return 0;
-	return hash_word(mix64(pages), mix64(blocks)) | 1;
-}
-
-/* The free lists as a multiset (sum of block hashes: list order drops out). */
-static uint64_t checksum_lists(const struct mm_node *node)
-{
-	uint64_t sum = 0;
-
-	for (unsigned z = 0; z < MM_NR_ZONES; z++)
-		for (unsigned o = 0; o <= MAX_ORDER; o++) {
-			const struct mm_free_list *l = &node->free_area[z][o];
-			uint64_t cur = l->head, n = 0;
-
-			for (; cur != PFN_NONE && n < l->nr_free &&
-			       (has_page(node, cur) || hot_online(node, cur)); n++) {
-				sum += block_hash(cur, o, z, pageblock_mt(node, cur));
-				cur = pfn_to_page(cur)->next_pfn;
-			}
-			sum += mix64(((uint64_t)z << 56) ^ ((uint64_t)o << 48) ^ l->nr_free ^
-				     (cur == PFN_NONE ? 0 : 0xbad));
-		}
-	return sum;
-}
-
-uint64_t memmap_checksum(const struct mm_node *node)
-{
-	uint64_t pages = 0x6e756d61626f6f74ULL, blocks = 0, h, hot;
-
-	for (uint32_t i = 0; i < owned_count(node); i++) {
-		struct mm_range r = owned_range(node, i);
-
-		for (uint64_t s = r.start_pfn; s < r.end_pfn; s = piece_end(r, s))
-			if (section_has_ram(node, s)) {
-				pages = hash_word(pages, s);
-				checksum_pages(node, s, piece_end(r, s), &pages, &blocks);
-			}
-	}
-	h = hash_word(mix64(pages), mix64(blocks));
-	h = hash_word(h, checksum_lists(node));
-	h = hash_word(h, node->nr_free_pages);
-	h = hash_word(h, node->nr_allocated_pages);
-	if (node->nr_dev)	/* DRAM-only nodes keep their checksum */
-		h = hash_word(h, checksum_devices(node));
-	hot = checksum_hot(node);
-	if (hot)		/* so do nodes with no online hot memory */
-		h = hash_word(h, hot);
-	return mix64(hash_word(h, node->nid));
 }

@@ -1,7 +1,7 @@
 /*
  * hostbench: the kernel's chunk worker, range initializer, splice, buddy
  * lists and verifier (mm/request.c, mm/memmap_init.c, mm/buddy.c,
- * mm/verify.c) run natively on the host, against the host's store bandwidth
+ * mm/verify.c mm/checksum.c) run natively on the host, against the host's store bandwidth
  * measured with the kernel's own store loops (bw_store.h).  docs/bench.md
  * ("Native host benchmark").
  *

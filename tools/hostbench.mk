@@ -8,6 +8,6 @@
 HOST_TOOLS += numaboot-hostbench
 numaboot-hostbench_SRCS := tools/hostbench.c tools/hostbench_node.c tools/hostbench_run.c \
 	tools/hostbench_host.c tests/unit/host_smp.c mm/request.c lib/timeline.c mm/lookup.c mm/memmap_init.c mm/splice.c mm/lazy.c mm/memmap_device.c mm/hot_region.c \
-	mm/hot_offline.c mm/buddy.c mm/verify.c mm/account.c mm/memblock.c
+	mm/hot_offline.c mm/buddy.c mm/verify.c mm/checksum.c mm/account.c mm/memblock.c
 numaboot-hostbench_CFLAGS := -DNUMABOOT_HOST_KERNEL_STORES -mgeneral-regs-only -pthread
 $(BUILD)/numaboot-hostbench: tools/hostbench.h tests/unit/host_smp.h mm/internal.h

@@ -1,7 +1,7 @@
 # Host unit tests of mm/: range initializer, device pages, hot-pluggable memory,
 # buddy allocator, memblock.
 MM_CORE_SRCS := mm/lookup.c mm/memmap_init.c mm/splice.c mm/lazy.c mm/memmap_device.c mm/hot_region.c mm/hot_offline.c \
-	mm/buddy.c mm/verify.c mm/account.c mm/memblock.c
+	mm/buddy.c mm/verify.c mm/checksum.c mm/account.c mm/memblock.c
 
 UNIT_TESTS += test_memmap test_buddy test_memblock test_device
 test_memmap_SRCS := tests/unit/test_memmap.c $(MM_CORE_SRCS)

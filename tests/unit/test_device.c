@@ -1,7 +1,7 @@
 /*
  * Host tests of device (persistent) memory in the memmap: device ranges of a
  * node through the one range initializer (mm/memmap_device.c,
- * mm/memmap_init.c), their verification and checksum (mm/verify.c).
+ * mm/memmap_init.c), their verification and checksum (mm/verify.c mm/checksum.c).
  *
  * The host vmemmap is an mmap(MAP_NORESERVE) area.  For devices whose
  * compound pages share tail vmemmap pages, dt_share_vmemmap() does what the

@@ -7,11 +7,13 @@
  * onlines done eagerly.  The race test is also built under ThreadSanitizer.
  */
 #include <pthread.h>
+#include <sched.h>
 #include "hot_fixture.h"
 #include "../../mm/internal.h"
 
 #define REG_S		(4 * GiB)
 #define REG_E		(4 * GiB + 512 * MiB)
+#define RACE_HEAD_START	4	/* allocations before the drain thread starts */
 
 static uint8_t *lazy_states(struct mm_hot_region *r)
 {
@@ -168,6 +170,7 @@ struct race {
 	struct ht *t;
 	uint64_t s, e;
 	uint32_t drained;	/* (A) */
+	uint32_t allocs;	/* (A) blocks the allocators took; the drain starts after a few */
 	int failures;		/* (A) */
 };
 
@@ -177,6 +180,8 @@ static void *race_drain(void *arg)
 	struct memmap_chunk_result *res = malloc(sizeof(*res));
 
 	assert_non_null(res);
+	while (__atomic_load_n(&rc->allocs, __ATOMIC_ACQUIRE) < RACE_HEAD_START)
+		sched_yield();	/* so the allocators meet lazy blocks whatever the scheduler does */
 	for (uint64_t s = rc->s; s < rc->e; s += PAGES_PER_SECTION)
 		if (memmap_init_range_part(&rc->t->node, s, s + PAGES_PER_SECTION, MM_INIT_TAILS, res))
 			__atomic_fetch_add(&rc->failures, 1, __ATOMIC_RELAXED);
@@ -203,6 +208,7 @@ static void *race_alloc(void *arg)
 					__atomic_fetch_add(&rc->failures, 1, __ATOMIC_RELAXED);
 				pfn[n] = p;
 				order[n++] = o;
+				__atomic_fetch_add(&rc->allocs, 1, __ATOMIC_RELEASE);
 			}
 		} else if (n) {
 			unsigned i = (unsigned)(x >> 20) % n;
@@ -238,7 +244,7 @@ static void test_drain_races_allocators(void **state)
 		pthread_join(th[i], NULL);
 	assert_int_equal(rc.failures, 0);
 	assert_int_equal(r->lazy_pending, 0);
-	assert_true(r->lazy_on_demand > 0);	/* the allocators started first */
+	assert_true(r->lazy_on_demand > 0);	/* the allocators had a head start */
 	assert_int_equal(ht_verify(t, NULL), 0);
 	assert_int_equal(memmap_checksum(&t->node), want);
 	ht_destroy(t);

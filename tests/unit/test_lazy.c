@@ -10,10 +10,12 @@
  * drain threads against allocator threads on the same node.
  */
 #define MM_FIXTURE_ONLY
+#include <sched.h>
 #include "test_memmap.c"
 #include "../../mm/internal.h"
 
 #define LZ_ALLOCS	512
+#define RACE_HEAD_START	4	/* allocations before the drain threads start */
 
 struct lazy_store {
 	struct mm_lazy lz[FM_NODES];
@@ -269,6 +271,7 @@ struct race {
 	struct fm_node *fn;
 	uint32_t next_chunk;		/* (A) the drain's next chunk */
 	uint32_t drained;		/* (A) drain threads finished */
+	uint32_t allocs;		/* (A) blocks the allocators took; the drain starts after a few */
 	int failures;			/* (A) */
 	uint64_t seed[2];
 };
@@ -280,6 +283,8 @@ static void *race_drain(void *arg)
 	uint32_t c;
 
 	assert_non_null(res);
+	while (__atomic_load_n(&r->allocs, __ATOMIC_ACQUIRE) < RACE_HEAD_START)
+		sched_yield();	/* so the allocators meet lazy units whatever the scheduler does */
 	while ((c = __atomic_fetch_add(&r->next_chunk, 1, __ATOMIC_RELAXED)) < r->fn->nr_chunks)
 		if (memmap_init_range_part(&r->fn->node, r->fn->chunks[c].start_pfn,
 					   r->fn->chunks[c].end_pfn, MM_INIT_TAILS, res))
@@ -314,6 +319,7 @@ static void *race_alloc(void *arg)
 					__atomic_fetch_add(&r->failures, 1, __ATOMIC_RELAXED);
 				pfn[n] = p;
 				order[n++] = o;
+				__atomic_fetch_add(&r->allocs, 1, __ATOMIC_RELEASE);
 			}
 		} else if (n) {
 			unsigned i = (unsigned)(*seed >> 20) % n;
@@ -347,6 +353,7 @@ static void test_drain_races_allocators(void **state)
 		lazy_heads(r.fn, 0, r.fn->nr_chunks);
 		r.next_chunk = 0;
 		r.drained = 0;
+		r.allocs = 0;
 		pthread_create(&t[0], NULL, race_alloc, args[0]);
 		pthread_create(&t[1], NULL, race_alloc, args[1]);
 		pthread_create(&t[2], NULL, race_drain, &r);
@@ -359,7 +366,7 @@ static void test_drain_races_allocators(void **state)
 		assert_int_equal(memmap_checksum(&r.fn->node), full);
 		on_demand += ls->lz[0].on_demand;
 	}
-	/* the allocators start first: they completed units the drain had not */
+	/* the allocators had a head start: they completed units the drain had not */
 	assert_true(on_demand > 0);
 	lazy_store_free(ls);
 	fm_destroy(m);

@@ -1,6 +1,6 @@
 /*
  * Host tests of the range initializer, splice, verifier and checksum on a
- * fake three-node machine (mm/memmap_init.c, mm/verify.c).
+ * fake three-node machine (mm/memmap_init.c, mm/verify.c mm/checksum.c).
  *
  * The first part (up to MM_FIXTURE_ONLY) is the fake machine, shared with
  * test_buddy.c, which includes this file with MM_FIXTURE_ONLY defined.
