@@ -160,6 +160,9 @@ def rows_from_bench(results, host_cpus=None):
                 smp.pop('chunk_ms_per_gib')
             if mode in ('serial', 'hop'):
                 smp.pop('speedup_vs_hop')
+            # a figure the row has no sample of is none of its figures (lazy's
+            # chunk figures; a kernel older than a figure gives the same NEW)
+            smp = {k: v for k, v in smp.items() if v}
             rows[f'{name}/{mode}'] = {'verified': m.get('verified'), 'checksums_equal': m.get('checksums_equal'),
                                       'boot_ok': boot_ok, 'samples': smp, 'vcpus': vcpus,
                                       'host_cpus': host_cpus}
