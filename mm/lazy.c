@@ -115,28 +115,50 @@ static uint64_t complete_unit(const struct mm_node *node, uint64_t u)
 	return written;
 }
 
+/*
+ * The one claim protocol, for a node's units and a region's plug blocks
+ * alike.  claim_or_wait(): the state it claimed (LAZY or LAZY_TAIL: the
+ * caller now writes the tails), or COMPLETE once the unit is complete
+ * (it was, or another CPU claimed it and this one waited: its claimer
+ * writes without a lock).  release(): after the tails (and their
+ * sfence), COMPLETE and one less pending, with release: pairs with the
+ * acquire loads of the state (a waiter, the allocator's check) and of
+ * pending (memmap_lazy_done()).
+ */
+static uint8_t claim_or_wait(uint8_t *state)
+{
+	uint8_t st = __atomic_load_n(state, __ATOMIC_ACQUIRE);
+
+	while (st != MM_LAZY_COMPLETE) {
+		if (st == MM_LAZY_BUSY) {
+			cpu_relax();
+			st = __atomic_load_n(state, __ATOMIC_ACQUIRE);
+		} else if (__atomic_compare_exchange_n(state, &st, (uint8_t)MM_LAZY_BUSY, 0,
+						       __ATOMIC_ACQUIRE, __ATOMIC_ACQUIRE)) {
+			return st;
+		}	/* else st holds the state the CAS found */
+	}
+	return MM_LAZY_COMPLETE;
+}
+
+static void release(uint8_t *state, uint64_t *pending)
+{
+	__atomic_store_n(state, (uint8_t)MM_LAZY_COMPLETE, __ATOMIC_RELEASE);
+	__atomic_fetch_sub(pending, 1, __ATOMIC_RELEASE);
+}
+
 /* Claim and complete unit u, or wait until whoever claimed it is done.
  * *written grows by the pages this call wrote; returns 1 when it
  * completed the unit. */
 static int complete_or_wait(const struct mm_node *node, uint64_t u, uint64_t *written)
 {
 	struct mm_lazy *lz = node->lazy;
-	uint8_t st = MM_LAZY_LAZY;
 
-	if (__atomic_compare_exchange_n(&lz->state[u], &st, (uint8_t)MM_LAZY_BUSY, 0,
-					__ATOMIC_ACQUIRE, __ATOMIC_ACQUIRE)) {
-		*written += complete_unit(node, u);
-		/* release: pairs with the acquire loads of the state (a waiter,
-		 * the allocator's check) and of pending (memmap_lazy_done()) */
-		__atomic_store_n(&lz->state[u], (uint8_t)MM_LAZY_COMPLETE, __ATOMIC_RELEASE);
-		__atomic_fetch_sub(&lz->pending, 1, __ATOMIC_RELEASE);
-		return 1;
-	}
-	while (st != MM_LAZY_COMPLETE) {	/* BUSY: its claimer writes without a lock */
-		cpu_relax();
-		st = __atomic_load_n(&lz->state[u], __ATOMIC_ACQUIRE);
-	}
-	return 0;
+	if (claim_or_wait(&lz->state[u]) == MM_LAZY_COMPLETE)
+		return 0;
+	*written += complete_unit(node, u);
+	release(&lz->state[u], &lz->pending);
+	return 1;
 }
 
 int mm_lazy_complete_pfn(const struct mm_node *node, uint64_t pfn)
@@ -144,7 +166,7 @@ int mm_lazy_complete_pfn(const struct mm_node *node, uint64_t pfn)
 	uint64_t u = mm_lazy_unit(node, pfn), written = 0;
 
 	kassert(node->lazy && u < node->lazy->nunits);
-	if (mm_lazy_unit_complete(node, u) || !complete_or_wait(node, u, &written))
+	if (!complete_or_wait(node, u, &written))
 		return 0;
 	__atomic_fetch_add(&node->lazy->on_demand, 1, __ATOMIC_RELAXED);
 	return 1;
@@ -173,45 +195,16 @@ uint64_t mm_lazy_complete_range(const struct mm_node *node, uint64_t s, uint64_t
 
 	kassert(node->lazy && s < e);
 	for (uint64_t u = mm_lazy_unit(node, s); u <= mm_lazy_unit(node, e - 1); u++)
-		if (!mm_lazy_unit_complete(node, u))
-			complete_or_wait(node, u, &written);
+		complete_or_wait(node, u, &written);
 	return written;
 }
 
 /* ---- hot-added memory: one state per plug block of a region -------------------- */
 
-/* Claim and complete block b of region h, or wait for its claimer.  Returns
- * the pages this call wrote (0: it was not the claimer). */
-static uint64_t hot_complete_or_wait(const struct mm_node *node, uint32_t h, uint64_t b,
-				     bool *completed)
-{
-	struct mm_hot_region *r = node->hot[h];
-	uint8_t st = __atomic_load_n(&r->lazy[b], __ATOMIC_ACQUIRE);
-	uint64_t s = r->start_pfn + b * r->block_pages, written;
-
-	*completed = false;
-	if ((st == MM_LAZY_LAZY || st == MM_LAZY_LAZY_TAIL) &&
-	    __atomic_compare_exchange_n(&r->lazy[b], &st, (uint8_t)MM_LAZY_BUSY, 0,
-					__ATOMIC_ACQUIRE, __ATOMIC_ACQUIRE)) {
-		written = mm_init_hot_tails(node, h, s, s + r->block_pages,
-					    st == MM_LAZY_LAZY_TAIL);
-		/* release: as complete_or_wait() */
-		__atomic_store_n(&r->lazy[b], (uint8_t)MM_LAZY_COMPLETE, __ATOMIC_RELEASE);
-		__atomic_fetch_sub(&r->lazy_pending, 1, __ATOMIC_RELEASE);
-		*completed = true;
-		return written;
-	}
-	while (st != MM_LAZY_COMPLETE) {
-		cpu_relax();
-		st = __atomic_load_n(&r->lazy[b], __ATOMIC_ACQUIRE);
-	}
-	return 0;
-}
-
 uint64_t mm_lazy_complete_hot(const struct mm_node *node, uint32_t h, uint64_t s, uint64_t e,
 			      bool on_demand)
 {
-	const struct mm_hot_region *r = node->hot[h];
+	struct mm_hot_region *r = node->hot[h];
 	uint64_t written = 0;
 
 	if (!r->lazy)
@@ -219,14 +212,16 @@ uint64_t mm_lazy_complete_hot(const struct mm_node *node, uint32_t h, uint64_t s
 	s = mm_max(s, r->start_pfn);
 	e = mm_min(e, r->end_pfn);
 	for (uint64_t pfn = s & ~(r->block_pages - 1); pfn < e; pfn += r->block_pages) {
-		uint64_t b = (pfn - r->start_pfn) / r->block_pages;
-		bool completed;
+		uint8_t *state = &r->lazy[(pfn - r->start_pfn) / r->block_pages];
+		uint8_t claimed = claim_or_wait(state);
 
-		if (__atomic_load_n(&r->lazy[b], __ATOMIC_ACQUIRE) == MM_LAZY_COMPLETE)
+		if (claimed == MM_LAZY_COMPLETE)
 			continue;
-		written += hot_complete_or_wait(node, h, b, &completed);
-		if (completed && on_demand)
-			__atomic_fetch_add(&node->hot[h]->lazy_on_demand, 1, __ATOMIC_RELAXED);
+		written += mm_init_hot_tails(node, h, pfn, pfn + r->block_pages,
+					     claimed == MM_LAZY_LAZY_TAIL);
+		release(state, &r->lazy_pending);
+		if (on_demand)
+			__atomic_fetch_add(&r->lazy_on_demand, 1, __ATOMIC_RELAXED);
 	}
 	return written;
 }
