@@ -193,21 +193,21 @@ def linux_available_runs(runs):
 
 # ---------------------------------------------------------------- tables
 
-def _ms(s, fmt, spec='.2f'):
-    """'median (min-max)' of a spread of ns, in ms."""
+def _spread(s, fmt, spec, per):
+    """'median (min-max)' of a spread of ns, in units of `per` ns."""
     if not s:
         return '-'
     if s['n'] == 1 or s['min'] == s['max']:
-        return fmt(s['median'] / 1e6, spec)
-    return f"{fmt(s['median'] / 1e6, spec)} ({fmt(s['min'] / 1e6, spec)}-{fmt(s['max'] / 1e6, spec)})"
+        return fmt(s['median'] / per, spec)
+    return f"{fmt(s['median'] / per, spec)} ({fmt(s['min'] / per, spec)}-{fmt(s['max'] / per, spec)})"
+
+
+def _ms(s, fmt, spec='.2f'):
+    return _spread(s, fmt, spec, 1e6)
 
 
 def _us(s, fmt, spec='.1f'):
-    if not s:
-        return '-'
-    if s['n'] == 1 or s['min'] == s['max']:
-        return fmt(s['median'] / 1e3, spec)
-    return f"{fmt(s['median'] / 1e3, spec)} ({fmt(s['min'] / 1e3, spec)}-{fmt(s['max'] / 1e3, spec)})"
+    return _spread(s, fmt, spec, 1e3)
 
 
 def _x(s, fmt):

@@ -251,17 +251,24 @@ static void emit_node(const struct hb_layout *l, const struct hb_cpus *c)
 	emit(&j);
 }
 
-/* Verify and checksum the node after a pass; 0 when the verifier passed. */
-static int verify(struct hb_node *n, struct hb_result *r)
+/* Verify and checksum the node after a pass (after: which, for the
+ * message) into *verified and *checksum; 0 when the verifier passed. */
+static int check_node(struct hb_node *n, uint32_t threads, const char *after, int *verified,
+		      uint64_t *checksum)
 {
 	struct memmap_verify_result vr;
 
-	r->verified = memmap_verify(&n->node, &vr) == 0 && vr.errors == 0;
-	r->checksum = memmap_checksum(&n->node);
-	if (!r->verified)
-		fprintf(stderr, "hostbench: %u threads: the verifier found %llu errors\n",
-			r->threads, (unsigned long long)vr.errors);
-	return r->verified ? 0 : -1;
+	*verified = memmap_verify(&n->node, &vr) == 0 && vr.errors == 0;
+	*checksum = memmap_checksum(&n->node);
+	if (!*verified)
+		fprintf(stderr, "hostbench: %u threads: %sthe verifier found %llu errors\n", threads,
+			after, (unsigned long long)vr.errors);
+	return *verified ? 0 : -1;
+}
+
+static int verify(struct hb_node *n, struct hb_result *r)
+{
+	return check_node(n, r->threads, "", &r->verified, &r->checksum);
 }
 
 static int cold_pass(struct hb_node *n, const struct hb_cpus *c, const struct hb_opts *o,
@@ -294,19 +301,12 @@ static int cold_pass(struct hb_node *n, const struct hb_cpus *c, const struct hb
 static int lazy_runs(struct hb_node *n, const struct hb_cpus *c, const struct hb_opts *o,
 		     struct hb_result *r, uint32_t rep)
 {
-	struct memmap_verify_result vr;
-
 	if (!(r->heads_ns[rep] = hb_lazy_pass(n, c, r->threads, MM_INIT_HEADS, &r->heads_written)) ||
 	    !(r->tails_ns[rep] = hb_lazy_pass(n, c, r->threads, MM_INIT_TAILS, &r->tails_written)))
 		return -1;
 	if (rep != o->reps - 1)
 		return 0;
-	r->lazy_verified = memmap_verify(&n->node, &vr) == 0 && vr.errors == 0;
-	r->lazy_checksum = memmap_checksum(&n->node);
-	if (!r->lazy_verified)
-		fprintf(stderr, "hostbench: %u threads: after heads + tails the verifier found %llu errors\n",
-			r->threads, (unsigned long long)vr.errors);
-	return r->lazy_verified ? 0 : -1;
+	return check_node(n, r->threads, "after heads + tails ", &r->lazy_verified, &r->lazy_checksum);
 }
 
 static int warm_runs(struct hb_node *n, const struct hb_cpus *c, const struct hb_opts *o,
