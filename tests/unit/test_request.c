@@ -86,6 +86,19 @@ static bool rq_trial(struct rq *q, uint32_t *empty_cpus, uint32_t *bad_times)
 	return ok;
 }
 
+/* The node (DRAM [RQ_S, RQ_E)) and its request of two chunks. */
+static void rq_setup(struct rq *q)
+{
+	q->t = ht_create(RQ_S, RQ_E);
+	q->chunks[0] = (struct mm_range){ PFN(RQ_S), PFN(RQ_MID) };
+	q->chunks[1] = (struct mm_range){ PFN(RQ_MID), PFN(RQ_E) };
+	q->req = (struct meminit_request){
+		.node = &q->t->node, .kind = MEMINIT_KIND_DRAM, .chunks = q->chunks,
+		.nchunks = RQ_CHUNKS, .pages = PFN(RQ_E - RQ_S), .results = q->res, .done = q->done,
+		.phase = "test",
+	};
+}
+
 static void test_figures_written_before_complete(void **state)
 {
 	struct rq *q = calloc(1, sizeof(*q));
@@ -96,14 +109,7 @@ static void test_figures_written_before_complete(void **state)
 
 	(void)state;
 	assert_non_null(q);
-	q->t = ht_create(RQ_S, RQ_E);
-	q->chunks[0] = (struct mm_range){ PFN(RQ_S), PFN(RQ_MID) };
-	q->chunks[1] = (struct mm_range){ PFN(RQ_MID), PFN(RQ_E) };
-	q->req = (struct meminit_request){
-		.node = &q->t->node, .kind = MEMINIT_KIND_DRAM, .chunks = q->chunks,
-		.nchunks = RQ_CHUNKS, .pages = PFN(RQ_E - RQ_S), .results = q->res, .done = q->done,
-		.phase = "test",
-	};
+	rq_setup(q);
 	for (uint64_t i = 0; i < trials; i++)
 		bad += !rq_trial(q, &empty_cpus, &bad_times);
 	printf("test_request: %llu trials, %u workers: CPU list empty %u times, start/end "
@@ -145,14 +151,7 @@ static void test_slow_pct_slows_every_chunk(void **state)
 
 	(void)state;
 	assert_non_null(q);
-	q->t = ht_create(RQ_S, RQ_E);
-	q->chunks[0] = (struct mm_range){ PFN(RQ_S), PFN(RQ_MID) };
-	q->chunks[1] = (struct mm_range){ PFN(RQ_MID), PFN(RQ_E) };
-	q->req = (struct meminit_request){
-		.node = &q->t->node, .kind = MEMINIT_KIND_DRAM, .chunks = q->chunks,
-		.nchunks = RQ_CHUNKS, .pages = PFN(RQ_E - RQ_S), .results = q->res, .done = q->done,
-		.phase = "test",
-	};
+	rq_setup(q);
 	plain = rq_fastest_chunk(q, 0, 200);
 	slowed = rq_fastest_chunk(q, 400, 200);
 	printf("test_request: fastest chunk %llu ticks/GiB, with slow_pct=400 %llu\n",
